@@ -1,0 +1,110 @@
+"""The one rule of who may see what.
+
+A person sees a contract when their organization is a party to it (buyer or
+vendor) or when they sit on its governance board; everything that hangs off a
+contract inherits that. Staff see everything. Every queryset that reaches a
+view, an API response, a PDF or an email is filtered through ``visibility_q``.
+
+This module knows contracts only by field names (``buyer_id``, ``vendor_id``
+and the reverse accessor ``board_seats`` on the user), so accounts stays below
+the domain apps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import Membership, Organization
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+def organization_ids(user: Any) -> list[int]:
+    """The user's active organizations, cached on the user object per request."""
+    cached = getattr(user, "_covenant_org_ids", None)
+    if cached is None:
+        cached = list(
+            Membership.objects.filter(user_id=user.pk, is_active=True)
+            .order_by("organization_id")
+            .values_list("organization_id", flat=True)
+        )
+        user._covenant_org_ids = cached
+    return cached
+
+
+def visibility_q(user: Any, *, via: str = "") -> Q:
+    """Q selecting the rows the user may see.
+
+    ``via`` is the lookup path from the queryset's model to its contract:
+    ``""`` for Contract itself, ``"contract__"`` for an incident, and so on.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Q(pk__in=[])
+    if user.is_staff:
+        return Q()
+    orgs = organization_ids(user)
+    contract_pk = f"{via}id" if via else "pk"
+    # A subquery, not a join, so a contract with several board seats is not repeated.
+    board = user.board_seats.values("contract_id")
+    return Q(**{f"{via}buyer_id__in": orgs}) | Q(**{f"{via}vendor_id__in": orgs}) | Q(**{f"{contract_pk}__in": board})
+
+
+def visible(queryset: QuerySet, user: Any, *, via: str = "") -> QuerySet:
+    return queryset.filter(visibility_q(user, via=via))
+
+
+@dataclass(frozen=True)
+class Standing:
+    """How a person stands toward one contract."""
+
+    side: str | None  # Organization.Kind.BUYER / VENDOR, or None (board only, or staff)
+    role: str | None  # Membership.Role of the party membership
+    on_board: bool
+    is_staff: bool
+
+    @property
+    def sees(self) -> bool:
+        return self.is_staff or self.side is not None or self.on_board
+
+    @property
+    def is_buyer(self) -> bool:
+        return self.side == Organization.Kind.BUYER
+
+    @property
+    def is_vendor(self) -> bool:
+        return self.side == Organization.Kind.VENDOR
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles
+
+
+def standing(user: User | Any, *, buyer_id: int, vendor_id: int, board_user_ids: set[int] | None = None) -> Standing:
+    """The user's side and role on a contract whose parties are given by id."""
+    side = role = None
+    if getattr(user, "is_authenticated", False):
+        for membership in _memberships(user):
+            if membership.organization_id == buyer_id:
+                side, role = Organization.Kind.BUYER, membership.role
+            elif membership.organization_id == vendor_id:
+                side, role = Organization.Kind.VENDOR, membership.role
+    on_board = bool(board_user_ids and getattr(user, "pk", None) in board_user_ids)
+    return Standing(side=side, role=role, on_board=on_board, is_staff=bool(getattr(user, "is_staff", False)))
+
+
+def _memberships(user: Any) -> list[Membership]:
+    cached = getattr(user, "_covenant_memberships", None)
+    if cached is None:
+        cached = list(Membership.objects.filter(user_id=user.pk, is_active=True).select_related("organization"))
+        user._covenant_memberships = cached
+    return cached
+
+
+def primary_membership(user: Any) -> Membership | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    memberships = _memberships(user)
+    return memberships[0] if memberships else None

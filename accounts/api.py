@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts import services
+from accounts.models import Membership, Notification, Organization
+from accounts.serializers import MeSerializer, NotificationSerializer, OrganizationSerializer
+
+
+class MeViewSet(viewsets.ViewSet):
+    @extend_schema(responses=MeSerializer)
+    def list(self, request: Request) -> Response:
+        user = (
+            type(request.user)
+            .objects.prefetch_related(
+                Prefetch(
+                    "memberships", queryset=Membership.objects.filter(is_active=True).select_related("organization")
+                )
+            )
+            .get(pk=request.user.pk)
+        )
+        return Response(MeSerializer(user).data)
+
+
+class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
+    """Your own organizations (staff: all)."""
+
+    serializer_class = OrganizationSerializer
+    filterset_fields = ["kind"]
+    ordering_fields = ["name"]
+
+    def get_queryset(self):
+        qs = Organization.objects.all()
+        if not self.request.user.is_staff:
+            qs = qs.filter(memberships__user=self.request.user, memberships__is_active=True)
+        return qs.order_by("name")
+
+
+class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = NotificationSerializer
+    queryset = Notification.objects.none()
+
+    def get_queryset(self):
+        return Notification.objects.filter(user=self.request.user)
+
+    @extend_schema(request=None, responses={200: {"type": "object", "properties": {"marked": {"type": "integer"}}}})
+    @action(detail=False, methods=["post"])
+    def read(self, request: Request) -> Response:
+        return Response({"marked": services.notifications_mark_read(user=request.user)})

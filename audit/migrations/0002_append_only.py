@@ -1,0 +1,53 @@
+"""Make the audit table append-only in the database itself, and create the
+chain's head row. A trigger refuses UPDATE and DELETE on audit entries, so not
+even a raw query from the application can rewrite history unnoticed."""
+
+from django.db import migrations
+
+SQLITE = [
+    """CREATE TRIGGER audit_entry_no_update BEFORE UPDATE ON audit_auditentry
+       BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;""",
+    """CREATE TRIGGER audit_entry_no_delete BEFORE DELETE ON audit_auditentry
+       BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;""",
+]
+SQLITE_REVERSE = ["DROP TRIGGER IF EXISTS audit_entry_no_update;", "DROP TRIGGER IF EXISTS audit_entry_no_delete;"]
+
+POSTGRES = [
+    """CREATE OR REPLACE FUNCTION audit_entry_append_only() RETURNS trigger AS $$
+       BEGIN RAISE EXCEPTION 'audit entries are append-only'; END; $$ LANGUAGE plpgsql;""",
+    """CREATE TRIGGER audit_entry_append_only BEFORE UPDATE OR DELETE ON audit_auditentry
+       FOR EACH ROW EXECUTE FUNCTION audit_entry_append_only();""",
+    # TRUNCATE bypasses row triggers; refuse it with a statement trigger.
+    """CREATE TRIGGER audit_entry_no_truncate BEFORE TRUNCATE ON audit_auditentry
+       FOR EACH STATEMENT EXECUTE FUNCTION audit_entry_append_only();""",
+]
+POSTGRES_REVERSE = [
+    "DROP TRIGGER IF EXISTS audit_entry_no_truncate ON audit_auditentry;",
+    "DROP TRIGGER IF EXISTS audit_entry_append_only ON audit_auditentry;",
+    "DROP FUNCTION IF EXISTS audit_entry_append_only();",
+]
+
+
+def install(apps, schema_editor):
+    statements = POSTGRES if schema_editor.connection.vendor == "postgresql" else SQLITE
+    for sql in statements:
+        schema_editor.execute(sql)
+
+
+def uninstall(apps, schema_editor):
+    statements = POSTGRES_REVERSE if schema_editor.connection.vendor == "postgresql" else SQLITE_REVERSE
+    for sql in statements:
+        schema_editor.execute(sql)
+
+
+def create_head(apps, schema_editor):
+    apps.get_model("audit", "ChainHead").objects.get_or_create(pk=1)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("audit", "0001_initial")]
+
+    operations = [
+        migrations.RunPython(install, uninstall),
+        migrations.RunPython(create_head, migrations.RunPython.noop),
+    ]

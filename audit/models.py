@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    def for_contract(self, contract_id: int) -> AuditEntryQuerySet:
+        return self.filter(contract_id=contract_id)
+
+    def for_list(self) -> AuditEntryQuerySet:
+        return self.select_related("actor", "organization")
+
+
+class AuditEntry(models.Model):
+    """One append-only, hash-chained record of a state change.
+
+    Rows are never updated or deleted: database triggers refuse it (see
+    migration 0002), the admin is read-only and no view or API writes here.
+    ``contract_id`` is a plain integer, not a foreign key, so that audit stays
+    below the domain apps and an entry outlives what it describes.
+    """
+
+    seq = models.PositiveBigIntegerField(unique=True)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    actor_label = models.CharField(max_length=200)
+    organization = models.ForeignKey(
+        "accounts.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    contract_id = models.BigIntegerField(null=True, blank=True)
+    verb = models.CharField(max_length=80)
+    object_type = models.CharField(max_length=80)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=300)
+    changes = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-seq"]
+        verbose_name_plural = "audit entries"
+        indexes = [
+            models.Index(fields=["contract_id", "-seq"], name="audit_contract_seq"),
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
+            models.Index(fields=["verb"], name="audit_verb"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.verb} {self.object_repr}"
+
+
+class ChainHead(models.Model):
+    """The single row holding the chain's tip. Appending locks it, which
+    serializes writers and lets the verifier notice a removed tail."""
+
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"head #{self.seq}"

@@ -1,0 +1,166 @@
+"""Starting points for new contracts. Each is a complete, valid terms document
+with realistic values; a buyer picks one and adjusts the draft."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+WEEKDAYS_9_TO_6 = [{"weekday": d, "start": "09:00", "end": "18:00"} for d in range(5)]
+ALL_DAY = [{"weekday": d, "start": "00:00", "end": "00:00"} for d in range(7)]
+
+
+def _targets(rows: list[tuple[str, str, int, int, int, str]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "severity": sev,
+            "environment": env,
+            "acknowledge_minutes": ack,
+            "restore_minutes": restore,
+            "resolve_minutes": resolve,
+            "acknowledge_clock": clock,
+            "restore_clock": clock,
+            "resolve_clock": clock,
+        }
+        for sev, env, ack, restore, resolve, clock in rows
+    ]
+
+
+_COMMON: dict[str, Any] = {
+    "pause": {"stops": ["restore", "resolve"]},
+    "workaround": {"temporary_days": 10},
+    "claim_window_days": 30,
+    "escalation": [
+        {"level": 1, "contact_role": "incident_manager", "trigger": "share_elapsed", "value": 50},
+        {"level": 2, "contact_role": "escalation_contact", "trigger": "share_elapsed", "value": 90},
+        {"level": 3, "contact_role": "executive_sponsor", "trigger": "past_breach", "value": 120},
+    ],
+    "notice_rules": [
+        {"change_kind": "major_release", "days": 30},
+        {"change_kind": "minor_release", "days": 7},
+        {"change_kind": "security_patch", "days": 1},
+        {"change_kind": "emergency", "days": 0},
+        {"change_kind": "maintenance", "days": 5},
+    ],
+    "reporting": {"report_due_day": 5, "retention_days": 730},
+    "disputes": [
+        {"stage": "Negotiation", "days": 10},
+        {"stage": "Executive escalation", "days": 10},
+        {"stage": "Mediation", "days": 30},
+        {"stage": "Arbitration", "days": None},
+    ],
+    "termination": {"below_target": 3, "of_last": 3, "consecutive": True},
+    "metrics": [
+        {"metric": "availability", "outcome": "revenue", "binding": True},
+        {"metric": "acknowledge", "outcome": "customer_experience", "binding": True},
+        {"metric": "restore", "outcome": "operational_continuity", "binding": True},
+        {"metric": "resolve", "outcome": "operational_continuity", "binding": False},
+        {"metric": "satisfaction", "outcome": "customer_experience", "binding": False},
+    ],
+}
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "enterprise-24x7": {
+        "label": "Enterprise 24x7",
+        "description": "Round-the-clock coverage, 99.95 % monthly uptime, tiered credits capped at 30 %.",
+        "terms": {
+            **_COMMON,
+            "calendar": {"timezone": "UTC", "country": None, "subdivision": None, "hours": ALL_DAY, "closures": []},
+            "targets": _targets(
+                [
+                    ("critical", "production", 15, 240, 1440, "24x7"),
+                    ("high", "production", 30, 480, 2880, "24x7"),
+                    ("medium", "production", 120, 1440, 7200, "24x7"),
+                    ("low", "production", 480, 4320, 20160, "24x7"),
+                    ("critical", "non_production", 60, 960, 4320, "24x7"),
+                    ("high", "non_production", 120, 1440, 7200, "24x7"),
+                    ("medium", "non_production", 480, 4320, 14400, "24x7"),
+                    ("low", "non_production", 1440, 10080, 40320, "24x7"),
+                ]
+            ),
+            "uptime": {
+                "target_percent": "99.95",
+                "period": "month",
+                "timezone": "UTC",
+                "downtime_definition": "Any minute in which the independent monitor records the production service "
+                "as unavailable from two or more probe locations.",
+                "service_rule": "any",
+                "critical_incidents_count": True,
+            },
+            "credit_tiers": [
+                {"lower": "99.0", "lower_inclusive": True, "upper": "99.95", "upper_inclusive": False, "percent": "5"},
+                {"lower": "98.0", "lower_inclusive": True, "upper": "99.0", "upper_inclusive": False, "percent": "10"},
+                {"lower": "95.0", "lower_inclusive": True, "upper": "98.0", "upper_inclusive": False, "percent": "20"},
+                {"lower": None, "lower_inclusive": True, "upper": "95.0", "upper_inclusive": False, "percent": "30"},
+            ],
+            "credit_cap_percent": "30",
+            "breach_credits": [
+                {"severity": "critical", "target": "restore", "percent": "2"},
+                {"severity": "high", "target": "restore", "percent": "1"},
+            ],
+            "exclusions": {
+                "maintenance_allowance_minutes": 240,
+                "maintenance_notice_days": 5,
+                "force_majeure": True,
+                "third_party": True,
+                "customer_caused": True,
+            },
+        },
+    },
+    "business-hours": {
+        "label": "Business hours standard",
+        "description": "Mon-Fri 09:00-18:00 in the buyer's zone with public holidays, 99.5 % monthly uptime.",
+        "terms": {
+            **_COMMON,
+            "calendar": {
+                "timezone": "Europe/Berlin",
+                "country": "DE",
+                "subdivision": "BE",
+                "hours": WEEKDAYS_9_TO_6,
+                "closures": [{"date": "2026-12-24", "name": "Christmas Eve"}],
+            },
+            "targets": _targets(
+                [
+                    ("critical", "production", 30, 480, 2400, "coverage"),
+                    ("high", "production", 60, 960, 4800, "coverage"),
+                    ("medium", "production", 240, 2400, 9600, "coverage"),
+                    ("low", "production", 480, 4800, 19200, "coverage"),
+                    ("critical", "non_production", 120, 1440, 4800, "coverage"),
+                    ("high", "non_production", 240, 2400, 9600, "coverage"),
+                    ("medium", "non_production", 480, 4800, 19200, "coverage"),
+                    ("low", "non_production", 960, 9600, 28800, "coverage"),
+                ]
+            ),
+            "uptime": {
+                "target_percent": "99.5",
+                "period": "month",
+                "timezone": "Europe/Berlin",
+                "downtime_definition": "Any minute in which the production service fails its health check.",
+                "service_rule": "any",
+                "critical_incidents_count": False,
+            },
+            "credit_tiers": [
+                {"lower": "99.0", "lower_inclusive": False, "upper": "99.5", "upper_inclusive": False, "percent": "3"},
+                {"lower": "97.0", "lower_inclusive": False, "upper": "99.0", "upper_inclusive": True, "percent": "7"},
+                {"lower": None, "lower_inclusive": True, "upper": "97.0", "upper_inclusive": True, "percent": "15"},
+            ],
+            "credit_cap_percent": "15",
+            "breach_credits": [],
+            "exclusions": {
+                "maintenance_allowance_minutes": 480,
+                "maintenance_notice_days": 3,
+                "force_majeure": True,
+                "third_party": True,
+                "customer_caused": True,
+            },
+        },
+    },
+}
+
+
+def preset_terms(key: str) -> dict[str, Any]:
+    return copy.deepcopy(PRESETS[key]["terms"])
+
+
+def preset_choices() -> list[tuple[str, str]]:
+    return [(key, p["label"]) for key, p in PRESETS.items()]
