@@ -31,6 +31,7 @@ class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
     """Your own organizations (staff: all)."""
 
     serializer_class = OrganizationSerializer
+    queryset = Organization.objects.none()
     filterset_fields = ["kind"]
     ordering_fields = ["name"]
 

@@ -13,13 +13,13 @@ from audit import services as audit
 from config.errors import InvalidInput
 
 
-def organization_create(*, actor: Any, name: str, kind: str) -> Organization:
+def organization_create(*, actor: Any, name: str, kind: str, slug: str = "") -> Organization:
     if kind not in Organization.Kind.values:
         raise InvalidInput(
             "Unknown organization kind.", errors={"kind": [f"Must be one of {Organization.Kind.values}."]}
         )
     with transaction.atomic():
-        org = Organization(name=name, slug=slugify(name)[:80], kind=kind)
+        org = Organization(name=name, slug=slug or slugify(name)[:80], kind=kind)
         org.full_clean()
         org.save()
         audit.record(actor=actor, verb="organization.created", obj=org, changes=audit.created(org, ["name", "kind"]))

@@ -66,7 +66,10 @@ def record(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must run inside transaction.atomic()")
     # Lock the tip: appends are serialized, so the chain never forks.
-    head = ChainHead.objects.select_for_update().get(pk=1)
+    head = ChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:  # only after a database flush; the migration creates it
+        ChainHead.objects.get_or_create(pk=1)
+        head = ChainHead.objects.select_for_update().get(pk=1)
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = obj.pk if object_id is None else object_id

@@ -212,7 +212,10 @@ SPECTACULAR_SETTINGS = {
 # on one machine need no broker server. Production points at Redis.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    _broker_dir = VAR_DIR / "broker"
+    # Tests get their own folders so a running `make run` worker never eats a test's task.
+    _broker_dir = VAR_DIR / ("test-broker" if TESTING else "broker")
+    _broker_dir.mkdir(parents=True, exist_ok=True)
+    (VAR_DIR / "broker-control").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),

@@ -1,0 +1,46 @@
+# Covenant: `make run` starts the portal, `make test` runs every test.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+PORT   ?= 8000
+export COVENANT_SITE_URL ?= http://127.0.0.1:$(PORT)
+
+.PHONY: setup syscheck run test lint format migrate bench clean
+
+$(STAMP): requirements.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is required"' \
+	  || { echo "Covenant needs Python 3.11+ (Debian: apt-get install python3 python3-venv)."; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) \
+	  || { echo "Could not create a virtual environment (Debian: apt-get install python3-venv)."; exit 1; }
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	@rm -f $(VENV)/.installed-*; touch $@
+
+setup: $(STAMP) syscheck
+
+syscheck: $(STAMP)
+	@$(BIN)/python bin/syscheck.py
+
+migrate: setup
+	$(BIN)/python manage.py migrate --noinput
+
+run: setup migrate
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py setup_schedules
+	@PORT=$(PORT) BIN=$(BIN) bash bin/run
+
+test: setup
+	COVENANT_TESTING=1 $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf var/broker var/broker-control var/test.sqlite3

@@ -1,0 +1,115 @@
+"""Personas shared by every app's tests: a buyer and two vendors, with each
+role on each side, a board member, an outsider and staff."""
+
+import pytest
+from django.test import Client
+
+from accounts.models import Membership, Organization
+from accounts.tests.factories import OrganizationFactory, UserFactory, member
+
+Role = Membership.Role
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def buyer_org(db):
+    return OrganizationFactory(name="Northwind Bank", slug="northwind", kind=Organization.Kind.BUYER)
+
+
+@pytest.fixture
+def vendor_org(db):
+    return OrganizationFactory(name="Acme Cloud", slug="acme", kind=Organization.Kind.VENDOR)
+
+
+@pytest.fixture
+def other_vendor_org(db):
+    return OrganizationFactory(name="Globex Software", slug="globex", kind=Organization.Kind.VENDOR)
+
+
+@pytest.fixture
+def buyer(buyer_org):
+    return member("buyer", buyer_org, Role.CONTRACT_MANAGER)
+
+
+@pytest.fixture
+def buyer_ops(buyer_org):
+    return member("buyer-ops", buyer_org, Role.OPERATIONS)
+
+
+@pytest.fixture
+def buyer_viewer(buyer_org):
+    return member("buyer-viewer", buyer_org, Role.VIEWER)
+
+
+@pytest.fixture
+def vendor(vendor_org):
+    return member("vendor", vendor_org, Role.ACCOUNT_MANAGER)
+
+
+@pytest.fixture
+def vendor_engineer(vendor_org):
+    return member("vendor-eng", vendor_org, Role.SUPPORT_ENGINEER)
+
+
+@pytest.fixture
+def outsider(other_vendor_org):
+    return member("outsider", other_vendor_org, Role.ACCOUNT_MANAGER)
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(username="staff", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def contract(buyer_org, vendor_org):
+    from contracts.tests.factories import make_contract
+
+    return make_contract(buyer=buyer_org, vendor=vendor_org)
+
+
+@pytest.fixture
+def foreign_contract(buyer_org, other_vendor_org):
+    from contracts.tests.factories import make_contract
+
+    return make_contract(buyer=buyer_org, vendor=other_vendor_org, reference="C-FOREIGN")
+
+
+@pytest.fixture
+def board_member(contract, staff):
+    """Sits on the contract's board without belonging to either party."""
+    from contracts import services
+
+    user = UserFactory(username="board")
+    services.board_seat_add(actor=staff, contract=contract, user=user, is_chair=True)
+    return user
+
+
+def login(user) -> Client:
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+@pytest.fixture
+def client_for():
+    return login
+
+
+@pytest.fixture
+def count_queries():
+    """count_queries(fn) -> number of queries fn() ran. Lists prove they do not
+    grow with rows by comparing the count at two sizes."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def run(fn) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            fn()
+        return len(ctx.captured_queries)
+
+    return run
