@@ -1,0 +1,329 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.access import visibility_q
+
+
+class Severity(models.TextChoices):
+    CRITICAL = "critical", "Critical"
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"
+
+
+class Environment(models.TextChoices):
+    PRODUCTION = "production", "Production"
+    NON_PRODUCTION = "non_production", "Non-production"
+
+
+TARGET_KINDS = ("acknowledge", "restore", "resolve")
+
+
+class IncidentQuerySet(models.QuerySet["Incident"]):
+    def visible_to(self, user: Any) -> IncidentQuerySet:
+        return self.filter(visibility_q(user, via="contract__"))
+
+    def for_list(self) -> IncidentQuerySet:
+        return self.select_related("contract", "contract__vendor", "contract__buyer")
+
+    def unfinished(self) -> IncidentQuerySet:
+        return self.exclude(status__in=[Incident.Status.RESOLVED, Incident.Status.CLOSED])
+
+    def breached(self, now: datetime | None = None) -> IncidentQuerySet:
+        """Breached already recorded, or a running target whose due time has
+        passed since the last recompute (the watcher catches up every minute)."""
+        now = now or timezone.now()
+        return self.filter(Q(breached=True) | Q(next_due_at__lt=now))
+
+    def due_within(self, delta: Any, now: datetime | None = None) -> IncidentQuerySet:
+        now = now or timezone.now()
+        return self.filter(next_due_at__gte=now, next_due_at__lte=now + delta)
+
+    def at_risk(self, now: datetime | None = None) -> IncidentQuerySet:
+        """A running target has used its risk share (see RISK_SHARE) but is not yet breached."""
+        now = now or timezone.now()
+        return self.filter(breached=False, next_risk_at__lte=now, next_due_at__gte=now)
+
+    def counted(self) -> IncidentQuerySet:
+        """What counts against the SLA: not excluded by an accepted claim."""
+        return self.filter(excluded=False)
+
+
+class Incident(models.Model):
+    """An incident on one contract. Times are set by the server; the SLA
+    due times and breach flags are stored on the row and recomputed by
+    incidents.sla.recompute on every event, so lists filter by index."""
+
+    RISK_SHARE = 0.75
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        RESTORED = "restored", "Restored (workaround)"
+        RESOLVED = "resolved", "Resolved"
+        CLOSED = "closed", "Closed"
+
+    class Workaround(models.TextChoices):
+        NONE = "", "None"
+        PROPOSED = "proposed", "Proposed"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+        EXPIRED = "expired", "Expired"
+
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT, related_name="incidents")
+    original_contract = models.ForeignKey(
+        "contracts.Contract", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sla_version = models.ForeignKey("contracts.SLAVersion", on_delete=models.PROTECT, related_name="incidents")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    environment = models.CharField(max_length=16, choices=Environment.choices)
+    component = models.CharField(max_length=100)
+    out_of_scope = models.BooleanField(default=False)
+    status = models.CharField(max_length=14, choices=Status.choices, default=Status.OPEN)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    opened_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    workaround = models.CharField(max_length=10, choices=Workaround.choices, default=Workaround.NONE, blank=True)
+    workaround_text = models.TextField(blank=True)
+    workaround_temporary = models.BooleanField(default=False)
+    workaround_proposed_at = models.DateTimeField(null=True, blank=True)
+    workaround_accepted_at = models.DateTimeField(null=True, blank=True)
+    workaround_expires_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    reopened_count = models.PositiveSmallIntegerField(default=0)
+    paused_since = models.DateTimeField(null=True, blank=True)
+
+    # Stored SLA state (recomputed by incidents.sla.recompute).
+    acknowledge_due_at = models.DateTimeField(null=True, blank=True)
+    restore_due_at = models.DateTimeField(null=True, blank=True)
+    resolve_due_at = models.DateTimeField(null=True, blank=True)
+    acknowledge_met_at = models.DateTimeField(null=True, blank=True)
+    restore_met_at = models.DateTimeField(null=True, blank=True)
+    resolve_met_at = models.DateTimeField(null=True, blank=True)
+    acknowledge_elapsed = models.DurationField(null=True, blank=True)
+    restore_elapsed = models.DurationField(null=True, blank=True)
+    resolve_elapsed = models.DurationField(null=True, blank=True)
+    acknowledge_breached = models.BooleanField(default=False)
+    restore_breached = models.BooleanField(default=False)
+    resolve_breached = models.BooleanField(default=False)
+    breached = models.BooleanField(default=False)
+    next_due_at = models.DateTimeField(null=True, blank=True)
+    next_risk_at = models.DateTimeField(null=True, blank=True)
+    next_escalation_at = models.DateTimeField(null=True, blank=True)
+    clocks_computed_at = models.DateTimeField(null=True, blank=True)
+
+    excluded = models.BooleanField(default=False)
+    satisfaction = models.PositiveSmallIntegerField(null=True, blank=True)
+    satisfaction_comment = models.TextField(blank=True)
+    imported = models.BooleanField(default=False)
+    import_source = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(satisfaction__isnull=True) | Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="incident_satisfaction_1_to_5",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["contract", "-opened_at"], name="incident_contract_opened"),
+            models.Index(fields=["status", "next_due_at"], name="incident_status_due"),
+            models.Index(fields=["breached", "-opened_at"], name="incident_breached"),
+            models.Index(fields=["next_due_at"], name="incident_next_due"),
+            models.Index(fields=["next_risk_at"], name="incident_next_risk"),
+            models.Index(fields=["next_escalation_at"], name="incident_next_escalation"),
+            models.Index(fields=["severity", "-opened_at"], name="incident_severity_opened"),
+        ]
+
+    def __str__(self) -> str:
+        return f"INC-{self.pk} {self.title}"
+
+    @property
+    def reference(self) -> str:
+        return f"INC-{self.pk}"
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused_since is not None
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.RESOLVED, self.Status.CLOSED)
+
+    def target_fields(self, kind: str) -> dict[str, Any]:
+        return {
+            "due_at": getattr(self, f"{kind}_due_at"),
+            "met_at": getattr(self, f"{kind}_met_at"),
+            "elapsed": getattr(self, f"{kind}_elapsed"),
+            "breached": getattr(self, f"{kind}_breached"),
+        }
+
+
+class IncidentEvent(models.Model):
+    """One immutable entry on an incident's timeline."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", "Opened"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        WORKAROUND_PROPOSED = "workaround_proposed", "Workaround proposed"
+        WORKAROUND_ACCEPTED = "workaround_accepted", "Workaround accepted"
+        WORKAROUND_REJECTED = "workaround_rejected", "Workaround rejected"
+        WORKAROUND_EXPIRED = "workaround_expired", "Workaround expired"
+        RESOLVED = "resolved", "Resolved"
+        CONFIRMED = "confirmed", "Resolution confirmed"
+        REOPENED = "reopened", "Reopened"
+        PAUSED = "paused", "Clock paused"
+        RESUMED = "resumed", "Clock resumed"
+        SEVERITY_CHANGED = "severity_changed", "Severity changed"
+        COMMENT = "comment", "Comment"
+        ATTACHMENT = "attachment", "Attachment"
+        CLAIM_MADE = "claim_made", "Exclusion claimed"
+        CLAIM_ACCEPTED = "claim_accepted", "Exclusion accepted"
+        CLAIM_REJECTED = "claim_rejected", "Exclusion rejected"
+        ATTRIBUTED = "attributed", "Fault attributed"
+        LINKED = "linked", "Linked to another contract"
+        ESCALATED = "escalated", "Escalated"
+        BREACHED = "breached", "Target breached"
+        IMPORTED = "imported", "Imported"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200)
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    message = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["incident", "at"], name="incident_event_at")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class IncidentPause(models.Model):
+    """Waiting for the customer: stops the clocks the terms say it stops."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="pauses")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["started_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident"], condition=Q(ended_at__isnull=True), name="one_open_pause"),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")), name="pause_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"pause {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class ExclusionClaim(models.Model):
+    class Kind(models.TextChoices):
+        THIRD_PARTY = "third_party", "Third-party dependency"
+        FORCE_MAJEURE = "force_majeure", "Force majeure"
+        CUSTOMER_CAUSED = "customer_caused", "Customer-caused"
+        MAINTENANCE = "maintenance", "Scheduled maintenance"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="claims")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    reason = models.TextField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    claimed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    claimed_at = models.DateTimeField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-claimed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident"], condition=Q(status="pending"), name="one_pending_claim"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} claim ({self.get_status_display()})"
+
+
+class IncidentLink(models.Model):
+    """Fault isolation pointed (partly) at another vendor's contract."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="links")
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.CASCADE, related_name="linked_incidents")
+    reason = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["incident", "contract"], name="incident_link_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.incident} -> {self.contract}"
+
+
+def attachment_path(instance: IncidentAttachment, filename: str) -> str:
+    return f"incidents/{instance.incident_id}/{filename}"
+
+
+class IncidentAttachment(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path)
+    name = models.CharField(max_length=200)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EscalationFired(models.Model):
+    """One row per incident, target and ladder level: the unique constraint
+    is what makes an escalation fire exactly once, however often the watcher runs."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="escalations")
+    target = models.CharField(max_length=12)
+    level = models.PositiveSmallIntegerField()
+    trigger = models.CharField(max_length=16)
+    threshold_at = models.DateTimeField()
+    fired_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["fired_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "target", "level"], name="escalation_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident} {self.target} L{self.level}"

@@ -1,0 +1,48 @@
+"""Incident use cases. Each runs in one transaction, checks role and state,
+writes the timeline event and the audit entry, and recomputes the clocks."""
+
+from incidents.services.base import TRANSITIONS, allowed_actions
+from incidents.services.claims import attribute_incident, claim_exclusion, decide_claim
+from incidents.services.escalation import WatcherResult, run_watcher, watch_incident
+from incidents.services.imports import import_incidents, parse_rows
+from incidents.services.lifecycle import (
+    accept_workaround,
+    acknowledge_incident,
+    attach_file,
+    change_severity,
+    comment_incident,
+    confirm_resolution,
+    open_incident,
+    pause_incident,
+    propose_workaround,
+    reject_workaround,
+    reopen_incident,
+    resolve_incident,
+    resume_incident,
+)
+
+__all__ = [
+    "TRANSITIONS",
+    "WatcherResult",
+    "accept_workaround",
+    "acknowledge_incident",
+    "allowed_actions",
+    "attach_file",
+    "attribute_incident",
+    "change_severity",
+    "claim_exclusion",
+    "comment_incident",
+    "confirm_resolution",
+    "decide_claim",
+    "import_incidents",
+    "open_incident",
+    "parse_rows",
+    "pause_incident",
+    "propose_workaround",
+    "reject_workaround",
+    "reopen_incident",
+    "resolve_incident",
+    "resume_incident",
+    "run_watcher",
+    "watch_incident",
+]

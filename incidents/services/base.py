@@ -1,0 +1,154 @@
+"""Shared steps of every incident use case: lock, authorize, check the state,
+write the timeline event and the audit entry, recompute the clocks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from accounts.access import Standing
+from accounts.models import Membership
+from audit import services as audit
+from config.errors import Conflict, NotPermitted
+from contracts.access import contract_standing
+from incidents import sla
+from incidents.models import EscalationFired, Incident, IncidentEvent
+
+BUYER_ACTORS = (Membership.Role.CONTRACT_MANAGER, Membership.Role.OPERATIONS)
+VENDOR_ACTORS = (Membership.Role.ACCOUNT_MANAGER, Membership.Role.SUPPORT_ENGINEER)
+
+S = Incident.Status
+# Which action is allowed from which status (the lifecycle in one table).
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "acknowledge": (S.OPEN,),
+    "propose_workaround": (S.ACKNOWLEDGED,),
+    "accept_workaround": (S.ACKNOWLEDGED,),
+    "reject_workaround": (S.ACKNOWLEDGED,),
+    "resolve": (S.ACKNOWLEDGED, S.RESTORED),
+    "confirm": (S.RESOLVED,),
+    "reopen": (S.RESOLVED,),
+    "pause": (S.ACKNOWLEDGED, S.RESTORED),
+    "resume": (S.ACKNOWLEDGED, S.RESTORED),
+    "change_severity": (S.OPEN, S.ACKNOWLEDGED, S.RESTORED),
+    "claim_exclusion": (S.OPEN, S.ACKNOWLEDGED, S.RESTORED, S.RESOLVED, S.CLOSED),
+    "decide_claim": (S.OPEN, S.ACKNOWLEDGED, S.RESTORED, S.RESOLVED, S.CLOSED),
+    "attribute": (S.OPEN, S.ACKNOWLEDGED, S.RESTORED, S.RESOLVED),
+    "comment": (S.OPEN, S.ACKNOWLEDGED, S.RESTORED, S.RESOLVED, S.CLOSED),
+}
+
+
+def now() -> datetime:
+    return timezone.now()
+
+
+def lock(incident: Incident) -> Incident:
+    return (
+        Incident.objects.select_for_update()
+        .select_related("contract", "sla_version", "contract__buyer", "contract__vendor")
+        .get(pk=incident.pk)
+    )
+
+
+def standing_on(actor: Any, incident: Incident) -> Standing:
+    return contract_standing(actor, incident.contract)
+
+
+def is_buyer_actor(s: Standing) -> bool:
+    return s.is_staff or (s.is_buyer and s.has_role(*BUYER_ACTORS))
+
+
+def is_vendor_actor(s: Standing) -> bool:
+    return s.is_staff or (s.is_vendor and s.has_role(*VENDOR_ACTORS))
+
+
+def is_party_actor(s: Standing) -> bool:
+    return is_buyer_actor(s) or is_vendor_actor(s)
+
+
+def require_role(allowed: bool, action: str, who: str) -> None:
+    if not allowed:
+        raise NotPermitted(f"Only {who} may {action.replace('_', ' ')} an incident.")
+
+
+def allowed_actions(incident: Incident, s: Standing) -> list[str]:
+    """What this person may do now: drives the buttons and the 409 message."""
+    by_role = {
+        "acknowledge": is_vendor_actor(s),
+        "propose_workaround": is_vendor_actor(s) and incident.workaround != Incident.Workaround.PROPOSED,
+        "accept_workaround": is_buyer_actor(s) and incident.workaround == Incident.Workaround.PROPOSED,
+        "reject_workaround": is_buyer_actor(s) and incident.workaround == Incident.Workaround.PROPOSED,
+        "resolve": is_vendor_actor(s),
+        "confirm": is_buyer_actor(s),
+        "reopen": is_buyer_actor(s),
+        "pause": is_vendor_actor(s) and not incident.is_paused,
+        "resume": is_party_actor(s) and incident.is_paused,
+        "change_severity": is_party_actor(s),
+        "claim_exclusion": is_vendor_actor(s) and not incident.excluded,
+        "decide_claim": is_buyer_actor(s) and incident.claims.filter(status="pending").exists(),
+        "attribute": s.is_staff or (s.is_buyer and s.has_role(Membership.Role.CONTRACT_MANAGER)),
+        "comment": is_party_actor(s) or s.on_board,
+    }
+    return [a for a, ok in by_role.items() if ok and incident.status in TRANSITIONS[a]]
+
+
+def require_state(incident: Incident, action: str, s: Standing | None = None) -> None:
+    if incident.status not in TRANSITIONS[action]:
+        allowed = allowed_actions(incident, s) if s is not None else []
+        raise Conflict(
+            f"Cannot {action.replace('_', ' ')} an incident that is {incident.get_status_display().lower()}."
+            + (f" Allowed now: {', '.join(allowed)}." if allowed else ""),
+            state=incident.status,
+            allowed=allowed,
+        )
+
+
+def actor_label(actor: Any) -> str:
+    if getattr(actor, "is_authenticated", False):
+        return actor.get_username()
+    return str(actor or "system")
+
+
+def event(
+    incident: Incident, *, kind: str, actor: Any, at: datetime, message: str = "", data: dict | None = None
+) -> IncidentEvent:
+    return IncidentEvent.objects.create(
+        incident=incident,
+        at=at,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_label=actor_label(actor),
+        kind=kind,
+        message=message,
+        data=data or {},
+    )
+
+
+STATE_FIELDS = ["status", "severity", "workaround", "excluded", "contract_id", "paused_since"]
+
+
+def save_with_clocks(incident: Incident, *, at: datetime, actor: Any, extra_fields: Iterable[str] = ()) -> list[str]:
+    """Recompute clocks and escalation horizon, save, and put newly breached
+    targets on the timeline. Caller holds the row lock."""
+    pauses = list(incident.pauses.all())
+    newly = sla.recompute(incident, now=at, pauses=pauses)
+    fired = set(EscalationFired.objects.filter(incident=incident).values_list("target", "level"))
+    incident.next_escalation_at = (
+        None if incident.is_finished else sla.next_escalation(sla.thresholds(incident, now=at, pauses=pauses), fired)
+    )
+    incident.save()
+    for kind in newly:
+        event(
+            incident,
+            kind=IncidentEvent.Kind.BREACHED,
+            actor="system",
+            at=at,
+            message=f"The {kind} target was missed.",
+            data={"target": kind},
+        )
+    return newly
+
+
+def audit_incident(actor: Any, incident: Incident, verb: str, changes: dict[str, Any]) -> None:
+    audit.record(actor=actor, verb=verb, obj=incident, contract_id=incident.contract_id, changes=changes)

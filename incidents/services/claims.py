@@ -1,0 +1,173 @@
+"""Exclusion claims and fault attribution across vendors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from config.errors import Conflict, InvalidInput
+from contracts.access import contract_standing
+from contracts.models import Contract
+from contracts.terms import Terms
+from incidents.models import ExclusionClaim, Incident, IncidentEvent, IncidentLink
+from incidents.services.base import (
+    allowed_actions,
+    audit_incident,
+    event,
+    is_buyer_actor,
+    is_vendor_actor,
+    lock,
+    now,
+    require_role,
+    require_state,
+    save_with_clocks,
+    standing_on,
+)
+from incidents.services.lifecycle import _governing_version
+
+K = IncidentEvent.Kind
+
+
+def claim_exclusion(*, actor: Any, incident: Incident, kind: str, reason: str) -> ExclusionClaim:
+    if kind not in ExclusionClaim.Kind.values:
+        raise InvalidInput(
+            "Unknown exclusion.", errors={"kind": [f"Must be one of: {', '.join(ExclusionClaim.Kind.values)}."]}
+        )
+    if not reason.strip():
+        raise InvalidInput("Give the grounds for the claim.", errors={"reason": ["This field is required."]})
+    with transaction.atomic():
+        incident = lock(incident)
+        s = standing_on(actor, incident)
+        require_role(is_vendor_actor(s), "claim an exclusion for", "the vendor's support staff")
+        require_state(incident, "claim_exclusion", s)
+        exclusions = Terms(incident.sla_version.terms).data["exclusions"]
+        if kind != ExclusionClaim.Kind.MAINTENANCE and not exclusions.get(kind, False):
+            raise InvalidInput(
+                "The agreement has no such exclusion.",
+                errors={"kind": [f"SLA v{incident.sla_version.number} does not exclude '{kind}'."]},
+            )
+        if incident.excluded:
+            raise Conflict(
+                "The incident is already excluded.", state=incident.status, allowed=allowed_actions(incident, s)
+            )
+        if incident.claims.filter(status=ExclusionClaim.Status.PENDING).exists():
+            raise Conflict(
+                "A claim is already pending the buyer's decision.", state=incident.status, allowed=["decide_claim"]
+            )
+        at = now()
+        claim = ExclusionClaim.objects.create(
+            incident=incident, kind=kind, reason=reason.strip(), claimed_by=actor, claimed_at=at
+        )
+        event(
+            incident,
+            kind=K.CLAIM_MADE,
+            actor=actor,
+            at=at,
+            message=f"{claim.get_kind_display()}: {claim.reason}",
+            data={"claim": claim.pk},
+        )
+        audit_incident(actor, incident, "incident.exclusion_claimed", {"claim": [None, kind]})
+    return claim
+
+
+def decide_claim(*, actor: Any, claim: ExclusionClaim, accept: bool, reason: str = "") -> ExclusionClaim:
+    if not accept and not reason.strip():
+        raise InvalidInput("Say why the claim is rejected.", errors={"reason": ["This field is required to reject."]})
+    with transaction.atomic():
+        incident = lock(claim.incident)
+        claim = ExclusionClaim.objects.select_for_update().get(pk=claim.pk)
+        s = standing_on(actor, incident)
+        require_role(is_buyer_actor(s), "decide exclusion claims on", "the buyer's contract managers and operations")
+        if claim.status != ExclusionClaim.Status.PENDING:
+            raise Conflict(f"The claim was already {claim.status}.", state=claim.status, allowed=[])
+        at = now()
+        claim.status = ExclusionClaim.Status.ACCEPTED if accept else ExclusionClaim.Status.REJECTED
+        claim.decided_by, claim.decided_at, claim.decision_reason = actor, at, reason.strip()
+        claim.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+        if accept:
+            incident.excluded = True
+            incident.save(update_fields=["excluded", "updated_at"])
+        event(
+            incident,
+            kind=K.CLAIM_ACCEPTED if accept else K.CLAIM_REJECTED,
+            actor=actor,
+            at=at,
+            message=(
+                f"{claim.get_kind_display()} accepted: removed from breach counts and credits."
+                if accept
+                else f"Rejected: {claim.reason and reason.strip()}"
+            ),
+            data={"claim": claim.pk},
+        )
+        audit_incident(
+            actor, incident, f"incident.exclusion_{claim.status}", {"claim_status": ["pending", claim.status]}
+        )
+    return claim
+
+
+def attribute_incident(
+    *, actor: Any, incident: Incident, to_contract: Contract, reason: str, move: bool = True
+) -> Incident:
+    """Fault isolation shows another vendor's component caused it: move the
+    incident to that contract (its SLA then counts it, this one stops), or
+    only link it there."""
+    if not reason.strip():
+        raise InvalidInput("Give the fault isolation finding.", errors={"reason": ["This field is required."]})
+    with transaction.atomic():
+        incident = lock(incident)
+        s = standing_on(actor, incident)
+        require_role(
+            s.is_staff or (s.is_buyer and s.has_role("contract_manager")), "attribute", "the buyer's contract managers"
+        )
+        require_state(incident, "attribute", s)
+        target_standing = contract_standing(actor, to_contract)
+        if not target_standing.sees or to_contract.buyer_id != incident.contract.buyer_id:
+            raise InvalidInput(
+                "Pick another contract of the same buyer.", errors={"to_contract": ["Not a contract of this buyer."]}
+            )
+        if to_contract.pk == incident.contract_id:
+            raise InvalidInput(
+                "That is the incident's own contract.", errors={"to_contract": ["Choose a different contract."]}
+            )
+        at = now()
+        if not move:
+            IncidentLink.objects.get_or_create(
+                incident=incident, contract=to_contract, defaults={"reason": reason.strip()}
+            )
+            event(
+                incident,
+                kind=K.LINKED,
+                actor=actor,
+                at=at,
+                message=f"Linked to {to_contract.reference}: {reason.strip()}",
+                data={"contract": to_contract.pk},
+            )
+            audit_incident(actor, incident, "incident.linked", {"linked_contract": [None, to_contract.reference]})
+            return incident
+        old = incident.contract
+        incident.original_contract = incident.original_contract or old
+        incident.contract = to_contract
+        incident.sla_version = _governing_version(to_contract, incident.opened_at)
+        incident.out_of_scope = not to_contract.in_scope(incident.component)
+        event(
+            incident,
+            kind=K.ATTRIBUTED,
+            actor=actor,
+            at=at,
+            message=f"Moved from {old.reference} to {to_contract.reference}: {reason.strip()}. Clocks recomputed under {to_contract.reference} SLA v{incident.sla_version.number}.",
+            data={"from": old.pk, "to": to_contract.pk},
+        )
+        save_with_clocks(incident, at=at, actor=actor)
+        audit_incident(actor, incident, "incident.attributed", {"contract": [old.reference, to_contract.reference]})
+        # The old contract's parties keep a trace in their own audit trail.
+        from audit import services as audit
+
+        audit.record(
+            actor=actor,
+            verb="incident.attributed_away",
+            obj=incident,
+            contract_id=old.pk,
+            changes={"contract": [old.reference, to_contract.reference]},
+        )
+    return incident

@@ -1,0 +1,143 @@
+"""The escalation watcher: one pass finds incidents whose next threshold has
+come, fires each threshold once, expires temporary workarounds and records
+breaches that happened by the passage of time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from accounts.services import notify
+from contracts.models import ContractContact
+from incidents import sla
+from incidents.models import EscalationFired, Incident, IncidentEvent
+from incidents.services.base import audit_incident, event, lock, save_with_clocks
+
+K = IncidentEvent.Kind
+BATCH = 500
+
+
+@dataclass
+class WatcherResult:
+    examined: int = 0
+    fired: int = 0
+    expired_workarounds: int = 0
+    breaches: int = 0
+
+
+def due_for_watch(now: datetime) -> list[int]:
+    return list(
+        Incident.objects.unfinished()
+        .filter(
+            Q(next_escalation_at__lte=now)
+            | Q(next_due_at__lte=now)
+            | Q(workaround=Incident.Workaround.ACCEPTED, workaround_expires_at__lte=now)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:BATCH]
+    )
+
+
+def watch_incident(incident_id: int, *, now: datetime) -> WatcherResult:
+    """One incident, in its own transaction. The unique constraint on
+    EscalationFired means a second run (or a concurrent worker) inserts
+    nothing and notifies no one."""
+    result = WatcherResult(examined=1)
+    with transaction.atomic():
+        incident = lock(Incident(pk=incident_id))
+        if incident.is_finished:
+            return result
+        if (
+            incident.workaround == Incident.Workaround.ACCEPTED
+            and incident.workaround_expires_at is not None
+            and incident.workaround_expires_at <= now
+        ):
+            incident.workaround = Incident.Workaround.EXPIRED
+            incident.status = Incident.Status.ACKNOWLEDGED
+            event(
+                incident,
+                kind=K.WORKAROUND_EXPIRED,
+                actor="system",
+                at=now,
+                message="The temporary workaround expired; it now counts as no workaround.",
+            )
+            audit_incident(
+                "system:watcher", incident, "incident.workaround_expired", {"workaround": ["accepted", "expired"]}
+            )
+            result.expired_workarounds += 1
+        pauses = list(incident.pauses.all())
+        already = set(EscalationFired.objects.filter(incident=incident).values_list("target", "level"))
+        crossing = [
+            t
+            for t in sla.thresholds(incident, now=now, pauses=pauses)
+            if t.at <= now and (t.target, t.level) not in already
+        ]
+        for threshold in crossing:
+            try:
+                with transaction.atomic():
+                    EscalationFired.objects.create(
+                        incident=incident,
+                        target=threshold.target,
+                        level=threshold.level,
+                        trigger=threshold.trigger,
+                        threshold_at=threshold.at,
+                        fired_at=now,
+                    )
+            except IntegrityError:
+                continue  # another worker fired it first
+            _notify_level(incident, threshold)
+            event(
+                incident,
+                kind=K.ESCALATED,
+                actor="system",
+                at=now,
+                message=_describe(threshold),
+                data={"target": threshold.target, "level": threshold.level, "trigger": threshold.trigger},
+            )
+            audit_incident(
+                "system:watcher",
+                incident,
+                "incident.escalated",
+                {"escalation": [None, f"{threshold.target} L{threshold.level}"]},
+            )
+            result.fired += 1
+        result.breaches += len(save_with_clocks(incident, at=now, actor="system"))
+    return result
+
+
+def _describe(t: sla.Threshold) -> str:
+    trigger = {
+        "share_elapsed": "share of target elapsed",
+        "breach": "target breached",
+        "past_breach": "time past breach",
+    }[t.trigger]
+    return (
+        f"Level {t.level} escalation on the {t.target} target ({trigger}); {t.contact_role.replace('_', ' ')} notified."
+    )
+
+
+def _notify_level(incident: Incident, threshold: sla.Threshold) -> None:
+    contacts = ContractContact.objects.filter(
+        contract=incident.contract, role=threshold.contact_role, user__isnull=False
+    ).select_related("user")
+    notify(
+        users=[c.user for c in contacts],
+        verb="incident.escalated",
+        title=f"Escalation L{threshold.level}: {incident.reference} {incident.title}"[:200],
+        body=f"{_describe(threshold)}\nContract {incident.contract.reference}, severity {incident.severity}.",
+        url=f"/incidents/{incident.pk}/",
+    )
+
+
+def run_watcher(*, now: datetime) -> WatcherResult:
+    total = WatcherResult()
+    for pk in due_for_watch(now):
+        r = watch_incident(pk, now=now)
+        total.examined += r.examined
+        total.fired += r.fired
+        total.expired_workarounds += r.expired_workarounds
+        total.breaches += r.breaches
+    return total
