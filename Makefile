@@ -43,4 +43,4 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf var/broker var/broker-control var/test.sqlite3
+	rm -rf var/broker var/broker-control var/test-broker var/test-*.sqlite3*

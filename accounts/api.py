@@ -8,22 +8,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import services
-from accounts.models import Membership, Notification, Organization
+from accounts.models import Membership, Notification, Organization, User
 from accounts.serializers import MeSerializer, NotificationSerializer, OrganizationSerializer
 
 
 class MeViewSet(viewsets.ViewSet):
     @extend_schema(responses=MeSerializer)
     def list(self, request: Request) -> Response:
-        user = (
-            type(request.user)
-            .objects.prefetch_related(
-                Prefetch(
-                    "memberships", queryset=Membership.objects.filter(is_active=True).select_related("organization")
-                )
-            )
-            .get(pk=request.user.pk)
-        )
+        user = User.objects.prefetch_related(
+            Prefetch("memberships", queryset=Membership.objects.filter(is_active=True).select_related("organization"))
+        ).get(pk=request.user.pk)
         return Response(MeSerializer(user).data)
 
 

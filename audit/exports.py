@@ -29,23 +29,34 @@ class _Echo:
         return value
 
 
+def _cell(value: object) -> object:
+    """Neutralise spreadsheet formulas (CSV injection): a cell a person typed
+    that starts with = + - @ is prefixed with a quote."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def _rows(queryset: QuerySet) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(HEADER)
     for e in queryset.order_by("seq").iterator(chunk_size=2000):
         yield writer.writerow(
             [
-                e.seq,
-                e.at.isoformat(),
-                e.actor_label,
-                e.organization_id or "",
-                e.contract_id or "",
-                e.verb,
-                e.object_type,
-                e.object_id,
-                e.object_repr,
-                json.dumps(e.changes, sort_keys=True),
-                e.hash,
+                _cell(v)
+                for v in [
+                    e.seq,
+                    e.at.isoformat(),
+                    e.actor_label,
+                    e.organization_id or "",
+                    e.contract_id or "",
+                    e.verb,
+                    e.object_type,
+                    e.object_id,
+                    e.object_repr,
+                    json.dumps(e.changes, sort_keys=True),
+                    e.hash,
+                ]
             ]
         )
 

@@ -36,10 +36,12 @@ class TwentyFourSeven:
     """The 24x7 clock: every instant counts."""
 
     def elapsed(self, start: datetime, end: datetime) -> timedelta:
+        # Same-tzinfo subtraction and comparison are wall-clock (fold is
+        # ignored); in UTC they are real elapsed time.
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
         if end <= start:
             return timedelta(0)
-        # Same-tzinfo subtraction is wall-clock time; UTC gives elapsed time.
-        return end.astimezone(UTC) - start.astimezone(UTC)
+        return end - start
 
     def add(self, start: datetime, duration: timedelta) -> datetime:
         return start.astimezone(UTC) + duration
@@ -203,7 +205,7 @@ class _Span:
     the built years); outside it the span must be extended first.
     """
 
-    __slots__ = ("y0", "y1", "lo", "hi", "starts", "ends", "cum_start", "cum_end")
+    __slots__ = ("y0", "y1", "lo", "hi", "starts", "ends", "cum_start", "cum_end", "total")
 
     def __init__(
         self,
@@ -229,6 +231,7 @@ class _Span:
             cum_end.append(total)
         self.cum_start = cum_start
         self.cum_end = cum_end
+        self.total = total
 
     def cum(self, t: int) -> int:
         """Business microseconds from the start of the span up to instant t."""
@@ -304,9 +307,9 @@ class BusinessCalendar:
             k = bisect_left(span.cum_end, target)
             if k < len(span.cum_end):
                 return _from_us(span.ends[k] - (span.cum_end[k] - target))
-            covered = len(span.starts)
+            covered = span.total
             span = self._extend(span.y0, span.y1 + 1)
-            empty_years = empty_years + 1 if len(span.starts) == covered else 0
+            empty_years = empty_years + 1 if span.total == covered else 0
             if empty_years >= _MAX_EMPTY_YEARS:
                 raise CalendarError(
                     f"shifts: no coverage in {_MAX_EMPTY_YEARS} consecutive years "
@@ -404,8 +407,10 @@ class BusinessCalendar:
                     end_day = day + _ONE_DAY if shift.end <= shift.start else day
                     s = _wall_to_us(day, shift.start, zone)
                     e = _wall_to_us(end_day, shift.end, zone)
-                    # A shift wholly inside a spring-forward gap resolves to
-                    # an empty (or inverted) range: it has no real time.
+                    # Both ends are read with fold=0, so a shift inside a
+                    # spring-forward gap moves later by the gap, keeping its
+                    # length. Only a shift starting in the gap and ending
+                    # less than a gap after it inverts: it has no real time.
                     if s < e:
                         out.append((s, e))
             day += _ONE_DAY
@@ -430,4 +435,8 @@ def clock_for(calendar: CoverageCalendar | None) -> Clock:
     """ALWAYS for no calendar; else one shared BusinessCalendar per calendar value."""
     if calendar is None:
         return ALWAYS
-    return _cached_clock(calendar)
+    try:
+        return _cached_clock(calendar)
+    except TypeError:  # unhashable, e.g. a list of shifts: say which field
+        validate_calendar(calendar)
+        raise

@@ -93,6 +93,8 @@ def contract_create(
         probe = Contract(buyer=buyer, vendor=vendor)
         probe._board_user_ids = set()
         require(can_manage(contract_standing(actor, probe)), "Only the buyer's contract managers may create contracts.")
+    if terms is not None and preset == "enterprise-24x7":
+        preset = ""  # custom terms: no preset label
     if terms is None:
         if preset not in PRESETS:
             raise InvalidInput("Unknown template.", errors={"preset": [f"Must be one of: {', '.join(PRESETS)}."]})
@@ -195,8 +197,6 @@ def sla_version_update(
     *, actor: Any, version: SLAVersion, terms: dict[str, Any] | None = None, change_summary: str | None = None
 ) -> SLAVersion:
     require(can_amend(contract_standing(actor, version.contract)), "You may not edit this contract's SLA.")
-    if terms is not None:
-        _check_terms(terms)
     with transaction.atomic():
         version = SLAVersion.objects.select_for_update().get(pk=version.pk)
         if not version.is_draft:
@@ -205,6 +205,8 @@ def sla_version_update(
                 state=version.status,
                 allowed=["amend"],
             )
+        if terms is not None:
+            _check_terms(terms)
         before = {"terms": version.terms, "change_summary": version.change_summary}
         if terms is not None:
             version.terms = terms

@@ -7,10 +7,12 @@ field path (``targets[0].restore_minutes``) and the rule it broke.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from typing import Any
 
 import jsonschema
@@ -299,7 +301,12 @@ def validate_terms(data: Any) -> None:
     try:
         validate_calendar(calendar_of(data))
     except CalendarError as exc:
-        add(f"calendar.{getattr(exc, 'field', '') or 'timezone'}", str(exc))
+        # The engine's messages start with the field ("country: ...", "shifts[2].end: ...").
+        head = str(exc).split(":", 1)[0].strip()
+        field = (
+            re.sub(r"^shifts", "hours", head).replace(".day", ".date") if re.match(r"^[a-z_\[\]0-9.]+$", head) else ""
+        )
+        add(f"calendar.{field or 'timezone'}", str(exc))
     try:
         from zoneinfo import ZoneInfo
 
@@ -405,15 +412,22 @@ class Terms:
 
     data: Mapping[str, Any]
 
-    @property
+    @cached_property
     def calendar(self) -> CoverageCalendar:
         return calendar_of(self.data)
 
+    @cached_property
+    def _targets(self) -> dict[tuple[str, str, str], Target]:
+        return {
+            (row["severity"], row["environment"], kind): Target(
+                minutes=row[f"{kind}_minutes"], clock=row[f"{kind}_clock"]
+            )
+            for row in self.data["targets"]
+            for kind in ("acknowledge", "restore", "resolve")
+        }
+
     def target(self, severity: str, environment: str, kind: str) -> Target | None:
-        for row in self.data["targets"]:
-            if row["severity"] == severity and row["environment"] == environment:
-                return Target(minutes=row[f"{kind}_minutes"], clock=row[f"{kind}_clock"])
-        return None
+        return self._targets.get((severity, environment, kind))
 
     def pause_stops(self, kind: str) -> bool:
         return kind in self.data["pause"]["stops"]

@@ -13,6 +13,17 @@ from incidents.clocks import Interval, due_time, effective_restore_at, target_st
 from incidents.models import TARGET_KINDS, Incident, IncidentPause
 
 
+def terms_of(incident: Incident) -> Terms:
+    """Terms of the incident's SLA version, parsed once per loaded version
+    object (bulk work shares one object across many incidents)."""
+    version = incident.sla_version
+    terms = getattr(version, "_parsed_terms", None)
+    if terms is None or terms.data is not version.terms:
+        terms = Terms(version.terms)
+        version._parsed_terms = terms
+    return terms
+
+
 def clock_of(terms: Terms, target: Target) -> Clock:
     return ALWAYS if target.clock == "24x7" else clock_for(terms.calendar)
 
@@ -47,7 +58,7 @@ def _pauses_for(terms: Terms, kind: str, pauses: Sequence[Interval]) -> Sequence
 def recompute(incident: Incident, *, now: datetime, pauses: Iterable[IncidentPause] | None = None) -> list[str]:
     """Recompute the stored SLA state in place (the caller saves). Returns the
     targets that became breached with this computation."""
-    terms = Terms(incident.sla_version.terms)
+    terms = terms_of(incident)
     if pauses is None:
         pauses = incident.pauses.all()
     intervals = [Interval(start=p.started_at, end=p.ended_at) for p in pauses]
@@ -77,7 +88,7 @@ def recompute(incident: Incident, *, now: datetime, pauses: Iterable[IncidentPau
         )
         if state.breached and not was:
             newly.append(kind)
-        if met is None and state.due_at is not None and not state.breached:
+        if met is None and state.due_at is not None and not state.breached and not incident.is_finished:
             next_due.append(state.due_at)
             risk = due_time(
                 clock=clock,
@@ -96,7 +107,7 @@ def recompute(incident: Incident, *, now: datetime, pauses: Iterable[IncidentPau
 
 def thresholds(incident: Incident, *, now: datetime, pauses: Iterable[IncidentPause] | None = None) -> list[Threshold]:
     """Every escalation threshold of every unmet target, from the ladder in the terms."""
-    terms = Terms(incident.sla_version.terms)
+    terms = terms_of(incident)
     if pauses is None:
         pauses = incident.pauses.all()
     intervals = [Interval(start=p.started_at, end=p.ended_at) for p in pauses]

@@ -8,213 +8,410 @@ import incidents.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contracts', '0001_initial'),
+        ("contracts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Incident',
+            name="Incident",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('severity', models.CharField(choices=[('critical', 'Critical'), ('high', 'High'), ('medium', 'Medium'), ('low', 'Low')], max_length=10)),
-                ('environment', models.CharField(choices=[('production', 'Production'), ('non_production', 'Non-production')], max_length=16)),
-                ('component', models.CharField(max_length=100)),
-                ('out_of_scope', models.BooleanField(default=False)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('acknowledged', 'Acknowledged'), ('restored', 'Restored (workaround)'), ('resolved', 'Resolved'), ('closed', 'Closed')], default='open', max_length=14)),
-                ('opened_at', models.DateTimeField()),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('workaround', models.CharField(blank=True, choices=[('', 'None'), ('proposed', 'Proposed'), ('accepted', 'Accepted'), ('rejected', 'Rejected'), ('expired', 'Expired')], default='', max_length=10)),
-                ('workaround_text', models.TextField(blank=True)),
-                ('workaround_temporary', models.BooleanField(default=False)),
-                ('workaround_proposed_at', models.DateTimeField(blank=True, null=True)),
-                ('workaround_accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('workaround_expires_at', models.DateTimeField(blank=True, null=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('reopened_count', models.PositiveSmallIntegerField(default=0)),
-                ('paused_since', models.DateTimeField(blank=True, null=True)),
-                ('acknowledge_due_at', models.DateTimeField(blank=True, null=True)),
-                ('restore_due_at', models.DateTimeField(blank=True, null=True)),
-                ('resolve_due_at', models.DateTimeField(blank=True, null=True)),
-                ('acknowledge_met_at', models.DateTimeField(blank=True, null=True)),
-                ('restore_met_at', models.DateTimeField(blank=True, null=True)),
-                ('resolve_met_at', models.DateTimeField(blank=True, null=True)),
-                ('acknowledge_elapsed', models.DurationField(blank=True, null=True)),
-                ('restore_elapsed', models.DurationField(blank=True, null=True)),
-                ('resolve_elapsed', models.DurationField(blank=True, null=True)),
-                ('acknowledge_breached', models.BooleanField(default=False)),
-                ('restore_breached', models.BooleanField(default=False)),
-                ('resolve_breached', models.BooleanField(default=False)),
-                ('breached', models.BooleanField(default=False)),
-                ('next_due_at', models.DateTimeField(blank=True, null=True)),
-                ('next_risk_at', models.DateTimeField(blank=True, null=True)),
-                ('next_escalation_at', models.DateTimeField(blank=True, null=True)),
-                ('clocks_computed_at', models.DateTimeField(blank=True, null=True)),
-                ('excluded', models.BooleanField(default=False)),
-                ('satisfaction', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('satisfaction_comment', models.TextField(blank=True)),
-                ('imported', models.BooleanField(default=False)),
-                ('import_source', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('contract', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='incidents', to='contracts.contract')),
-                ('opened_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('original_contract', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contracts.contract')),
-                ('sla_version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='incidents', to='contracts.slaversion')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[("critical", "Critical"), ("high", "High"), ("medium", "Medium"), ("low", "Low")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "environment",
+                    models.CharField(
+                        choices=[("production", "Production"), ("non_production", "Non-production")], max_length=16
+                    ),
+                ),
+                ("component", models.CharField(max_length=100)),
+                ("out_of_scope", models.BooleanField(default=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("acknowledged", "Acknowledged"),
+                            ("restored", "Restored (workaround)"),
+                            ("resolved", "Resolved"),
+                            ("closed", "Closed"),
+                        ],
+                        default="open",
+                        max_length=14,
+                    ),
+                ),
+                ("opened_at", models.DateTimeField()),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "workaround",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "None"),
+                            ("proposed", "Proposed"),
+                            ("accepted", "Accepted"),
+                            ("rejected", "Rejected"),
+                            ("expired", "Expired"),
+                        ],
+                        default="",
+                        max_length=10,
+                    ),
+                ),
+                ("workaround_text", models.TextField(blank=True)),
+                ("workaround_temporary", models.BooleanField(default=False)),
+                ("workaround_proposed_at", models.DateTimeField(blank=True, null=True)),
+                ("workaround_accepted_at", models.DateTimeField(blank=True, null=True)),
+                ("workaround_expires_at", models.DateTimeField(blank=True, null=True)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("reopened_count", models.PositiveSmallIntegerField(default=0)),
+                ("paused_since", models.DateTimeField(blank=True, null=True)),
+                ("acknowledge_due_at", models.DateTimeField(blank=True, null=True)),
+                ("restore_due_at", models.DateTimeField(blank=True, null=True)),
+                ("resolve_due_at", models.DateTimeField(blank=True, null=True)),
+                ("acknowledge_met_at", models.DateTimeField(blank=True, null=True)),
+                ("restore_met_at", models.DateTimeField(blank=True, null=True)),
+                ("resolve_met_at", models.DateTimeField(blank=True, null=True)),
+                ("acknowledge_elapsed", models.DurationField(blank=True, null=True)),
+                ("restore_elapsed", models.DurationField(blank=True, null=True)),
+                ("resolve_elapsed", models.DurationField(blank=True, null=True)),
+                ("acknowledge_breached", models.BooleanField(default=False)),
+                ("restore_breached", models.BooleanField(default=False)),
+                ("resolve_breached", models.BooleanField(default=False)),
+                ("breached", models.BooleanField(default=False)),
+                ("next_due_at", models.DateTimeField(blank=True, null=True)),
+                ("next_risk_at", models.DateTimeField(blank=True, null=True)),
+                ("next_escalation_at", models.DateTimeField(blank=True, null=True)),
+                ("clocks_computed_at", models.DateTimeField(blank=True, null=True)),
+                ("excluded", models.BooleanField(default=False)),
+                ("satisfaction", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("satisfaction_comment", models.TextField(blank=True)),
+                ("imported", models.BooleanField(default=False)),
+                ("import_source", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="incidents", to="contracts.contract"
+                    ),
+                ),
+                (
+                    "opened_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "original_contract",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="contracts.contract",
+                    ),
+                ),
+                (
+                    "sla_version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="incidents", to="contracts.slaversion"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-opened_at', '-id'],
+                "ordering": ["-opened_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ExclusionClaim',
+            name="ExclusionClaim",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('third_party', 'Third-party dependency'), ('force_majeure', 'Force majeure'), ('customer_caused', 'Customer-caused'), ('maintenance', 'Scheduled maintenance')], max_length=16)),
-                ('reason', models.TextField()),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('accepted', 'Accepted'), ('rejected', 'Rejected')], default='pending', max_length=8)),
-                ('claimed_at', models.DateTimeField()),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_reason', models.TextField(blank=True)),
-                ('claimed_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('decided_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='claims', to='incidents.incident')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("third_party", "Third-party dependency"),
+                            ("force_majeure", "Force majeure"),
+                            ("customer_caused", "Customer-caused"),
+                            ("maintenance", "Scheduled maintenance"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("reason", models.TextField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "Pending"), ("accepted", "Accepted"), ("rejected", "Rejected")],
+                        default="pending",
+                        max_length=8,
+                    ),
+                ),
+                ("claimed_at", models.DateTimeField()),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_reason", models.TextField(blank=True)),
+                (
+                    "claimed_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="claims", to="incidents.incident"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-claimed_at'],
+                "ordering": ["-claimed_at"],
             },
         ),
         migrations.CreateModel(
-            name='EscalationFired',
+            name="EscalationFired",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('target', models.CharField(max_length=12)),
-                ('level', models.PositiveSmallIntegerField()),
-                ('trigger', models.CharField(max_length=16)),
-                ('threshold_at', models.DateTimeField()),
-                ('fired_at', models.DateTimeField()),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='escalations', to='incidents.incident')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("target", models.CharField(max_length=12)),
+                ("level", models.PositiveSmallIntegerField()),
+                ("trigger", models.CharField(max_length=16)),
+                ("threshold_at", models.DateTimeField()),
+                ("fired_at", models.DateTimeField()),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="escalations", to="incidents.incident"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['fired_at'],
+                "ordering": ["fired_at"],
             },
         ),
         migrations.CreateModel(
-            name='IncidentAttachment',
+            name="IncidentAttachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(upload_to=incidents.models.attachment_path)),
-                ('name', models.CharField(max_length=200)),
-                ('size', models.PositiveBigIntegerField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='incidents.incident')),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("file", models.FileField(upload_to=incidents.models.attachment_path)),
+                ("name", models.CharField(max_length=200)),
+                ("size", models.PositiveBigIntegerField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="attachments", to="incidents.incident"
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['uploaded_at'],
+                "ordering": ["uploaded_at"],
             },
         ),
         migrations.CreateModel(
-            name='IncidentEvent',
+            name="IncidentEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField()),
-                ('actor_label', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('opened', 'Opened'), ('acknowledged', 'Acknowledged'), ('workaround_proposed', 'Workaround proposed'), ('workaround_accepted', 'Workaround accepted'), ('workaround_rejected', 'Workaround rejected'), ('workaround_expired', 'Workaround expired'), ('resolved', 'Resolved'), ('confirmed', 'Resolution confirmed'), ('reopened', 'Reopened'), ('paused', 'Clock paused'), ('resumed', 'Clock resumed'), ('severity_changed', 'Severity changed'), ('comment', 'Comment'), ('attachment', 'Attachment'), ('claim_made', 'Exclusion claimed'), ('claim_accepted', 'Exclusion accepted'), ('claim_rejected', 'Exclusion rejected'), ('attributed', 'Fault attributed'), ('linked', 'Linked to another contract'), ('escalated', 'Escalated'), ('breached', 'Target breached'), ('imported', 'Imported')], max_length=24)),
-                ('message', models.TextField(blank=True)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='incidents.incident')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField()),
+                ("actor_label", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("opened", "Opened"),
+                            ("acknowledged", "Acknowledged"),
+                            ("workaround_proposed", "Workaround proposed"),
+                            ("workaround_accepted", "Workaround accepted"),
+                            ("workaround_rejected", "Workaround rejected"),
+                            ("workaround_expired", "Workaround expired"),
+                            ("resolved", "Resolved"),
+                            ("confirmed", "Resolution confirmed"),
+                            ("reopened", "Reopened"),
+                            ("paused", "Clock paused"),
+                            ("resumed", "Clock resumed"),
+                            ("severity_changed", "Severity changed"),
+                            ("comment", "Comment"),
+                            ("attachment", "Attachment"),
+                            ("claim_made", "Exclusion claimed"),
+                            ("claim_accepted", "Exclusion accepted"),
+                            ("claim_rejected", "Exclusion rejected"),
+                            ("attributed", "Fault attributed"),
+                            ("linked", "Linked to another contract"),
+                            ("escalated", "Escalated"),
+                            ("breached", "Target breached"),
+                            ("imported", "Imported"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("message", models.TextField(blank=True)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="events", to="incidents.incident"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='IncidentLink',
+            name="IncidentLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.TextField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('contract', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='linked_incidents', to='contracts.contract')),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links', to='incidents.incident')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reason", models.TextField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="linked_incidents",
+                        to="contracts.contract",
+                    ),
+                ),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="links", to="incidents.incident"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='IncidentPause',
+            name="IncidentPause",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField()),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('reason', models.CharField(max_length=300)),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pauses', to='incidents.incident')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("started_at", models.DateTimeField()),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                ("reason", models.CharField(max_length=300)),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="pauses", to="incidents.incident"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['started_at'],
+                "ordering": ["started_at"],
             },
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['contract', '-opened_at'], name='incident_contract_opened'),
+            model_name="incident",
+            index=models.Index(fields=["contract", "-opened_at"], name="incident_contract_opened"),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['status', 'next_due_at'], name='incident_status_due'),
+            model_name="incident",
+            index=models.Index(fields=["status", "next_due_at"], name="incident_status_due"),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['breached', '-opened_at'], name='incident_breached'),
+            model_name="incident",
+            index=models.Index(fields=["breached", "-opened_at"], name="incident_breached"),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['next_due_at'], name='incident_next_due'),
+            model_name="incident",
+            index=models.Index(fields=["next_due_at"], name="incident_next_due"),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['next_risk_at'], name='incident_next_risk'),
+            model_name="incident",
+            index=models.Index(fields=["next_risk_at"], name="incident_next_risk"),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['next_escalation_at'], name='incident_next_escalation'),
+            model_name="incident",
+            index=models.Index(fields=["next_escalation_at"], name="incident_next_escalation"),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['severity', '-opened_at'], name='incident_severity_opened'),
+            model_name="incident",
+            index=models.Index(fields=["severity", "-opened_at"], name="incident_severity_opened"),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('satisfaction__isnull', True), models.Q(('satisfaction__gte', 1), ('satisfaction__lte', 5)), _connector='OR'), name='incident_satisfaction_1_to_5'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("satisfaction__isnull", True),
+                    models.Q(("satisfaction__gte", 1), ("satisfaction__lte", 5)),
+                    _connector="OR",
+                ),
+                name="incident_satisfaction_1_to_5",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='exclusionclaim',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'pending')), fields=('incident',), name='one_pending_claim'),
+            model_name="exclusionclaim",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "pending")), fields=("incident",), name="one_pending_claim"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='escalationfired',
-            constraint=models.UniqueConstraint(fields=('incident', 'target', 'level'), name='escalation_once'),
+            model_name="escalationfired",
+            constraint=models.UniqueConstraint(fields=("incident", "target", "level"), name="escalation_once"),
         ),
         migrations.AddIndex(
-            model_name='incidentevent',
-            index=models.Index(fields=['incident', 'at'], name='incident_event_at'),
+            model_name="incidentevent",
+            index=models.Index(fields=["incident", "at"], name="incident_event_at"),
         ),
         migrations.AddConstraint(
-            model_name='incidentlink',
-            constraint=models.UniqueConstraint(fields=('incident', 'contract'), name='incident_link_unique'),
+            model_name="incidentlink",
+            constraint=models.UniqueConstraint(fields=("incident", "contract"), name="incident_link_unique"),
         ),
         migrations.AddConstraint(
-            model_name='incidentpause',
-            constraint=models.UniqueConstraint(condition=models.Q(('ended_at__isnull', True)), fields=('incident',), name='one_open_pause'),
+            model_name="incidentpause",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("ended_at__isnull", True)), fields=("incident",), name="one_open_pause"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incidentpause',
-            constraint=models.CheckConstraint(condition=models.Q(('ended_at__isnull', True), ('ended_at__gte', models.F('started_at')), _connector='OR'), name='pause_ordered'),
+            model_name="incidentpause",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ended_at__isnull", True), ("ended_at__gte", models.F("started_at")), _connector="OR"
+                ),
+                name="pause_ordered",
+            ),
         ),
     ]

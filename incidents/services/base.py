@@ -75,6 +75,7 @@ def require_role(allowed: bool, action: str, who: str) -> None:
 
 def allowed_actions(incident: Incident, s: Standing) -> list[str]:
     """What this person may do now: drives the buttons and the 409 message."""
+    pending_claim = incident.claims.filter(status="pending").exists()
     by_role = {
         "acknowledge": is_vendor_actor(s),
         "propose_workaround": is_vendor_actor(s) and incident.workaround != Incident.Workaround.PROPOSED,
@@ -86,8 +87,8 @@ def allowed_actions(incident: Incident, s: Standing) -> list[str]:
         "pause": is_vendor_actor(s) and not incident.is_paused,
         "resume": is_party_actor(s) and incident.is_paused,
         "change_severity": is_party_actor(s),
-        "claim_exclusion": is_vendor_actor(s) and not incident.excluded,
-        "decide_claim": is_buyer_actor(s) and incident.claims.filter(status="pending").exists(),
+        "claim_exclusion": is_vendor_actor(s) and not incident.excluded and not pending_claim,
+        "decide_claim": is_buyer_actor(s) and pending_claim,
         "attribute": s.is_staff or (s.is_buyer and s.has_role(Membership.Role.CONTRACT_MANAGER)),
         "comment": is_party_actor(s) or s.on_board,
     }

@@ -96,7 +96,7 @@ def decide_claim(*, actor: Any, claim: ExclusionClaim, accept: bool, reason: str
             message=(
                 f"{claim.get_kind_display()} accepted: removed from breach counts and credits."
                 if accept
-                else f"Rejected: {claim.reason and reason.strip()}"
+                else f"Rejected: {reason.strip()}"
             ),
             data={"claim": claim.pk},
         )

@@ -83,13 +83,15 @@ def import_incidents(
         except ValueError as exc:
             errors[f"line {line}"] = [str(exc)]
             continue
-        if not str(row.get("title", "")).strip():
+        title = str(row.get("title") or "").strip()
+        component = str(row.get("component") or "").strip()
+        if not title:
             problems.append("title is required")
         if row.get("severity") not in Severity.values:
             problems.append(f"severity must be one of {', '.join(Severity.values)}")
         if row.get("environment") not in Environment.values:
             problems.append(f"environment must be one of {', '.join(Environment.values)}")
-        if not str(row.get("component", "")).strip():
+        if not component:
             problems.append("component is required")
         if opened is None:
             problems.append("opened_at is required")
@@ -98,6 +100,8 @@ def import_incidents(
                 problems.append("opened_at is in the future")
             if acked and acked < opened:
                 problems.append("acknowledged_at is before opened_at")
+            if resolved and not acked:
+                problems.append("acknowledged_at is required when resolved_at is given")
             if resolved and resolved < (acked or opened):
                 problems.append("resolved_at is before it was acknowledged/opened")
         version = next(
@@ -113,7 +117,15 @@ def import_incidents(
         if problems:
             errors[f"line {line}"] = problems
             continue
-        parsed.append({"row": row, "opened": opened, "acked": acked, "resolved": resolved, "version": version})
+        parsed.append(
+            {
+                "row": {**row, "title": title, "component": component},
+                "opened": opened,
+                "acked": acked,
+                "resolved": resolved,
+                "version": version,
+            }
+        )
     if errors:
         raise InvalidInput(f"{len(errors)} row(s) are invalid; nothing was imported.", errors=errors)
     created: list[Incident] = []

@@ -45,9 +45,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--scale", type=int, default=0, help="Generate this many extra contracts for benchmarks.")
+        parser.add_argument(
+            "--incidents-per-contract", type=int, default=5, help="Generated incidents per scale contract."
+        )
         parser.add_argument("--quiet", action="store_true", help="Do not print the demo logins.")
 
     def handle(self, *args: Any, scale: int = 0, quiet: bool = False, **options: Any) -> None:
+        self.incidents_per_contract = options.get("incidents_per_contract", 5)
         actor = "system:seed_demo"
         orgs = {}
         for slug, name, kind in ORGS:
@@ -145,7 +149,7 @@ class Command(BaseCommand):
         from reviews import demo
 
         started = time.perf_counter()
-        counts = demo.scale(n, buyer=orgs["northwind"])
+        counts = demo.scale(n, buyer=orgs["northwind"], incidents_per_contract=self.incidents_per_contract)
         elapsed = time.perf_counter() - started
         summary = ", ".join(f"{v:,} {k}" for k, v in counts.items())
         self.stdout.write(self.style.SUCCESS(f"Generated {summary} in {elapsed:.1f} s."))
