@@ -29,7 +29,7 @@ def email_notifications(notification_ids: list[int]) -> int:
     return sent
 
 
-@shared_task(time_limit=30)
+@shared_task(time_limit=30, soft_time_limit=25)
 def ping(value: int) -> dict[str, int]:
     """A health probe for the queue: proves a worker is consuming."""
     from accounts.models import User

@@ -33,6 +33,8 @@ from contracts.pdf import human_minutes, render_schedule_pdf, schedule_context
 from contracts.terms import SCHEMA
 
 PAGE_SIZE = 25
+# Shown for a GET of a frozen version (a POST gets the service's own Conflict message).
+_FROZEN = "SLA v{number} is active and frozen; to change its terms, amend it into a new version."
 NOTICE_WARNING_DAYS = 90
 
 
@@ -211,12 +213,7 @@ def version_edit(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     if not can_amend(contract_standing(request.user, contract)):
         return _forbidden(request, "Only the buyer's contract managers and the board may edit the SLA.", contract)
     if request.method != "POST" and not version.is_draft:
-        return _conflict(
-            request,
-            contract,
-            version,
-            f"SLA v{version.number} is active and frozen; to change its terms, amend it into a new version.",
-        )
+        return _conflict(request, contract, version, _FROZEN.format(number=version.number))
     if request.method == "POST":
         form = TermsForm(request.POST, terms=version.terms)
         if form.is_valid():
@@ -239,12 +236,7 @@ def version_edit(request: HttpRequest, pk: int, number: int) -> HttpResponse:
                 messages.success(request, f"Draft SLA v{version.number} saved.")
                 return redirect(f"{reverse('contracts:detail', args=[contract.pk])}?v={version.number}")
         elif not version.is_draft:
-            return _conflict(
-                request,
-                contract,
-                version,
-                f"SLA v{version.number} is active and frozen; to change its terms, amend it into a new version.",
-            )
+            return _conflict(request, contract, version, _FROZEN.format(number=version.number))
     else:
         form = TermsForm(terms=version.terms, change_summary=version.change_summary)
     return render(request, "contracts/version_edit.html", {"contract": contract, "version": version, "form": form})

@@ -256,7 +256,7 @@ def test_vendor_people_see_the_contract_read_only(client_for, vendor, vendor_eng
 
 
 def test_vendor_cannot_edit_activate_or_amend(client_for, buyer, vendor, contract):
-    draft = services.sla_version_amend(actor=_staff_for(contract), contract=contract)
+    draft = services.sla_version_amend(actor=_staff(), contract=contract)
     before = draft.terms
     buyer_form = client_for(buyer).get(edit_url(contract, draft.number)).context["form"]
     data = {**form_data(buyer_form), "up_target": "90"}
@@ -282,7 +282,7 @@ def test_board_member_may_edit_a_draft(client_for, board_member, contract):
     assert draft.terms["claim_window_days"] == 45
 
 
-def _staff_for(contract: Contract) -> Any:
+def _staff() -> Any:
     from accounts.tests.factories import UserFactory
 
     return UserFactory(username="factory-staff", is_staff=True)
@@ -290,7 +290,7 @@ def _staff_for(contract: Contract) -> Any:
 
 def _upload(contract: Contract) -> Any:
     file = SimpleUploadedFile("msa.pdf", b"%PDF-1.4\n% signed agreement\n", content_type="application/pdf")
-    return services.document_upload(actor=_staff_for(contract), contract=contract, title="Signed MSA", file=file)
+    return services.document_upload(actor=_staff(), contract=contract, title="Signed MSA", file=file)
 
 
 def test_documents_download_through_a_checked_view(client_for, buyer, contract):
@@ -308,7 +308,7 @@ def test_documents_download_through_a_checked_view(client_for, buyer, contract):
 
 def test_outsider_gets_404_on_every_contract_page(client_for, outsider, contract):
     doc = _upload(contract)
-    services.sla_version_amend(actor=_staff_for(contract), contract=contract)
+    services.sla_version_amend(actor=_staff(), contract=contract)
     client = client_for(outsider)
     pk = contract.pk
     for url in (
