@@ -14,4 +14,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     app = getattr(getattr(request, "resolver_match", None), "app_name", "")
-    return {"nav_items": [{"label": label, "url": reverse(name), "active": app == key} for label, name, key in SECTIONS]}
+    return {
+        "nav_items": [{"label": label, "url": reverse(name), "active": app == key} for label, name, key in SECTIONS]
+    }

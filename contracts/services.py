@@ -229,7 +229,9 @@ def sla_version_activate(*, actor: Any, version: SLAVersion, effective_from: dat
     version must start after every version already activated.
     """
     contract = version.contract
-    require(can_amend(contract_standing(actor, contract)), "You may not activate this contract's SLA.")
+    # Board members may draft amendments; putting terms in force is the buyer's
+    # contract managers' act (after the board's sign-off).
+    require(can_manage(contract_standing(actor, contract)), "Only the buyer's contract managers may activate an SLA.")
     if effective_from is not None and timezone.is_naive(effective_from):
         raise InvalidInput(
             "The effective date needs a time zone.", errors={"effective_from": ["Must be timezone-aware."]}

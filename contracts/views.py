@@ -166,6 +166,8 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "contract": contract,
         "can_amend": can_amend(s),
+        "can_manage": can_manage(s),
+        "standing": s,
         "versions": versions,
         "in_force": in_force,
         "draft": draft,

@@ -350,3 +350,13 @@ def test_document_upload_needs_a_manager_of_either_party(vendor, vendor_engineer
     for actor in (vendor_engineer, buyer_viewer):
         with pytest.raises(NotPermitted):
             services.document_upload(actor=actor, contract=contract, title="x", file=SimpleUploadedFile("s.pdf", PDF))
+
+
+def test_a_board_member_may_draft_an_amendment_but_not_put_it_in_force(board_member, contract):
+    from config.errors import NotPermitted
+
+    draft = services.sla_version_amend(actor=board_member, contract=contract, change_summary="Tighter P1")
+    with pytest.raises(NotPermitted, match="contract managers"):
+        services.sla_version_activate(actor=board_member, version=draft)
+    draft.refresh_from_db()
+    assert draft.is_draft
