@@ -329,6 +329,7 @@ def sla_version_amend(*, actor: Any, contract: Contract, change_summary: str = "
 
 def board_seat_add(*, actor: Any, contract: Contract, user: Any, is_chair: bool = False) -> BoardSeat:
     require(can_manage(contract_standing(actor, contract)), "Only the buyer's contract managers may change the board.")
+    contract.__dict__.pop("_board_user_ids", None)  # the caller's cached board is about to change
     with transaction.atomic():
         contract = _lock(contract)
         if is_chair:
@@ -350,6 +351,7 @@ def board_seat_remove(*, actor: Any, seat: BoardSeat) -> None:
     require(
         can_manage(contract_standing(actor, seat.contract)), "Only the buyer's contract managers may change the board."
     )
+    seat.contract.__dict__.pop("_board_user_ids", None)  # the caller's cached board is about to change
     with transaction.atomic():
         audit.record(
             actor=actor,
