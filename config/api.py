@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -18,9 +20,44 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from config.errors import Conflict, DomainError
 
 
+class CappedPaginator(Paginator):
+    """Counts at most COUNT_CAP rows: an exact COUNT(*) over hundreds of
+    thousands of filtered rows costs more than the page itself. Past the cap
+    the count reads "10,000+" and the last pages are reached by narrowing
+    the filter."""
+
+    COUNT_CAP = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        object_list = self.object_list
+        if hasattr(object_list, "query"):
+            # values("pk") drops select_related joins and ordering from the count.
+            return object_list.values("pk").order_by()[: self.COUNT_CAP + 1].count()
+        return len(object_list)
+
+    @property
+    def count_capped(self) -> bool:
+        return self.count > self.COUNT_CAP
+
+
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
+    django_paginator_class = CappedPaginator
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        response.data["count_capped"] = self.page.paginator.count_capped
+        return response
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        out = super().get_paginated_response_schema(schema)
+        out["properties"]["count_capped"] = {
+            "type": "boolean",
+            "description": f"True when more than {CappedPaginator.COUNT_CAP} rows match; count is then {CappedPaginator.COUNT_CAP + 1}.",
+        }
+        return out
 
 
 class ErrorSerializer(serializers.Serializer):

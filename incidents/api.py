@@ -125,6 +125,8 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def get_queryset(self) -> QuerySet[Incident]:
         if getattr(self, "swagger_fake_view", False):
             return Incident.objects.none()
+        if self.action == "list":
+            return Incident.objects.listed_for(self.request.user)
         return Incident.objects.visible_to(self.request.user).for_list()
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:

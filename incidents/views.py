@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,6 +26,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import organization_ids, standing
+from config.api import CappedPaginator as Paginator
 from config.errors import Conflict, InvalidInput, NotPermitted
 from contracts.access import contract_standing
 from contracts.forms import apply_domain_errors
@@ -237,17 +237,21 @@ def may_open_any(user: Any) -> bool:
 def incident_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     visible = Incident.objects.visible_to(request.user)
-    filterset = IncidentFilter(request.GET, queryset=visible.for_list(), now=now)
+    filterset = IncidentFilter(request.GET, queryset=Incident.objects.listed_for(request.user), now=now)
     incidents = filterset.qs if filterset.is_valid() else visible.none()
     page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
     for incident in page:
         incident.countdown = next_countdown(incident, now)
 
-    # Filter choices: only contracts that have incidents this user sees.
-    contracts = list(
-        Contract.objects.filter(pk__in=visible.values("contract_id")).select_related("vendor").order_by("reference")
+    # Filter choices: the visible contracts and their vendors, as plain rows
+    # (a large portfolio has a thousand of them; model instances cost too much).
+    rows = list(
+        Contract.objects.visible_to(request.user)
+        .order_by("reference")
+        .values_list("pk", "reference", "vendor_id", "vendor__name")
     )
-    vendors = sorted({c.vendor for c in contracts}, key=lambda v: v.name)
+    contracts = [{"pk": pk, "reference": ref} for pk, ref, _, _ in rows]
+    vendors = [{"pk": vid, "name": name} for vid, name in sorted({(v, n) for _, _, v, n in rows}, key=lambda x: x[1])]
 
     params = request.GET.copy()
     params.pop("page", None)
