@@ -73,9 +73,9 @@ def notify(
         created = Notification.objects.bulk_create(rows)
         ids = [n.pk for n in created if n.pk is not None]
         if email and ids:
-            from accounts.tasks import email_notifications
+            from outbox.services import enqueue
 
-            transaction.on_commit(lambda: email_notifications.delay(ids))
+            enqueue("accounts.tasks.email_notifications", ids)
     return created
 
 

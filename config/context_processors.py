@@ -6,6 +6,8 @@ from django.urls import reverse
 SECTIONS = [
     ("Contracts", "contracts:list", "contracts"),
     ("Incidents", "incidents:list", "incidents"),
+    ("Credits & disputes", "ledger:credits", "ledger"),
+    ("Reviews", "annual:list", "annual"),
 ]
 
 

@@ -8,7 +8,7 @@ resolves the contract through the visibility rule first).
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from contracts import api
+from contracts import api, api_routine
 
 app_name = "contracts-api"
 
@@ -68,4 +68,58 @@ urlpatterns = [
         documents.as_view({"get": "download"}),
         name="document-download",
     ),
+    # the working routine
+    *[
+        path(f"contracts/<int:contract_pk>/{prefix}/", view.as_view(list_actions), name=f"{name}-list")
+        for prefix, view, name, list_actions in (
+            ("onboarding", api_routine.OnboardingItemViewSet, "onboarding-item", {"get": "list", "post": "create"}),
+            ("resources", api_routine.TrainingResourceViewSet, "resource", {"get": "list", "post": "create"}),
+            ("feedback", api_routine.FeedbackViewSet, "feedback", {"get": "list", "post": "create"}),
+        )
+    ],
+    path(
+        "contracts/<int:contract_pk>/onboarding/<int:pk>/",
+        api_routine.OnboardingItemViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
+        name="onboarding-item-detail",
+    ),
+    *[
+        path(
+            f"contracts/<int:contract_pk>/onboarding/<int:pk>/{action.replace('_', '-')}/",
+            api_routine.OnboardingItemViewSet.as_view({method: action}),
+            name=f"onboarding-item-{action.replace('_', '-')}",
+        )
+        for method, action in (("post", "done"), ("post", "waive"), ("post", "evidence"), ("get", "evidence_file"))
+    ],
+    path(
+        "contracts/<int:contract_pk>/resources/<int:pk>/",
+        api_routine.TrainingResourceViewSet.as_view({"get": "retrieve"}),
+        name="resource-detail",
+    ),
+    path(
+        "contracts/<int:contract_pk>/resources/<int:pk>/confirm/",
+        api_routine.TrainingResourceViewSet.as_view({"post": "confirm"}),
+        name="resource-confirm",
+    ),
+    path(
+        "contracts/<int:contract_pk>/resources/<int:pk>/file/",
+        api_routine.TrainingResourceViewSet.as_view({"get": "file"}),
+        name="resource-file",
+    ),
+    path(
+        "contracts/<int:contract_pk>/feedback/<int:pk>/",
+        api_routine.FeedbackViewSet.as_view({"get": "retrieve"}),
+        name="feedback-detail",
+    ),
+    path(
+        "contracts/<int:contract_pk>/feedback/<int:pk>/respond/",
+        api_routine.FeedbackViewSet.as_view({"post": "respond"}),
+        name="feedback-respond",
+    ),
+    path(
+        "contracts/<int:contract_pk>/feedback/<int:pk>/close/",
+        api_routine.FeedbackViewSet.as_view({"post": "close"}),
+        name="feedback-close",
+    ),
+    path("contracts/<int:contract_pk>/raci/", api_routine.RaciView.as_view(), name="raci"),
+    path("contracts/<int:contract_pk>/playbook/", api_routine.PlaybookView.as_view(), name="playbook"),
 ]

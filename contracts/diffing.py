@@ -37,6 +37,8 @@ IDENTITY: dict[str, tuple[str, ...]] = {
     "escalation": ("level",),
     "notice_rules": ("change_kind",),
     "metrics": ("metric",),
+    "playbook": ("severity", "order"),
+    "raci": ("activity",),
 }
 
 
@@ -50,6 +52,8 @@ def _keyed(path: str, rows: list[Any]) -> dict[str, Any] | None:
     if not fields or not all(isinstance(r, Mapping) for r in rows):
         return None
     keyed = {_row_key(r, fields): r for r in rows}
+    if any(ch in key for key in keyed for ch in ".[]"):
+        return None  # free text (a RACI activity) that would break the path: by position
     return keyed if len(keyed) == len(rows) else None
 
 
@@ -161,6 +165,18 @@ _WORDS: dict[str, str] = {
     "end": "End",
     "date": "Date",
     "name": "Name",
+    "playbook": "Incident playbook",
+    "order": "Step",
+    "party": "Party",
+    "role": "Role",
+    "action": "Action",
+    "target": "Target",
+    "raci": "Roles and responsibilities",
+    "activity": "Activity",
+    "buyer": "Buyer",
+    "vendor": "Vendor",
+    "role_buyer": "Buyer role",
+    "role_vendor": "Vendor role",
 }
 
 _ROW_NOUN: dict[str, str] = {
@@ -168,6 +184,8 @@ _ROW_NOUN: dict[str, str] = {
     "hours": "Shift",
     "closures": "Closure",
     "disputes": "Stage",
+    "playbook": "Step",
+    "raci": "Activity",
 }
 
 
@@ -184,6 +202,11 @@ def label_for(path: str) -> str:
             owner = parts_raw[-1] if parts_raw else ""
             if owner == "escalation":
                 parts.append(f"Level {key}")  # keyed by the level itself
+            elif owner == "playbook" and ", " in key:
+                severity, _, order = key.partition(", ")
+                parts.append(f"{severity.capitalize()} step {order}")
+            elif owner == "raci" and not key.isdigit():
+                parts.append(key)  # the activity as written
             elif key.isdigit():
                 parts.append(f"{_ROW_NOUN.get(owner, 'Row')} {int(key) + 1}")
             else:

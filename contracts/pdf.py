@@ -20,7 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from contracts.models import Contract, SLAVersion
-from contracts.terms import ENVIRONMENTS, SEVERITIES, TARGETS
+from contracts.terms import ENVIRONMENTS, PARTIES, SEVERITIES, TARGETS, raci_flags
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 ENVIRONMENT_LABELS = {"production": "Production", "non_production": "Non-production"}
@@ -44,6 +44,16 @@ CONTACT_ROLE_LABELS = {
     "escalation_contact": "Escalation contact",
     "executive_sponsor": "Executive sponsor",
 }
+ROLE_LABELS = {
+    **CONTACT_ROLE_LABELS,
+    "billing": "Billing contact",
+    "contract_manager": "Contract manager",
+    "operations": "Operations",
+    "account_manager": "Account manager",
+    "support_engineer": "Support engineer",
+}
+PARTY_LABELS = {"buyer": "Buyer", "vendor": "Vendor"}
+RACI_LABELS = {"R": "Responsible", "A": "Accountable", "C": "Consulted", "I": "Informed", "": "—"}
 CHANGE_KIND_LABELS = {
     "major_release": "Major release",
     "minor_release": "Minor release",
@@ -254,6 +264,68 @@ def escalation_text(row: Mapping[str, Any]) -> str:
     return f"{human_minutes(value)} after the target is breached" if value else "when the target is breached"
 
 
+def role_label(role: str | None) -> str:
+    return ROLE_LABELS.get(role or "", (role or "").replace("_", " ").capitalize())
+
+
+def playbook_trigger_text(step: Mapping[str, Any]) -> str:
+    """When a playbook step applies, in words: "at 50 % of the restore target"."""
+    trigger, target = step["trigger"], step.get("target") or ""
+    if trigger == "on_open":
+        return "when the incident is opened"
+    if trigger == "on_acknowledge":
+        return "when the vendor acknowledges"
+    if trigger == "share_elapsed":
+        return f"at {step.get('value')} % of the {target} target"
+    return f"when the {target} target is breached"
+
+
+def playbook_rows(steps: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Steps grouped by severity (most severe first), each in order."""
+    groups = []
+    for severity in SEVERITIES:
+        rows = sorted((s for s in steps if s["severity"] == severity), key=lambda s: s["order"])
+        if rows:
+            groups.append(
+                {
+                    "severity": severity.capitalize(),
+                    "key": severity,
+                    "steps": [
+                        {
+                            "order": s["order"],
+                            "party": PARTY_LABELS[s["party"]],
+                            "party_key": s["party"],
+                            "role": role_label(s["role"]),
+                            "when": playbook_trigger_text(s),
+                            "action": s["action"],
+                        }
+                        for s in rows
+                    ],
+                }
+            )
+    return groups
+
+
+def raci_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The RACI table as agreed, with the flags the terms alone can raise."""
+    return [
+        {
+            "activity": r["activity"],
+            "cells": [
+                {
+                    "party": party,
+                    "letter": r.get(party) or "",
+                    "meaning": RACI_LABELS[r.get(party) or ""],
+                    "role": role_label(r.get(f"role_{party}")) if r.get(party) else "",
+                }
+                for party in PARTIES
+            ],
+            "flags": raci_flags(r),
+        }
+        for r in rows
+    ]
+
+
 def notice_text(days: int) -> str:
     return "no advance notice required" if days == 0 else f"at least {plural(days, 'day')} in advance"
 
@@ -377,6 +449,8 @@ def schedule_context(version: SLAVersion, contract: Contract | None = None) -> d
             {"outcome": OUTCOME_LABELS.get(outcome, outcome), "metrics": rows}
             for outcome, rows in metrics_by_outcome.items()
         ],
+        "playbook": playbook_rows(t.get("playbook") or []),
+        "raci": raci_rows(t.get("raci") or []),
     }
 
 

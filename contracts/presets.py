@@ -59,6 +59,89 @@ _COMMON: dict[str, Any] = {
     ],
 }
 
+
+def _step(
+    severity: str,
+    order: int,
+    party: str,
+    role: str,
+    trigger: str,
+    action: str,
+    value: int | None = None,
+    target: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "severity": severity,
+        "order": order,
+        "party": party,
+        "role": role,
+        "action": action,
+        "trigger": trigger,
+        "value": value,
+        "target": target,
+    }
+
+
+def _playbook(escalate_at: int) -> list[dict[str, Any]]:
+    """Who does what when an incident runs; critical and high in full, medium and low short."""
+    steps = [
+        _step("critical", 1, "buyer", "operations", "on_open",
+              "Confirm the business impact, open the incident in Covenant with the affected component, "
+              "and open the bridge call."),
+        _step("critical", 2, "vendor", "support_engineer", "on_open",
+              "Acknowledge the incident in Covenant and join the bridge call."),
+        _step("critical", 3, "buyer", "operations", "on_acknowledge",
+              "Give the vendor's engineer logs, access and a reachable contact on the bridge."),
+        _step("critical", 4, "vendor", "incident_manager", "on_acknowledge",
+              "Post the first status update (scope, suspected cause, next update time) as a comment; "
+              "update at least every 30 minutes."),
+        _step("critical", 5, "vendor", "escalation_contact", "share_elapsed",
+              "Page the vendor's escalation contact; confirm senior engineers are assigned.", escalate_at, "restore"),
+        _step("critical", 6, "buyer", "incident_manager", "share_elapsed",
+              "Tell the buyer's business owners the impact and the expected restore time.", escalate_at, "restore"),
+        _step("critical", 7, "vendor", "executive_sponsor", "on_breach",
+              "Call the buyer's executive sponsor with the recovery plan.", None, "restore"),
+        _step("high", 1, "buyer", "operations", "on_open",
+              "Confirm the impact and open the incident in Covenant with the affected component."),
+        _step("high", 2, "vendor", "support_engineer", "on_open",
+              "Acknowledge the incident in Covenant and start diagnosis."),
+        _step("high", 3, "vendor", "incident_manager", "share_elapsed",
+              "Review progress; bring in a second engineer if no workaround is in sight.", 75, "restore"),
+        _step("high", 4, "vendor", "escalation_contact", "on_breach",
+              "Take over coordination and inform the buyer's incident manager.", None, "restore"),
+        _step("medium", 1, "buyer", "operations", "on_open",
+              "Open the incident in Covenant with steps to reproduce."),
+        _step("medium", 2, "vendor", "support_engineer", "on_open",
+              "Acknowledge the incident and triage it."),
+        _step("low", 1, "buyer", "operations", "on_open",
+              "Open the incident in Covenant with steps to reproduce."),
+        _step("low", 2, "vendor", "support_engineer", "on_open",
+              "Acknowledge the incident and plan the fix."),
+    ]  # fmt: skip
+    return steps
+
+
+def _raci(credits_role: str) -> list[dict[str, Any]]:
+    def row(activity: str, buyer: str, role_buyer: str, vendor: str, role_vendor: str) -> dict[str, Any]:
+        return {
+            "activity": activity,
+            "buyer": buyer,
+            "vendor": vendor,
+            "role_buyer": role_buyer,
+            "role_vendor": role_vendor,
+        }
+
+    return [
+        row("Raise incidents", "A", "operations", "I", "support_engineer"),
+        row("Acknowledge incidents", "I", "operations", "A", "support_engineer"),
+        row("Approve workarounds", "A", "operations", "R", "support_engineer"),
+        row("Escalate to management", "I", "incident_manager", "A", "escalation_contact"),
+        row("Approve maintenance windows", "A", "contract_manager", "R", "account_manager"),
+        row("Sign service reviews", "A", "contract_manager", "R", "account_manager"),
+        row("Approve service credits", "R", credits_role, "A", "account_manager"),
+    ]
+
+
 PRESETS: dict[str, dict[str, Any]] = {
     "enterprise-24x7": {
         "label": "Enterprise 24x7",
@@ -105,6 +188,8 @@ PRESETS: dict[str, dict[str, Any]] = {
                 "third_party": True,
                 "customer_caused": True,
             },
+            "playbook": _playbook(50),
+            "raci": _raci("contract_manager"),
         },
     },
     "business-hours": {
@@ -153,6 +238,8 @@ PRESETS: dict[str, dict[str, Any]] = {
                 "third_party": True,
                 "customer_caused": True,
             },
+            "playbook": _playbook(75),
+            "raci": _raci("contract_manager"),
         },
     },
 }

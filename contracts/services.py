@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from django.core.files.uploadedfile import UploadedFile
@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from audit import services as audit
-from config.errors import Conflict, InvalidInput
+from config.errors import Conflict, InvalidInput, NotPermitted
 from contracts.access import can_amend, can_manage, can_manage_side, contract_standing, require
 from contracts.models import BoardSeat, Contract, ContractContact, ContractDocument, SLAVersion
 from contracts.presets import PRESETS, preset_terms
@@ -221,17 +221,42 @@ def sla_version_update(
     return version
 
 
-def sla_version_activate(*, actor: Any, version: SLAVersion, effective_from: datetime | None = None) -> SLAVersion:
+class ReviewLike(Protocol):
+    """What may authorize an activation instead of the actor's role: a
+    governance board's signed review (``reviews.models.AnnualReview``). Kept
+    as a protocol so contracts imports nothing from the apps above it."""
+
+    pk: Any
+    contract_id: int
+
+    def authorizes_activation(self, version: SLAVersion) -> bool: ...
+
+
+def sla_version_activate(
+    *,
+    actor: Any,
+    version: SLAVersion,
+    effective_from: datetime | None = None,
+    authorized_by_review: ReviewLike | None = None,
+) -> SLAVersion:
     """Freeze a draft and put it in force from ``effective_from``.
 
     The first version takes effect at the contract's start; a later one
     (an amendment) ends the version before it. Versions never overlap: a new
     version must start after every version already activated.
+
+    ``authorized_by_review``: the board's signed annual review that agreed
+    this version; the actor (the last signatory) then needs no manager role.
     """
     contract = version.contract
     # Board members may draft amendments; putting terms in force is the buyer's
-    # contract managers' act (after the board's sign-off).
-    require(can_manage(contract_standing(actor, contract)), "Only the buyer's contract managers may activate an SLA.")
+    # contract managers' act (after the board's sign-off), or the sign-off itself.
+    if authorized_by_review is None:
+        require(
+            can_manage(contract_standing(actor, contract)), "Only the buyer's contract managers may activate an SLA."
+        )
+    elif authorized_by_review.contract_id != contract.pk or not authorized_by_review.authorizes_activation(version):
+        raise NotPermitted("The review does not authorize putting this SLA version in force.")
     if effective_from is not None and timezone.is_naive(effective_from):
         raise InvalidInput(
             "The effective date needs a time zone.", errors={"effective_from": ["Must be timezone-aware."]}
@@ -271,7 +296,11 @@ def sla_version_activate(*, actor: Any, version: SLAVersion, effective_from: dat
             verb="sla_version.activated",
             obj=version,
             contract_id=contract.pk,
-            changes={"status": ["draft", "active"], "effective_from": [None, effective_from.isoformat()]},
+            changes={
+                "status": ["draft", "active"],
+                "effective_from": [None, effective_from.isoformat()],
+                **({"authorized_by_review": [None, authorized_by_review.pk]} if authorized_by_review else {}),
+            },
         )
         if contract.status == Contract.Status.DRAFT:
             contract.status = Contract.Status.ACTIVE
@@ -283,6 +312,9 @@ def sla_version_activate(*, actor: Any, version: SLAVersion, effective_from: dat
                 contract_id=contract.pk,
                 changes={"status": ["draft", "active"]},
             )
+            from contracts.onboarding import onboarding_plan_create  # the working routine starts (issue 9)
+
+            onboarding_plan_create(actor=actor, contract=contract)
     return version
 
 

@@ -27,10 +27,27 @@ CHANGE_KINDS = ("major_release", "minor_release", "security_patch", "emergency",
 METRICS = ("availability", "acknowledge", "restore", "resolve", "satisfaction")
 OUTCOMES = ("revenue", "customer_experience", "regulatory_compliance", "operational_continuity")
 ESCALATION_TRIGGERS = ("share_elapsed", "breach", "past_breach")
+PARTIES = ("buyer", "vendor")
+# Who carries out a playbook step or holds a RACI letter: a contract contact role
+# (either side) or a membership role of that side's organization.
+CONTACT_ROLES = ("incident_manager", "escalation_contact", "executive_sponsor", "billing")
+MEMBER_ROLES = {"buyer": ("contract_manager", "operations"), "vendor": ("account_manager", "support_engineer")}
+PARTY_ROLES = {party: (*CONTACT_ROLES, *MEMBER_ROLES[party]) for party in PARTIES}
+ROLES = (*CONTACT_ROLES, *MEMBER_ROLES["buyer"], *MEMBER_ROLES["vendor"])
+PLAYBOOK_TRIGGERS = ("on_open", "on_acknowledge", "share_elapsed", "on_breach")
+RACI_LETTERS = ("R", "A", "C", "I", "")
 
 _decimal = {"type": "string", "pattern": r"^\d{1,3}(\.\d{1,4})?$"}
 _hhmm = {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$"}
 _minutes = {"type": "integer", "minimum": 1, "maximum": 60 * 24 * 365}
+_raci_letter = {
+    "enum": list(RACI_LETTERS),
+    "description": "R responsible, A accountable, C consulted, I informed; empty: not involved.",
+}
+_raci_role = {
+    "type": ["string", "null"],
+    "description": "A contact role or a membership role of that side; empty: the party as a whole.",
+}
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -247,6 +264,50 @@ SCHEMA: dict[str, Any] = {
                 },
             },
         },
+        # Optional (absent from documents written before they existed).
+        "playbook": {
+            "type": "array",
+            "description": "The incident-response playbook: per severity, the ordered steps each party takes.",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["severity", "order", "party", "role", "action", "trigger"],
+                "properties": {
+                    "severity": {"enum": list(SEVERITIES)},
+                    "order": {"type": "integer", "minimum": 1, "maximum": 99},
+                    "party": {"enum": list(PARTIES)},
+                    "role": {"enum": list(ROLES), "description": "Resolved to people through the contract's contacts."},
+                    "action": {"type": "string", "minLength": 1, "maxLength": 500},
+                    "trigger": {"enum": list(PLAYBOOK_TRIGGERS)},
+                    "value": {
+                        "type": ["integer", "null"],
+                        "minimum": 1,
+                        "maximum": 100,
+                        "description": "For share_elapsed: the percentage of the target elapsed.",
+                    },
+                    "target": {
+                        "anyOf": [{"enum": list(TARGETS)}, {"type": "null"}],
+                        "description": "For share_elapsed and on_breach: which target's clock.",
+                    },
+                },
+            },
+        },
+        "raci": {
+            "type": "array",
+            "description": "Roles and responsibilities: per activity, each party's RACI letter and role.",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["activity", "buyer", "vendor"],
+                "properties": {
+                    "activity": {"type": "string", "minLength": 1, "maxLength": 200},
+                    "buyer": _raci_letter,
+                    "vendor": _raci_letter,
+                    "role_buyer": _raci_role,
+                    "role_vendor": _raci_role,
+                },
+            },
+        },
     },
 }
 
@@ -285,13 +346,16 @@ def validate_terms(data: Any) -> None:
         path = _path(error.absolute_path)
         if error.validator == "required":
             missing = error.message.split("'")[1] if "'" in error.message else error.message
-            add(f"{path}.{missing}" if path != "terms" else missing, "This field is required.")
+            message = "This field is required."
+            if path.startswith("playbook[") and missing == "role":
+                message = "A step needs a role: the contact or membership role that carries it out."
+            add(f"{path}.{missing}" if path != "terms" else missing, message)
         elif error.validator == "pattern":
             add(path, "Must be a number such as 99.9 (up to 4 decimals).") if "\\d" in str(
                 error.validator_value
             ) else add(path, "Must be a time as HH:MM (00:00 to 23:59).")
         elif error.validator == "enum":
-            add(path, f"Must be one of: {', '.join(map(str, error.validator_value))}.")
+            add(path, f"Must be one of: {', '.join(str(v) if v != '' else '(empty)' for v in error.validator_value)}.")
         else:
             add(path, error.message)
     if errors:
@@ -348,8 +412,63 @@ def validate_terms(data: Any) -> None:
     metrics = [row["metric"] for row in data["metrics"]]
     if len(metrics) != len(set(metrics)):
         add("metrics", "Each metric may be listed once.")
+    _check_playbook(data.get("playbook") or [], add)
+    _check_raci(data.get("raci") or [], add)
     if errors:
         raise TermsError(errors)
+
+
+def _role_label(role: str) -> str:
+    return role.replace("_", " ")
+
+
+def _check_playbook(steps: list[dict[str, Any]], add: Any) -> None:
+    seen: set[tuple[str, int]] = set()
+    for i, step in enumerate(steps):
+        where = f"playbook[{i}]"
+        key = (step["severity"], step["order"])
+        if key in seen:
+            add(f"{where}.order", f"Step {key[1]} of the {key[0]} playbook appears twice.")
+        seen.add(key)
+        if step["role"] not in PARTY_ROLES[step["party"]]:
+            allowed = ", ".join(_role_label(r) for r in PARTY_ROLES[step["party"]])
+            add(f"{where}.role", f"A {step['party']} step needs a {step['party']}-side role: {allowed}.")
+        trigger, value, target = step["trigger"], step.get("value"), step.get("target")
+        if trigger == "share_elapsed" and value is None:
+            add(f"{where}.value", "Give the share of the target elapsed, as a percentage from 1 to 100.")
+        if trigger != "share_elapsed" and value is not None:
+            add(f"{where}.value", "Only a step triggered by a share of the target elapsed takes a value.")
+        if trigger in ("share_elapsed", "on_breach") and target is None:
+            add(f"{where}.target", "Name the target (acknowledge, restore or resolve) whose clock triggers the step.")
+        if trigger in ("on_open", "on_acknowledge") and target is not None:
+            add(f"{where}.target", "Only share-elapsed and breach steps name a target.")
+
+
+def _check_raci(rows: list[dict[str, Any]], add: Any) -> None:
+    seen: set[str] = set()
+    for i, row in enumerate(rows):
+        name = row["activity"].strip().lower()
+        if not name:
+            add(f"raci[{i}].activity", "Name the activity.")
+        elif name in seen:
+            add(f"raci[{i}].activity", f"The activity '{row['activity'].strip()}' is listed twice.")
+        seen.add(name)
+        for party in PARTIES:
+            role = row.get(f"role_{party}") or ""
+            if role and role not in PARTY_ROLES[party]:
+                allowed = ", ".join(_role_label(r) for r in PARTY_ROLES[party])
+                add(f"raci[{i}].role_{party}", f"A {party} role is one of: {allowed}.")
+
+
+def raci_flags(row: Mapping[str, Any]) -> list[str]:
+    """What is wrong with one RACI row as agreed (not refused: shown as a flag).
+    Exactly one party must be accountable."""
+    accountable = [party for party in PARTIES if row.get(party) == "A"]
+    if not accountable:
+        return ["Nobody is accountable."]
+    if len(accountable) > 1:
+        return ["Both parties are accountable: accountability must rest with one."]
+    return []
 
 
 def _check_tiers(tiers: list[dict[str, Any]], add: Any) -> None:
@@ -449,6 +568,15 @@ class Terms:
 
     def escalation_levels(self) -> list[Mapping[str, Any]]:
         return sorted(self.data["escalation"], key=lambda r: r["level"])
+
+    def playbook(self, severity: str | None = None) -> list[Mapping[str, Any]]:
+        """The playbook steps (of one severity), in order."""
+        steps = [s for s in self.data.get("playbook") or [] if severity is None or s["severity"] == severity]
+        return sorted(steps, key=lambda s: (SEVERITIES.index(s["severity"]), s["order"]))
+
+    @property
+    def raci(self) -> list[Mapping[str, Any]]:
+        return list(self.data.get("raci") or [])
 
     def notice_days(self, change_kind: str) -> int | None:
         for row in self.data["notice_rules"]:

@@ -6,6 +6,7 @@ lifecycle step, plus ``timeline/``, ``attachments/``, ``claims/`` and
 through the visibility rule first.
 """
 
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from incidents import api
@@ -17,3 +18,4 @@ router.include_root_view = False  # config.urls owns the API root at api/
 router.register("incidents", api.IncidentViewSet, basename="incident")
 
 urlpatterns = [*router.urls]
+urlpatterns += [path("", include("incidents.api_playbook_urls"))]  # the playbook checklist (issue 9)

@@ -67,6 +67,8 @@ class AvailabilityResult:
 
 
 def _utc(value: datetime) -> datetime:
+    if value.tzinfo is UTC:  # the common case: already normalised
+        return value
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("interval bounds must be aware datetimes")
     return value.astimezone(UTC)

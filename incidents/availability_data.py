@@ -108,10 +108,11 @@ def period_availability(
         Span(
             start=n.start,
             end=n.end,
-            component=n.component if n.component in components else ALL_COMPONENTS,
+            component=n.component,
             ref=f"nodata:{n.pk}",
         )
         for n in NoDataSpan.objects.filter(contract=contract, start__lt=horizon, end__gt=start)
+        if n.component in components  # a gap in an uncovered component's data says nothing about the others
     ]
     result = compute_availability(
         period_start=start,

@@ -234,6 +234,7 @@ class IncidentEvent(models.Model):
         ESCALATED = "escalated", "Escalated"
         BREACHED = "breached", "Target breached"
         IMPORTED = "imported", "Imported"
+        PLAYBOOK_STEP = "playbook_step", "Playbook step done"
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField()
@@ -590,3 +591,28 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"feed {self.user} / {self.contract_id}"
+
+
+class IncidentPlaybookTick(models.Model):
+    """A step of the contract's incident-response playbook ticked off on one
+    incident. A step is its severity and order in the playbook of the
+    incident's SLA version; what it said is copied so the record stands even
+    if a later amendment rewrites the playbook."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="playbook_ticks")
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    step_order = models.PositiveSmallIntegerField()
+    party = models.CharField(max_length=6)
+    role = models.CharField(max_length=24)
+    action = models.TextField()
+    ticked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["incident", "severity", "step_order"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "severity", "step_order"], name="playbook_step_ticked_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident} step {self.step_order} ({self.severity})"

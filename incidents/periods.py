@@ -3,6 +3,7 @@ labels such as ``2026-10`` / ``2026-Q4`` and their instants. Pure Python."""
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,13 +32,13 @@ class Period:
     def short(self) -> str:
         """For a chart axis: "Oct 26", "Q4 26"."""
         if self.kind == "month":
-            return f"{datetime(self.year, self.index, 1):%b} {self.year % 100:02d}"
+            return f"{calendar.month_abbr[self.index]} {self.year % 100:02d}"
         return f"Q{self.index} {self.year % 100:02d}"
 
     @property
     def title(self) -> str:
         if self.kind == "month":
-            return f"{datetime(self.year, self.index, 1):%B %Y}"
+            return f"{calendar.month_name[self.index]} {self.year}"
         return f"Q{self.index} {self.year}"
 
     def _first_month(self) -> int:

@@ -52,8 +52,17 @@ from incidents.forms import (
     ReopenForm,
     ResolveForm,
 )
-from incidents.models import TARGET_KINDS, ExclusionClaim, Incident, IncidentAttachment, IncidentLink, Severity
+from incidents.models import (
+    TARGET_KINDS,
+    ExclusionClaim,
+    Incident,
+    IncidentAttachment,
+    IncidentLink,
+    IncidentPlaybookTick,
+    Severity,
+)
 from incidents.services.base import is_buyer_actor, is_party_actor
+from incidents.services.playbook import playbook_checklist, tick_playbook_step
 
 PAGE_SIZE = 25
 DUE_WITHIN_CHOICES = [(30, "30 minutes"), (60, "1 hour"), (240, "4 hours"), (480, "8 hours"), (1440, "24 hours")]
@@ -522,6 +531,7 @@ def _load_detail(incident: Incident) -> Incident:
             Prefetch("claims", queryset=ExclusionClaim.objects.select_related("claimed_by", "decided_by")),
             Prefetch("attachments", queryset=IncidentAttachment.objects.select_related("uploaded_by")),
             Prefetch("links", queryset=IncidentLink.objects.select_related("contract", "contract__vendor")),
+            Prefetch("playbook_ticks", queryset=IncidentPlaybookTick.objects.select_related("ticked_by")),
         )
         .get()
     )
@@ -561,6 +571,7 @@ def render_detail(
     terms = Terms(incident.sla_version.terms)
     zone = _zone(incident)
     open_pause = next((p for p in incident.pauses.all() if p.ended_at is None), None)
+    playbook = playbook_checklist(incident, at=now, ticks=incident.playbook_ticks.all(), pauses=incident.pauses.all())
     context = {
         "incident": incident,
         "standing": s,
@@ -581,6 +592,10 @@ def render_detail(
         "opened": _when(incident.opened_at, zone),
         "workaround_expires": _when(incident.workaround_expires_at, zone),
         "now": now,
+        "playbook": playbook,
+        "playbook_due": sum(1 for step in playbook if step.state == "due"),
+        "playbook_ticked": sum(1 for step in playbook if step.ticked),
+        "can_tick": is_party_actor(s) and incident.status != Incident.Status.CLOSED,
     }
     return render(request, "incidents/detail.html", context, status=status)
 
@@ -619,6 +634,21 @@ def incident_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     else:
         messages.success(request, spec.done.format(ref=incident.reference))
     return redirect("incidents:detail", pk=incident.pk)
+
+
+@login_required
+@require_POST
+def playbook_tick(request: HttpRequest, pk: int, order: int) -> HttpResponse:
+    incident = get_visible_incident(request.user, pk)
+    try:
+        tick_playbook_step(actor=request.user, incident=incident, order=order)
+    except NotPermitted as exc:
+        return _forbidden(request, exc.message, incident)
+    except (Conflict, InvalidInput) as exc:
+        messages.error(request, " ".join([exc.message, *(m for msgs in exc.errors.values() for m in msgs)]))
+        return render_detail(request, incident, status=exc.status_code)
+    messages.success(request, f"Playbook step {order} ticked on {incident.reference}; it is on the timeline.")
+    return redirect(f"{reverse('incidents:detail', args=[incident.pk])}#playbook")
 
 
 @login_required

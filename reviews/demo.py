@@ -106,6 +106,9 @@ def seed(*, staff: Any, orgs: dict[str, Organization], people: dict[str, Any]) -
                 environment="non_production",
                 component=contract.covered_components[-1],
             )
+    from reviews.demo_reports import seed_reports
+
+    seed_reports(staff=staff)
 
 
 def scale(n: int, *, buyer: Organization, incidents_per_contract: int = 5, seed_value: int = 7) -> dict[str, int]:
@@ -156,7 +159,10 @@ def scale(n: int, *, buyer: Organization, incidents_per_contract: int = 5, seed_
     SLAVersion.objects.bulk_create(versions, batch_size=2000)
     by_contract = {v.contract_id: v for v in SLAVersion.objects.filter(contract__in=created)}
     total = _scale_incidents(rng, created, by_contract, incidents_per_contract)
-    return {"contracts": len(created), "SLA versions": len(versions), "incidents": total}
+    from reviews.demo_reports import scale_outages
+
+    outages = scale_outages(created, rng)
+    return {"contracts": len(created), "SLA versions": len(versions), "incidents": total, "outages": outages}
 
 
 def _scale_incidents(

@@ -96,7 +96,9 @@ def incidents_part(
             continue
         if inc.pk in pending:
             claim = pending[inc.pk]
-            pending_rows.append({**base, "kind": claim.kind, "reason": claim.reason, "claimed_at": iso(claim.claimed_at)})
+            pending_rows.append(
+                {**base, "kind": claim.kind, "reason": claim.reason, "claimed_at": iso(claim.claimed_at)}
+            )
         if inc.satisfaction is not None:
             scores.append(inc.satisfaction)
         cell = cells.setdefault(

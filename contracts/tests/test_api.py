@@ -580,7 +580,14 @@ def test_audit_is_paginated_and_filterable(client_for, vendor, buyer, contract):
     client = client_for(vendor)
 
     page = client.get(url(contract, "audit/"), {"page_size": 2}).json()
-    verbs = ["contract.created", "sla_version.created", "sla_version.activated", "contract.activated"]
+    verbs = [
+        "contract.created",
+        "sla_version.created",
+        "sla_version.activated",
+        "contract.activated",
+        "resource.added",  # the onboarding plan starts on activation (issue 9)
+        "onboarding.plan_created",
+    ]
     assert page["count"] == len(verbs) + 1
     assert len(page["results"]) == 2 and page["next"]
     assert page["results"][0]["verb"] == "contract.updated"  # newest first

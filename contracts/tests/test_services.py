@@ -52,7 +52,13 @@ def test_first_activation_starts_at_midnight_in_the_calendar_zone(buyer, buyer_o
     assert version.effective_from == utc(2024, 12, 31, 23)
     assert version.effective_to is None
     assert version.activated_by == buyer and version.activated_at is not None
-    assert verbs(contract)[-2:] == ["sla_version.activated", "contract.activated"]
+    # ... and the working routine starts: the onboarding plan and its first resource (issue 9).
+    assert verbs(contract)[-4:] == [
+        "sla_version.activated",
+        "contract.activated",
+        "resource.added",
+        "onboarding.plan_created",
+    ]
 
 
 def test_first_activation_of_a_24x7_contract_starts_at_utc_midnight(contract):
@@ -184,6 +190,8 @@ def test_every_change_writes_its_audit_entry(buyer, vendor, buyer_org, vendor_or
         "sla_version.updated",
         "sla_version.activated",
         "contract.activated",
+        "resource.added",
+        "onboarding.plan_created",
         "sla_version.amended",
         "sla_version.activated",
         "board.seat_added",

@@ -1,22 +1,21 @@
-"""HTML forms for contracts. They parse input into the values the services take
-and route the services' field errors back to the inputs; the rules themselves
-live in the services and in ``contracts.terms``."""
+"""The SLA terms editor: every field of a terms document as HTML inputs.
+
+The forms parse input into the document the services take and route the
+services' field errors (``terms.<path>``) back to the inputs; the rules
+themselves live in ``contracts.terms``.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from datetime import UTC, date
+from collections.abc import Mapping
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django import forms
-from django.db.models import QuerySet
-from django.utils import timezone
 
-from accounts.models import Organization
-from config.errors import DomainError
-from contracts.presets import PRESETS
+from contracts.forms.base import StyledForm, _choices, _int
+from contracts.forms.playbook import PlaybookFieldsMixin
 from contracts.terms import (
     CHANGE_KINDS,
     CLOCKS,
@@ -31,147 +30,10 @@ from contracts.terms import (
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 CLOCK_CHOICES = [(c, {"24x7": "24x7", "coverage": "Business hours"}.get(c, c)) for c in CLOCKS]
 ENV_LABELS = {"production": "production", "non_production": "non-production"}
-
-
-def split_names(text: str) -> list[str]:
-    """ "api, web\\nreporting" -> ["api", "web", "reporting"]."""
-    return [part.strip() for part in re.split(r"[,\n]", text or "") if part.strip()]
-
-
-def apply_domain_errors(form: forms.Form, exc: DomainError) -> None:
-    """Show a service's InvalidInput on the form: each message on its field,
-    anything without a matching field (and the summary) at the top."""
-    placed = False
-    for key, messages in exc.errors.items():
-        for message in messages:
-            if key in form.fields:
-                form.add_error(key, message)
-            else:
-                form.add_error(None, f"{key.replace('_', ' ').capitalize()}: {message}")
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
-
-
-class StyledForm(forms.Form):
-    """Marks invalid inputs for Pico (aria-invalid) after validation."""
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        self.mark_invalid()
-
-    def mark_invalid(self) -> None:
-        for name in self.errors:
-            if name in self.fields:
-                self.fields[name].widget.attrs["aria-invalid"] = "true"
-
-    def add_error(self, field: str | None, error: Any) -> None:
-        super().add_error(field, error)
-        if field and field in self.fields:
-            self.fields[field].widget.attrs["aria-invalid"] = "true"
-
-
-# -- contracts ---------------------------------------------------------------------
-
-
-class ContractCreateForm(StyledForm):
-    buyer = forms.ModelChoiceField(queryset=Organization.objects.none(), empty_label=None)
-    vendor = forms.ModelChoiceField(queryset=Organization.objects.none(), empty_label="Choose the vendor…")
-    reference = forms.CharField(max_length=40, help_text="Unique, e.g. NW-2025-014.")
-    product = forms.CharField(max_length=200)
-    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    term_end = forms.DateField(label="Term ends", widget=forms.DateInput(attrs={"type": "date"}))
-    auto_renew = forms.BooleanField(required=False, label="Renews automatically unless notice is given")
-    notice_period_days = forms.IntegerField(
-        min_value=0, initial=90, label="Notice period (days)", help_text="Days before the term end."
-    )
-    monthly_fee = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0)
-    currency = forms.CharField(max_length=3, initial="EUR", help_text="ISO 4217, e.g. EUR.")
-    covered_components = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Comma or newline separated.",
-    )
-    supported_integrations = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Comma or newline separated.",
-    )
-    out_of_scope = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Out of scope")
-    preset = forms.ChoiceField(
-        label="SLA template",
-        choices=[(key, p["label"]) for key, p in PRESETS.items()],
-        initial=next(iter(PRESETS)),
-        widget=forms.RadioSelect,
-    )
-
-    def __init__(self, *args: Any, buyers: QuerySet[Organization], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["buyer"].queryset = buyers
-        if len(buyers) > 1:
-            self.fields["buyer"].empty_label = "Choose the buyer…"
-        self.fields["vendor"].queryset = Organization.objects.filter(kind=Organization.Kind.VENDOR).order_by("name")
-
-    def clean_covered_components(self) -> list[str]:
-        return split_names(self.cleaned_data["covered_components"])
-
-    def clean_supported_integrations(self) -> list[str]:
-        return split_names(self.cleaned_data["supported_integrations"])
-
-    def presets(self) -> list[dict[str, Any]]:
-        """Each template with its description, for the radio list."""
-        chosen = self["preset"].value()
-        return [
-            {"key": key, "label": p["label"], "description": p["description"], "checked": key == chosen}
-            for key, p in PRESETS.items()
-        ]
-
-
-class ActivateForm(StyledForm):
-    effective_from = forms.DateTimeField(
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
-    )
-
-    def __init__(self, *args: Any, zone: str = "UTC", **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.zone = zone
-        self.fields["effective_from"].label = f"Effective from ({zone})"
-
-    def clean_effective_from(self) -> Any:
-        value = self.cleaned_data["effective_from"]
-        if value is None:
-            return None
-        # The wall time was read in the server zone; the contract's zone is meant.
-        wall = timezone.make_naive(value, UTC) if timezone.is_aware(value) else value
-        return wall.replace(tzinfo=ZoneInfo(self.zone))
-
-
-class AmendForm(StyledForm):
-    change_summary = forms.CharField(
-        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="What will change?"
-    )
-
-
-# -- SLA terms editor -------------------------------------------------------------------
-
 _ROW_LIMIT = 40
 
 
-def _int(value: Any, default: int, *, low: int, high: int) -> int:
-    try:
-        return max(low, min(high, int(value)))
-    except (TypeError, ValueError):
-        return default
-
-
-def _choices(values: Iterable[str], labels: Mapping[str, str] | None = None, blank: bool = True) -> list:
-    items = [(v, (labels or {}).get(v, v.replace("_", " ").capitalize())) for v in values]
-    return [("", "—"), *items] if blank else items
-
-
-class TermsForm(StyledForm):
+class TermsForm(PlaybookFieldsMixin, StyledForm):
     """Every field of a terms document as HTML inputs.
 
     Rows (shifts, matrix cells, tiers, ...) become numbered inputs; a row left
@@ -200,6 +62,7 @@ class TermsForm(StyledForm):
             "required": ("level", "contact_role", "trigger", "value"),
         },
         "dispute": {"path": "disputes", "extra": 2, "presence": ("stage", "days"), "required": ("stage",)},
+        **PlaybookFieldsMixin.PLAYBOOK_GROUPS,
     }
 
     change_summary = forms.CharField(
@@ -296,6 +159,7 @@ class TermsForm(StyledForm):
         self._add_group("breach", terms["breach_credits"], data, self._breach_fields)
         self._add_group("esc", terms["escalation"], data, self._esc_fields)
         self._add_group("dispute", terms["disputes"], data, self._dispute_fields)
+        self._add_playbook_groups(terms, data)
 
         notices = {r["change_kind"]: r["days"] for r in terms["notice_rules"]}
         for kind in CHANGE_KINDS:
@@ -658,6 +522,7 @@ class TermsForm(StyledForm):
                 "consecutive": cd["term_consecutive"],
             },
             "metrics": metrics,
+            **self.build_playbook(),
         }
 
     def _rows(self, prefix: str, make: Any, renamed: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
@@ -695,6 +560,7 @@ class TermsForm(StyledForm):
         "disputes": ("disputes", "Dispute ladder"),
         "termination": ("termination", "Termination trigger"),
         "metrics": ("metrics", "Metrics"),
+        **PlaybookFieldsMixin.PLAYBOOK_SECTIONS,
     }
     ANCHORS = {"disputes": "s-reporting"}
     _CALENDAR_PREFIX = re.compile(r"^(timezone|country|subdivision|shifts|closures)(\[\d+\])?(\.\w+)?: ")

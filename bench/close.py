@@ -1,0 +1,122 @@
+"""Period close on 1,000 contracts / 200,000 incidents / a year of outages.
+
+Targets (issue: reports): computing every snapshot for one period under 60 s
+on SQLite in one process; PDF data gathering adds under 20 % to WeasyPrint's
+own rendering of the finished HTML. Run: .venv/bin/python bench/close.py
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _setup import django_on_bench_db
+
+django_on_bench_db("close", contracts=1000, incidents_per_contract=200)
+
+from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from weasyprint import HTML  # noqa: E402
+
+from contracts.models import Contract  # noqa: E402
+from incidents.models import Incident, Outage  # noqa: E402
+from reviews import periods  # noqa: E402
+from reviews.services import close_period, render_report_html, render_report_pdf  # noqa: E402
+from reviews.snapshot import gather  # noqa: E402
+
+PDFS = 20
+
+
+class Rollback(Exception):
+    pass
+
+
+def planner_statistics() -> str:
+    """SQLite plans by guesswork until ANALYZE has run: without statistics it
+    reads period_availability's critical-incident query through the severity
+    index (every contract's critical incidents) instead of the contract index.
+    SQLite's advice is to run ANALYZE / PRAGMA optimize; Postgres analyzes by itself."""
+    if connection.vendor != "sqlite":
+        return "n/a"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        if cursor.fetchone()[0]:
+            return "present"
+        if "--no-analyze" in sys.argv:
+            return "absent (--no-analyze)"
+        cursor.execute("ANALYZE")
+        return "created now (ANALYZE)"
+
+
+def main() -> None:
+    print(f"SQLite planner statistics: {planner_statistics()}")
+    now = timezone.now()
+    label = periods.last_ended(now, kind="month", zone="UTC").label
+    contracts = list(
+        Contract.objects.filter(reference__startswith="SCALE-").select_related("buyer", "vendor").order_by("pk")
+    )
+    print(
+        f"Data: {len(contracts):,} contracts, {Incident.objects.count():,} incidents, "
+        f"{Outage.objects.count():,} outages; period {label}"
+    )
+
+    queries = 0
+
+    def count(execute, sql, params, many, context):
+        nonlocal queries
+        queries += 1
+        return execute(sql, params, many, context)
+
+    started = time.perf_counter()
+    with connection.execute_wrapper(count):
+        snapshots = [gather(c, label, now=now) for c in contracts]
+    elapsed = time.perf_counter() - started
+    breaches = sum(len(s["breaches"]) for s in snapshots)
+    below = sum(1 for s in snapshots if s["availability"]["below_target"])
+    print(
+        f"Snapshots for {len(snapshots):,} contracts: {elapsed:6.1f} s ({elapsed / len(snapshots) * 1000:.1f} ms each, "
+        f"{queries / len(snapshots):.1f} queries each; {breaches:,} breaches, "
+        f"{below} below target)  target < 60 s"
+    )
+
+    try:
+        with transaction.atomic():  # leave the bench database as it was
+            started = time.perf_counter()
+            reports = [close_period(contract=c, period=label, now=now) for c in contracts[:PDFS]]
+            print(
+                f"close_period (snapshot + ledger + audit) x{PDFS}: {(time.perf_counter() - started) / PDFS * 1000:.0f} ms each"
+            )
+            HTML(string=render_report_html(reports[0])).write_pdf()  # warm up fonts and caches
+            ours, alone, html_only = [], [], []
+            for i, report in enumerate(reports):
+                started = time.perf_counter()
+                html = render_report_html(report)
+                html_only.append(time.perf_counter() - started)
+                runs = [
+                    ("ours", lambda r=report: render_report_pdf(r)),
+                    ("alone", lambda h=html: HTML(string=h).write_pdf()),
+                ]
+                for name, run in runs if i % 2 else reversed(runs):  # alternate the order: no warm-cache bias
+                    started = time.perf_counter()
+                    run()
+                    (ours if name == "ours" else alone).append(time.perf_counter() - started)
+            raise Rollback
+    except Rollback:
+        pass
+    m_ours, m_alone = statistics.median(ours), statistics.median(alone)
+    print(f"PDF per report, median of {PDFS}: {m_ours * 1000:6.0f} ms (ours: context + template + WeasyPrint)")
+    print(f"WeasyPrint alone on the same HTML:  {m_alone * 1000:6.0f} ms")
+    m_html = statistics.median(html_only)
+    print(
+        f"Snapshot -> context -> HTML alone:  {m_html * 1000:6.1f} ms ({100 * m_html / m_alone:.1f} % of WeasyPrint's time)"
+    )
+    print(
+        f"Ratio ours / WeasyPrint alone: {m_ours / m_alone:.3f} (data gathering adds {100 * (m_ours / m_alone - 1):.1f} %)  target < 20 %"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,267 @@
+"""Probe ingestion through the real HTTP endpoint, and the availability
+computation for a month of one-minute probes.
+
+1. Posts 1,000,000 probe results (100 components x 10,000 minutes, ~1 % down,
+   with a few gaps) in batches of 5,000 to POST /api/monitoring/probes/ with a
+   monitoring source token. Default: a gunicorn server (one sync worker, one
+   process) on a bench SQLite database under var/, posted to over a real
+   socket; ``--client django`` uses Django's test Client in-process instead.
+   Target: at least 5,000 results per second.
+2. Times incidents.availability.compute_availability for October 2026 of
+   one-minute probes for 100 components (outages and no-data spans derived
+   from 4.46 million simulated probes by the ingestion rules). Target: < 1 s.
+
+Run: .venv/bin/python bench/ingest.py [--total 1000000] [--batch 5000] [--client http|django]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _setup import ROOT, django_on_bench_db
+
+django_on_bench_db("ingest", contracts=0, incidents_per_contract=0)
+
+from django.conf import settings  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from accounts.models import User  # noqa: E402
+from contracts.models import Contract  # noqa: E402
+from incidents.availability import Span, compute_availability  # noqa: E402
+from incidents.models import MonitoringSource, Outage  # noqa: E402
+from incidents.services import monitoring  # noqa: E402
+
+COMPONENTS = [f"probe-{i:03d}" for i in range(100)]
+START = datetime(2026, 10, 1, tzinfo=UTC)
+PATH = "/api/monitoring/probes/"
+
+
+# -- data --------------------------------------------------------------------------------
+
+
+def fresh_source() -> tuple[MonitoringSource, str]:
+    """A new probe source on a demo contract (earlier bench sources and what they derived are removed)."""
+    old = MonitoringSource.objects.filter(name__startswith="bench ")
+    Outage.objects.filter(monitoring_source__in=old).delete()
+    old.delete()
+    contract = Contract.objects.active().order_by("pk").first()
+    staff = User.objects.filter(is_staff=True).first() or User.objects.create_user("bench-staff", is_staff=True)
+    return monitoring.create_source(
+        actor=staff, contract=contract, name="bench probes", kind="probe", interval_seconds=60
+    )
+
+
+def probe_bodies(total: int, batch: int, seed: int = 1) -> list[bytes]:
+    """JSON batches in time order, every component once a minute."""
+    rng = random.Random(seed)
+    down = dict.fromkeys(COMPONENTS, False)
+    gap = dict.fromkeys(COMPONENTS, 0)
+    rows: list[dict] = []
+    minute = 0
+    while len(rows) < total:
+        stamp = (START + timedelta(minutes=minute)).isoformat().replace("+00:00", "Z")
+        for c in COMPONENTS:
+            if gap[c]:
+                gap[c] -= 1
+                continue
+            if rng.random() < 0.0005:
+                gap[c] = rng.randint(3, 10)  # the monitor misses a few minutes: no data
+            down[c] = rng.random() > 0.2 if down[c] else rng.random() < 0.002  # ~1 % of minutes down
+            rows.append({"timestamp": stamp, "component": c, "up": not down[c], "response_ms": rng.randint(40, 400)})
+        minute += 1
+    rows = rows[:total]
+    return [json.dumps(rows[i : i + batch]).encode() for i in range(0, len(rows), batch)]
+
+
+# -- posting -------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn() -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--workers",
+            "1",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "120",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc, port
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def post_http(bodies: list[bytes], token: str, port: int) -> list[dict]:
+    results = []
+    for body in bodies:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        conn.request("POST", PATH, body, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        response = conn.getresponse()
+        data = response.read()
+        conn.close()
+        if response.status != 201:
+            raise SystemExit(f"HTTP {response.status}: {data[:300]!r}")
+        results.append(json.loads(data))
+    return results
+
+
+def post_django(bodies: list[bytes], token: str) -> list[dict]:
+    client, results = Client(), []
+    for body in bodies:
+        response = client.post(PATH, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+        if response.status_code != 201:
+            raise SystemExit(f"HTTP {response.status_code}: {response.content[:300]!r}")
+        results.append(response.json())
+    return results
+
+
+# -- availability ----------------------------------------------------------------------------
+
+
+def month_of_probes(seed: int = 7) -> tuple[list[Span], list[Span], list[Span]]:
+    """Outages and no-data spans from a simulated month of one-minute probes
+    (same rules as ingestion), plus four announced maintenance windows."""
+    rng = random.Random(seed)
+    end = datetime(2026, 11, 1, tzinfo=UTC)
+    minutes = int((end - START) / timedelta(minutes=1))
+    stamps = [START + timedelta(minutes=i) for i in range(minutes + 1)]
+    outages: list[Span] = []
+    gaps: list[Span] = []
+    for c in COMPONENTS:
+        down_since = None
+        last = None
+        i = 0
+        while i < minutes:
+            if rng.random() < 0.0005:  # a gap in the data
+                skip = rng.randint(3, 30)
+                if last is not None:
+                    gaps.append(Span(stamps[last + 1], stamps[min(i + skip, minutes)], c, "nodata"))
+                    if down_since is not None:
+                        outages.append(Span(stamps[down_since], stamps[last + 1], c, "outage"))
+                        down_since = None
+                i += skip
+                continue
+            up = rng.random() < 0.25 if down_since is not None else rng.random() >= 0.004
+            if not up and down_since is None:
+                down_since = i
+            elif up and down_since is not None:
+                outages.append(Span(stamps[down_since], stamps[i], c, "outage"))
+                down_since = None
+            last = i
+            i += 1
+        if down_since is not None:
+            outages.append(Span(stamps[down_since], end, c, "outage"))
+    excused = [
+        Span(START + timedelta(days=d, hours=2), START + timedelta(days=d, hours=3), "*", f"m{d}")
+        for d in (3, 10, 17, 24)
+    ]
+    return outages, excused, gaps
+
+
+def bench_availability(runs: int) -> None:
+    started = time.perf_counter()
+    outages, excused, gaps = month_of_probes()
+    print(
+        f"\nOctober 2026, one-minute probes x {len(COMPONENTS)} components = {44640 * len(COMPONENTS):,} probes "
+        f"-> {len(outages):,} outages (a stress case: ~{len(outages) // len(COMPONENTS)} per component), "
+        f"{len(gaps):,} no-data spans, {len(excused)} maintenance windows (simulated in {time.perf_counter() - started:.1f} s)"
+    )
+    for rule in ("any", "all"):
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            result = compute_availability(
+                period_start=START,
+                period_end=datetime(2026, 11, 1, tzinfo=UTC),
+                components=COMPONENTS,
+                outages=outages,
+                excused=excused,
+                no_data=gaps,
+                service_rule=rule,
+            )
+            times.append(time.perf_counter() - t0)
+        print(
+            f"compute_availability ({rule} rule)  median {statistics.median(times) * 1000:7.1f} ms   "
+            f"max {max(times) * 1000:7.1f} ms   ({runs} runs)  service {result.service.availability} %, "
+            f"{len(result.counted):,} counted pieces  target < 1 s"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--total", type=int, default=1_000_000)
+    parser.add_argument("--batch", type=int, default=5_000)
+    parser.add_argument("--client", choices=["http", "django"], default="http")
+    parser.add_argument("--runs", type=int, default=5, help="compute_availability repetitions")
+    parser.add_argument("--skip-ingest", action="store_true")
+    args = parser.parse_args()
+    settings.ALLOWED_HOSTS = ["*"]
+    if not args.skip_ingest:
+        source, token = fresh_source()
+        print(
+            f"Preparing {args.total:,} probe results for {len(COMPONENTS)} components in batches of {args.batch:,} ..."
+        )
+        bodies = probe_bodies(args.total, args.batch)
+        size = sum(len(b) for b in bodies)
+        print(f"{len(bodies)} bodies, {size / 1e6:.0f} MB of JSON; posting to {PATH} via {args.client} ...", flush=True)
+        server = None
+        try:
+            if args.client == "http":
+                server, port = start_gunicorn()
+                started = time.perf_counter()
+                results = post_http(bodies, token, port)
+            else:
+                started = time.perf_counter()
+                results = post_django(bodies, token)
+            elapsed = time.perf_counter() - started
+        finally:
+            if server is not None:
+                server.terminate()
+                server.wait(timeout=30)
+        items = sum(r["items"] for r in results)
+        opened = sum(r["outages_opened"] for r in results)
+        gaps = sum(r["no_data_spans"] for r in results)
+        print(
+            f"Ingested {items:,} probe results in {elapsed:.1f} s: {items / elapsed:,.0f} results/s "
+            f"({elapsed / len(bodies) * 1000:.0f} ms per batch of {args.batch:,})  target >= 5,000/s"
+        )
+        print(f"Derived {opened:,} outages and {gaps:,} no-data spans; {len(results)} raw payloads kept.")
+    bench_availability(args.runs)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""Server-side SVG charts: pure functions returning a self-contained SVG
+string (presentation attributes and inline styles only, no CSS classes, no
+script), so the same markup works in a page, an e-mail and a WeasyPrint PDF."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from xml.sax.saxutils import escape, quoteattr
+
+OK = "#1b7f3b"
+BAD = "#b3261e"
+OK_SOFT = "#86c79b"
+BAD_SOFT = "#e8a39d"
+INK = "#0f2740"
+MUTED = "#6b7280"
+GRID = "#e5e7eb"
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+STEPS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 25.0)
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    label: str  # axis label, e.g. "Oct 26"
+    availability: Decimal | None  # percent; None: no measured time
+    partial: bool = False  # the period so far
+    title: str = ""  # tooltip, e.g. "October 2026: 99.982 %"
+
+
+def _fmt(value: float, step: float) -> str:
+    decimals = max(0, -math.floor(math.log10(step))) if step < 1 else 0
+    return f"{value:.{decimals}f}"
+
+
+def _axis(values: Sequence[float], target: float) -> tuple[float, float]:
+    """(axis minimum, tick step): 100 at the top, room below the lowest value and the target."""
+    low = min([target, *values])
+    gap = max(100.0 - low, 0.02)
+    floor_value = max(0.0, low - gap * 0.3)
+    for step in STEPS:
+        if (100.0 - floor_value) / step <= 5:
+            return max(0.0, math.floor(floor_value / step + 1e-9) * step), step
+    return 0.0, 25.0
+
+
+def availability_chart(
+    points: Sequence[ChartPoint],
+    *,
+    target: Decimal,
+    width: int = 760,
+    height: int = 280,
+    title: str = "Availability per period",
+) -> str:
+    """Bars per period (green: target met, red: missed, paler: the period so
+    far) against a dashed target line; the y axis zooms to the range that
+    matters (100 % at the top)."""
+    left, right, top, bottom = 62, 104, 46, 44
+    plot_w, plot_h = width - left - right, height - top - bottom
+    measured = [float(p.availability) for p in points if p.availability is not None]
+    target_f = float(target)
+    axis_min, step = _axis(measured, target_f)
+    span = 100.0 - axis_min or 1.0
+
+    def y(value: float) -> float:
+        return top + plot_h * (100.0 - min(100.0, max(axis_min, value))) / span
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" aria-label={quoteattr(title)} style="max-width:100%;height:auto;font-family:{escape(FONT)}">',
+        f"<title>{escape(title)}</title>",
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
+    ]
+    # Grid and y labels.
+    ticks = int(round(span / step))
+    for i in range(ticks + 1):
+        value = axis_min + i * step
+        if value > 100.0 + 1e-9:
+            break
+        ty = y(value)
+        out.append(
+            f'<line x1="{left}" y1="{ty:.1f}" x2="{width - right}" y2="{ty:.1f}" stroke="{GRID}" stroke-width="1"/>'
+        )
+        out.append(
+            f'<text x="{left - 8}" y="{ty + 4:.1f}" font-size="11" fill="{MUTED}" text-anchor="end">{_fmt(value, step)} %</text>'
+        )
+    # Bars.
+    count = max(len(points), 1)
+    slot = plot_w / count
+    bar_w = min(46.0, slot * 0.62)
+    base = y(axis_min)
+    for i, point in enumerate(points):
+        cx = left + slot * (i + 0.5)
+        x = cx - bar_w / 2
+        tooltip = f"<title>{escape(point.title or point.label)}</title>"
+        if point.availability is None:
+            out.append(
+                f'<rect x="{x:.1f}" y="{top + plot_h - 18:.1f}" width="{bar_w:.1f}" height="18" fill="#f3f4f6" '
+                f'stroke="{GRID}" stroke-dasharray="3 2">{tooltip}</rect>'
+            )
+            out.append(
+                f'<text x="{cx:.1f}" y="{top + plot_h - 24:.1f}" font-size="10" fill="{MUTED}" text-anchor="middle">no data</text>'
+            )
+        else:
+            value = float(point.availability)
+            met = point.availability >= target
+            colour = (OK_SOFT if met else BAD_SOFT) if point.partial else (OK if met else BAD)
+            by = y(value)
+            h = max(base - by, 1.5)
+            extra = f' stroke="{OK if met else BAD}" stroke-width="1.5" stroke-dasharray="4 2"' if point.partial else ""
+            out.append(
+                f'<rect x="{x:.1f}" y="{base - h:.1f}" width="{bar_w:.1f}" height="{h:.1f}" rx="2" fill="{colour}"{extra}>{tooltip}</rect>'
+            )
+            label = f"{point.availability:.3f}".rstrip("0").rstrip(".")
+            out.append(
+                f'<text x="{cx:.1f}" y="{base - h - 5:.1f}" font-size="10.5" font-weight="600" fill="{INK if met else BAD}" '
+                f'text-anchor="middle">{escape(label)}</text>'
+            )
+        out.append(
+            f'<text x="{cx:.1f}" y="{top + plot_h + 17:.1f}" font-size="11" fill="{INK}" text-anchor="middle">{escape(point.label)}</text>'
+        )
+        if point.partial:
+            out.append(
+                f'<text x="{cx:.1f}" y="{top + plot_h + 31:.1f}" font-size="10" fill="{MUTED}" text-anchor="middle">so far</text>'
+            )
+    # Target line last, over the bars.
+    ty = y(target_f)
+    out.append(
+        f'<line x1="{left}" y1="{ty:.1f}" x2="{width - right}" y2="{ty:.1f}" stroke="{INK}" stroke-width="1.5" stroke-dasharray="6 4"/>'
+    )
+    # The target's label sits in the right margin, level with its line.
+    out.append(
+        f'<text x="{width - right + 8}" y="{ty - 2:.1f}" font-size="11" font-weight="600" fill="{INK}">target</text>'
+        f'<text x="{width - right + 8}" y="{ty + 11:.1f}" font-size="11" font-weight="600" fill="{INK}">'
+        f"{escape(f'{target.normalize():f} %')}</text>"
+    )
+    out.append(
+        f'<line x1="{left}" y1="{base:.1f}" x2="{width - right}" y2="{base:.1f}" stroke="#9ca3af" stroke-width="1"/>'
+    )
+    out.append(f'<text x="{left}" y="20" font-size="13" font-weight="600" fill="{INK}">{escape(title)}</text>')
+    out.append("</svg>")
+    return "".join(out)

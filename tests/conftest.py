@@ -1,0 +1,74 @@
+"""Fixtures for tests that run real infrastructure: a Celery worker process
+against the test database, and a broker that can be made unreachable."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _database_url() -> str:
+    db = settings.DATABASES["default"]
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def worker():
+    env = {**os.environ, "DATABASE_URL": _database_url(), "COVENANT_TESTING": "1"}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-Q",
+            "celery",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    yield proc
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture
+def broker_down():
+    """Point the Celery app at an address where nothing listens, as when Redis
+    is stopped; restore the real broker afterwards. Returns a function that
+    brings the broker "back"."""
+    from config.celery import app
+
+    real = app.conf.broker_url
+
+    def reset_pools() -> None:
+        app.pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    def back() -> None:
+        app.conf.broker_url = real
+        reset_pools()
+
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    reset_pools()
+    yield back
+    back()
