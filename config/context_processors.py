@@ -6,6 +6,7 @@ from django.urls import reverse
 SECTIONS = [
     ("Contracts", "contracts:list", "contracts"),
     ("Incidents", "incidents:list", "incidents"),
+    ("Reports", "reviews:index", "reviews"),
     ("Credits & disputes", "ledger:credits", "ledger"),
     ("Reviews", "annual:list", "annual"),
 ]

@@ -121,6 +121,10 @@ class OnboardingItemViewSet(_Scoped, mixins.ListModelMixin, mixins.RetrieveModel
             .order_by("due_date", "order", "id")
         )
 
+    def _scope_resource(self, serializer: Any) -> None:
+        """Only this contract's resources may be linked (others are simply not found)."""
+        serializer.fields["resource"].queryset = TrainingResource.objects.filter(contract=self.contract)
+
     def _render(self, item: OnboardingItem, code: int = status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=item.pk)
         return Response(self.get_serializer(fresh).data, status=code)
@@ -132,6 +136,7 @@ class OnboardingItemViewSet(_Scoped, mixins.ListModelMixin, mixins.RetrieveModel
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = OnboardingItemCreateSerializer(data=request.data)
+        self._scope_resource(serializer)
         serializer.is_valid(raise_exception=True)
         item = onboarding.onboarding_item_add(actor=request.user, contract=self.contract, **serializer.validated_data)
         return self._render(item, status.HTTP_201_CREATED)
@@ -145,6 +150,7 @@ class OnboardingItemViewSet(_Scoped, mixins.ListModelMixin, mixins.RetrieveModel
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         item = self.get_object()
         serializer = OnboardingItemUpdateSerializer(data=request.data, partial=True)
+        self._scope_resource(serializer)
         serializer.is_valid(raise_exception=True)
         item = onboarding.onboarding_item_update(actor=request.user, item=item, **serializer.validated_data)
         return self._render(item)

@@ -66,7 +66,9 @@ def trend_chart(
     tick = high
     while tick >= low:
         ty = y(tick)
-        out.append(f'<line x1="{left}" y1="{ty:.1f}" x2="{width - right}" y2="{ty:.1f}" stroke="{GRID}" stroke-width="1"/>')
+        out.append(
+            f'<line x1="{left}" y1="{ty:.1f}" x2="{width - right}" y2="{ty:.1f}" stroke="{GRID}" stroke-width="1"/>'
+        )
         out.append(
             f'<text x="{left - 6}" y="{ty + 3.5:.1f}" font-size="10" fill="{MUTED}" text-anchor="end">'
             f"{escape(_fmt(tick, 0 if step >= 1 else 1))}{escape(unit)}</text>"

@@ -27,7 +27,11 @@ def annual_panels(user: Any) -> dict[str, Any]:
     )
     meetings = list(
         reviews.filter(
-            status__in=[AnnualReview.Status.PREPARING, AnnualReview.Status.IN_REVIEW, AnnualReview.Status.AWAITING_SIGNATURES]
+            status__in=[
+                AnnualReview.Status.PREPARING,
+                AnnualReview.Status.IN_REVIEW,
+                AnnualReview.Status.AWAITING_SIGNATURES,
+            ]
         )
         .exclude(meeting_date__lt=now)
         .order_by("meeting_date", "scheduled_for", "pk")[:LIMIT]

@@ -19,7 +19,9 @@ from contracts.models import SLAVersion
 
 
 @receiver(post_save, sender=SLAVersion, dispatch_uid="annual_review_draft_saved")
-def draft_saved(sender: type[SLAVersion], instance: SLAVersion, created: bool, raw: bool = False, **kwargs: Any) -> None:
+def draft_saved(
+    sender: type[SLAVersion], instance: SLAVersion, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
     if raw or created or instance.status != SLAVersion.Status.DRAFT:
         return
     from reviews.models import Amendment

@@ -38,8 +38,8 @@ from contracts.serializers import RejectUnknownFieldsMixin
 from incidents.serializers import visible_contract
 from reviews import packet as packets
 from reviews.models import (
-    AnnualReview,
     Amendment,
+    AnnualReview,
     RenewalReminder,
     ReviewComment,
     ReviewPacket,
@@ -132,13 +132,23 @@ class _AnyMediaRenderer(JSONRenderer):
 # --------------------------------------------------------------------------
 
 
-class PacketSerializer(serializers.ModelSerializer):
+class ReviewPacketSerializer(serializers.ModelSerializer):
     generated_by = serializers.SerializerMethodField()
     pdf_url = serializers.SerializerMethodField(help_text="The PDF through the API (visibility-checked).")
 
     class Meta:
         model = ReviewPacket
-        fields = ["id", "review", "version", "frozen", "frozen_at", "checksum", "generated_at", "generated_by", "pdf_url"]
+        fields = [
+            "id",
+            "review",
+            "version",
+            "frozen",
+            "frozen_at",
+            "checksum",
+            "generated_at",
+            "generated_by",
+            "pdf_url",
+        ]
         read_only_fields = fields
 
     def get_generated_by(self, obj: ReviewPacket) -> str | None:
@@ -150,7 +160,7 @@ class PacketSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
 
-class SignatureSerializer(serializers.ModelSerializer):
+class ReviewSignatureSerializer(serializers.ModelSerializer):
     user = serializers.SerializerMethodField()
     decision = DecisionField(read_only=True)
     packet_version = serializers.IntegerField(source="packet.version", read_only=True)
@@ -179,7 +189,7 @@ class SignatureSerializer(serializers.ModelSerializer):
         return obj.user.get_username()
 
 
-class SignatoryStateSerializer(serializers.Serializer):
+class SignatoryStatusSerializer(serializers.Serializer):
     user = serializers.CharField(help_text="Username.")
     name = serializers.CharField()
     role = serializers.CharField(help_text="Chair, Buyer representative, Vendor representative or Board member.")
@@ -188,16 +198,18 @@ class SignatoryStateSerializer(serializers.Serializer):
     signed_at = serializers.DateTimeField(allow_null=True)
 
 
-class DiffRowSerializer(serializers.Serializer):
+class TermsChangeSerializer(serializers.Serializer):
     label = serializers.CharField()
     path = serializers.CharField()
     before = serializers.CharField()
     after = serializers.CharField()
 
 
-class AmendmentSerializer(serializers.ModelSerializer):
+class ReviewAmendmentSerializer(serializers.ModelSerializer):
     status = AmendmentStatusField(read_only=True)
-    sla_version = serializers.IntegerField(source="sla_version.number", read_only=True, help_text="Draft version number.")
+    sla_version = serializers.IntegerField(
+        source="sla_version.number", read_only=True, help_text="Draft version number."
+    )
     based_on = serializers.SerializerMethodField(help_text="The version it amends.")
     proposed_by = serializers.SerializerMethodField()
     changes = serializers.SerializerMethodField(help_text="Each changed term, before and after.")
@@ -229,13 +241,13 @@ class AmendmentSerializer(serializers.ModelSerializer):
     def get_proposed_by(self, obj: Amendment) -> str | None:
         return _username(obj.proposed_by)
 
-    @extend_schema_field(DiffRowSerializer(many=True))
+    @extend_schema_field(TermsChangeSerializer(many=True))
     def get_changes(self, obj: Amendment) -> list[dict[str, str]]:
         base = obj.sla_version.based_on
         return packets.diff_rows(base.terms if base else {}, obj.sla_version.terms)
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class ReviewCommentSerializer(serializers.ModelSerializer):
     author = serializers.SerializerMethodField()
 
     class Meta:
@@ -299,7 +311,7 @@ class ReviewDetailSerializer(ReviewSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(SignatoryStateSerializer(many=True))
+    @extend_schema_field(SignatoryStatusSerializer(many=True))
     def get_signatories(self, obj: AnnualReview) -> list[dict[str, Any]]:
         return [
             {
@@ -313,20 +325,20 @@ class ReviewDetailSerializer(ReviewSerializer):
             for row in annual.signature_panel(obj)
         ]
 
-    @extend_schema_field(PacketSerializer(allow_null=True))
+    @extend_schema_field(ReviewPacketSerializer(allow_null=True))
     def get_packet(self, obj: AnnualReview) -> dict[str, Any] | None:
         packet = annual.current_packet(obj)
-        return PacketSerializer(packet, context=self.context).data if packet else None
+        return ReviewPacketSerializer(packet, context=self.context).data if packet else None
 
-    @extend_schema_field(PacketSerializer(allow_null=True))
+    @extend_schema_field(ReviewPacketSerializer(allow_null=True))
     def get_signing_packet(self, obj: AnnualReview) -> dict[str, Any] | None:
         packet = annual.signing_packet(obj)
-        return PacketSerializer(packet, context=self.context).data if packet else None
+        return ReviewPacketSerializer(packet, context=self.context).data if packet else None
 
-    @extend_schema_field(AmendmentSerializer(many=True))
+    @extend_schema_field(ReviewAmendmentSerializer(many=True))
     def get_amendments(self, obj: AnnualReview) -> list[dict[str, Any]]:
         rows = obj.amendments.select_related("sla_version", "sla_version__based_on", "proposed_by").order_by("pk")
-        return AmendmentSerializer(rows, many=True, context=self.context).data
+        return ReviewAmendmentSerializer(rows, many=True, context=self.context).data
 
     @extend_schema_field(serializers.ListField(child=ReviewActionField()))
     def get_allowed_actions(self, obj: AnnualReview) -> list[str]:
@@ -352,22 +364,22 @@ class ReviewRecordSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     recommendation_reasons = serializers.CharField(required=False, allow_blank=True)
 
 
-class ReasonSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+class ReviewReasonSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class SignSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+class ReviewSignSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     packet_checksum = serializers.CharField(
         max_length=64, help_text="SHA-256 of the packet you read: `signing_packet.checksum` of the review."
     )
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class RejectSerializer(SignSerializer):
+class ReviewRejectSerializer(ReviewSignSerializer):
     reason = serializers.CharField(allow_blank=True, help_text="What must change (required).")
 
 
-class AmendmentCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+class ReviewAmendmentCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     review = serializers.IntegerField(help_text="Id of a review you may see.")
     title = serializers.CharField(max_length=200, allow_blank=True)
     rationale = serializers.CharField(allow_blank=True, help_text="Why, tied to the year's evidence (required).")
@@ -378,7 +390,7 @@ class AmendmentCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer
     )
 
 
-class AmendmentUpdateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+class ReviewAmendmentUpdateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False)
     rationale = serializers.CharField(required=False, allow_blank=True)
     evidence = serializers.ListField(child=serializers.CharField(), required=False)
@@ -386,13 +398,13 @@ class AmendmentUpdateSerializer(RejectUnknownFieldsMixin, serializers.Serializer
     terms = serializers.JSONField(required=False)
 
 
-class CommentCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+class ReviewCommentCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     review = serializers.IntegerField(help_text="Id of a review you may see.")
     body = serializers.CharField(allow_blank=True)
     amendment = serializers.IntegerField(required=False, allow_null=True, help_text="The amendment it is about.")
 
 
-class ReminderSerializer(serializers.ModelSerializer):
+class RenewalReminderSerializer(serializers.ModelSerializer):
     contract_reference = serializers.CharField(source="contract.reference", read_only=True)
     pdf_url = serializers.SerializerMethodField(help_text="The reminder PDF (the buyer's), when it went out.")
 
@@ -585,18 +597,18 @@ class ReviewViewSet(_Body, mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         annual.review_freeze(actor=request.user, review=review)
         return self._render(review)
 
-    @_review_action("Return the review to preparation (voids any signature)", ReasonSerializer)
+    @_review_action("Return the review to preparation (voids any signature)", ReviewReasonSerializer)
     @action(detail=True, methods=["post"], url_path="return")
     def return_to_preparation(self, request: Request, pk: str) -> Response:
         review = self.get_object()
-        data = self._body(ReasonSerializer)
+        data = self._body(ReviewReasonSerializer)
         return self._render(annual.review_return(actor=request.user, review=review, **data))
 
-    @_review_action("Close the review without agreement (final)", ReasonSerializer)
+    @_review_action("Close the review without agreement (final)", ReviewReasonSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str) -> Response:
         review = self.get_object()
-        data = self._body(ReasonSerializer)
+        data = self._body(ReviewReasonSerializer)
         return self._render(annual.review_close(actor=request.user, review=review, **data))
 
     @extend_schema(
@@ -605,12 +617,12 @@ class ReviewViewSet(_Body, mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         "packet, so a new frozen version and every signature void.",
         parameters=[REVIEW_PK],
         request=None,
-        responses={201: PacketSerializer, **errors(403, 404, 409)},
+        responses={201: ReviewPacketSerializer, **errors(403, 404, 409)},
     )
     @action(detail=True, methods=["post"], url_path="regenerate-packet")
     def regenerate_packet(self, request: Request, pk: str) -> Response:
         packet = annual.packet_regenerate(actor=request.user, review=self.get_object())
-        return Response(PacketSerializer(packet, context=self.get_serializer_context()).data, status=201)
+        return Response(ReviewPacketSerializer(packet, context=self.get_serializer_context()).data, status=201)
 
     def _sign(self, decision: str, serializer_class: type[serializers.Serializer]) -> Response:
         review = self.get_object()
@@ -623,7 +635,7 @@ class ReviewViewSet(_Body, mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
             reason=data.get("reason", ""),
             ip_address=self.request.META.get("REMOTE_ADDR"),
         )
-        return Response(SignatureSerializer(signature).data, status=status.HTTP_201_CREATED)
+        return Response(ReviewSignatureSerializer(signature).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Approve the frozen packet (signatories)",
@@ -632,42 +644,42 @@ class ReviewViewSet(_Body, mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         "not awaiting signatures is refused (409); a non-signatory gets 403. The last required approval puts the "
         "amended SLA in force on its effective date and marks the review signed.",
         parameters=[REVIEW_PK],
-        request=SignSerializer,
-        responses={201: SignatureSerializer, **errors(400, 403, 404, 409)},
+        request=ReviewSignSerializer,
+        responses={201: ReviewSignatureSerializer, **errors(400, 403, 404, 409)},
     )
     @action(detail=True, methods=["post"])
     def sign(self, request: Request, pk: str) -> Response:
-        return self._sign(Signature.Decision.APPROVE, SignSerializer)
+        return self._sign(Signature.Decision.APPROVE, ReviewSignSerializer)
 
     @extend_schema(
         summary="Reject the frozen packet (signatories), with a reason",
         description="Recorded like an approval; the review returns to preparation.",
         parameters=[REVIEW_PK],
-        request=RejectSerializer,
-        responses={201: SignatureSerializer, **errors(400, 403, 404, 409)},
+        request=ReviewRejectSerializer,
+        responses={201: ReviewSignatureSerializer, **errors(400, 403, 404, 409)},
     )
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str) -> Response:
-        return self._sign(Signature.Decision.REJECT, RejectSerializer)
+        return self._sign(Signature.Decision.REJECT, ReviewRejectSerializer)
 
     @extend_schema(
         summary="Every signature given on the review, void ones included",
         parameters=[REVIEW_PK],
-        responses={200: SignatureSerializer(many=True), **errors(404)},
+        responses={200: ReviewSignatureSerializer(many=True), **errors(404)},
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def signatures(self, request: Request, pk: str) -> Response:
         review = self.get_object()
         rows = Signature.objects.filter(review=review).select_related("user", "packet").order_by("at", "pk")
-        return Response(SignatureSerializer(rows, many=True).data)
+        return Response(ReviewSignatureSerializer(rows, many=True).data)
 
 
 @extend_schema_view(
     list=extend_schema(
-        summary="Review packets you may see", responses={200: PacketSerializer(many=True), **errors(400)}
+        summary="Review packets you may see", responses={200: ReviewPacketSerializer(many=True), **errors(400)}
     ),
     retrieve=extend_schema(
-        summary="One packet", parameters=[PACKET_PK], responses={200: PacketSerializer, **errors(404)}
+        summary="One packet", parameters=[PACKET_PK], responses={200: ReviewPacketSerializer, **errors(404)}
     ),
 )
 class PacketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -675,7 +687,7 @@ class PacketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     identified by the SHA-256 `checksum` of the PDF."""
 
     queryset = ReviewPacket.objects.none()
-    serializer_class = PacketSerializer
+    serializer_class = ReviewPacketSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = PacketFilter
     lookup_value_regex = r"\d+"
@@ -728,10 +740,12 @@ class PacketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 @extend_schema_view(
     list=extend_schema(
         summary="Amendments proposed in the reviews you may see",
-        responses={200: AmendmentSerializer(many=True), **errors(400)},
+        responses={200: ReviewAmendmentSerializer(many=True), **errors(400)},
     ),
     retrieve=extend_schema(
-        summary="One amendment with its before/after", parameters=[AMENDMENT_PK], responses={200: AmendmentSerializer, **errors(404)}
+        summary="One amendment with its before/after",
+        parameters=[AMENDMENT_PK],
+        responses={200: ReviewAmendmentSerializer, **errors(404)},
     ),
 )
 class AmendmentViewSet(_Body, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -739,7 +753,7 @@ class AmendmentViewSet(_Body, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     its rationale. A change after a signature voids every signature."""
 
     queryset = Amendment.objects.none()
-    serializer_class = AmendmentSerializer
+    serializer_class = ReviewAmendmentSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = AmendmentFilter
     lookup_value_regex = r"\d+"
@@ -762,17 +776,19 @@ class AmendmentViewSet(_Body, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
 
     def _render(self, amendment: Amendment, code: int = status.HTTP_200_OK) -> Response:
         self.kwargs["pk"] = amendment.pk
-        return Response(AmendmentSerializer(self.get_object(), context=self.get_serializer_context()).data, status=code)
+        return Response(
+            ReviewAmendmentSerializer(self.get_object(), context=self.get_serializer_context()).data, status=code
+        )
 
     @extend_schema(
         summary="Propose an amendment (board members)",
         description="Creates the draft SLA version (`sla_version_amend`) and sets its `terms` when given. "
         "A rationale is required; one proposed amendment per review (one draft per contract).",
-        request=AmendmentCreateSerializer,
-        responses={201: AmendmentSerializer, **errors(400, 403, 409)},
+        request=ReviewAmendmentCreateSerializer,
+        responses={201: ReviewAmendmentSerializer, **errors(400, 403, 409)},
     )
     def create(self, request: Request) -> Response:
-        data = self._body(AmendmentCreateSerializer)
+        data = self._body(ReviewAmendmentCreateSerializer)
         review = _visible_review(request, data.pop("review"))
         amendment = annual.amendment_propose(actor=request.user, review=review, **data)
         return self._render(amendment, status.HTTP_201_CREATED)
@@ -780,37 +796,38 @@ class AmendmentViewSet(_Body, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     @extend_schema(
         summary="Edit an amendment (board members)",
         parameters=[AMENDMENT_PK],
-        request=AmendmentUpdateSerializer,
-        responses={200: AmendmentSerializer, **errors(400, 403, 404, 409)},
+        request=ReviewAmendmentUpdateSerializer,
+        responses={200: ReviewAmendmentSerializer, **errors(400, 403, 404, 409)},
     )
     def partial_update(self, request: Request, pk: str) -> Response:
         amendment = self.get_object()
-        data = self._body(AmendmentUpdateSerializer, partial=True)
+        data = self._body(ReviewAmendmentUpdateSerializer, partial=True)
         return self._render(annual.amendment_update(actor=request.user, amendment=amendment, **data))
 
     @extend_schema(
         summary="Withdraw an amendment (its proposer, the chair, the buyer's contract managers)",
         parameters=[AMENDMENT_PK],
-        request=ReasonSerializer,
-        responses={200: AmendmentSerializer, **errors(400, 403, 404, 409)},
+        request=ReviewReasonSerializer,
+        responses={200: ReviewAmendmentSerializer, **errors(400, 403, 404, 409)},
     )
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str) -> Response:
         amendment = self.get_object()
-        data = self._body(ReasonSerializer)
+        data = self._body(ReviewReasonSerializer)
         return self._render(annual.amendment_withdraw(actor=request.user, amendment=amendment, **data))
 
 
 @extend_schema_view(
     list=extend_schema(
-        summary="Comments on the reviews you may see", responses={200: CommentSerializer(many=True), **errors(400)}
+        summary="Comments on the reviews you may see",
+        responses={200: ReviewCommentSerializer(many=True), **errors(400)},
     ),
 )
 class CommentViewSet(_Body, mixins.ListModelMixin, viewsets.GenericViewSet):
     """The board's discussion of a review (any board member may comment)."""
 
     queryset = ReviewComment.objects.none()
-    serializer_class = CommentSerializer
+    serializer_class = ReviewCommentSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = CommentFilter
 
@@ -822,11 +839,11 @@ class CommentViewSet(_Body, mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Comment on a review (board members, the parties' managers)",
-        request=CommentCreateSerializer,
-        responses={201: CommentSerializer, **errors(400, 403, 409)},
+        request=ReviewCommentCreateSerializer,
+        responses={201: ReviewCommentSerializer, **errors(400, 403, 409)},
     )
     def create(self, request: Request) -> Response:
-        data = self._body(CommentCreateSerializer)
+        data = self._body(ReviewCommentCreateSerializer)
         review = _visible_review(request, data["review"])
         amendment = None
         if data.get("amendment"):
@@ -834,16 +851,18 @@ class CommentViewSet(_Body, mixins.ListModelMixin, viewsets.GenericViewSet):
             if amendment is None:
                 raise NotFound("No such amendment in this review.")
         comment = annual.comment_add(actor=request.user, review=review, body=data["body"], amendment=amendment)
-        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+        return Response(ReviewCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(
     list=extend_schema(
         summary="Renewal reminders sent to your organization (buyers' people, staff)",
-        responses={200: ReminderSerializer(many=True), **errors(400)},
+        responses={200: RenewalReminderSerializer(many=True), **errors(400)},
     ),
     retrieve=extend_schema(
-        summary="One renewal reminder", parameters=[REMINDER_PK], responses={200: ReminderSerializer, **errors(404)}
+        summary="One renewal reminder",
+        parameters=[REMINDER_PK],
+        responses={200: RenewalReminderSerializer, **errors(404)},
     ),
 )
 class ReminderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -852,7 +871,7 @@ class ReminderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     the buyer's leverage."""
 
     queryset = RenewalReminder.objects.none()
-    serializer_class = ReminderSerializer
+    serializer_class = RenewalReminderSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = ReminderFilter
     lookup_value_regex = r"\d+"

@@ -41,7 +41,11 @@ def contract_events(contract: Contract, reviews: Iterable[AnnualReview]) -> list
             (
                 f"Last day for {contract.buyer} to give notice on {contract.reference} ({contract.product}), "
                 f"{contract.notice_period_days} days before the term ends on {contract.term_end:%-d %b %Y}. "
-                + ("Without notice the contract renews automatically." if contract.auto_renew else "Without renewal it ends.")
+                + (
+                    "Without notice the contract renews automatically."
+                    if contract.auto_renew
+                    else "Without renewal it ends."
+                )
             ),
             "Renewal",
         ),

@@ -27,7 +27,9 @@ class RecordForm(StyledForm):
     minutes = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False)
     decisions = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
     recommendation = forms.ChoiceField(
-        choices=[("", "— not yet —"), *AnnualReview.Recommendation.choices], required=False, label="Renewal recommendation"
+        choices=[("", "— not yet —"), *AnnualReview.Recommendation.choices],
+        required=False,
+        label="Renewal recommendation",
     )
     recommendation_reasons = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Reasons for the recommendation"
@@ -57,7 +59,9 @@ class RecordForm(StyledForm):
 
 class AmendmentForm(StyledForm):
     title = forms.CharField(max_length=200, label="What changes")
-    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Rationale (tied to the year's evidence)")
+    rationale = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), label="Rationale (tied to the year's evidence)"
+    )
     evidence = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,

@@ -373,9 +373,7 @@ class Amendment(models.Model):
 
 class ReviewComment(models.Model):
     review = models.ForeignKey(AnnualReview, on_delete=models.CASCADE, related_name="comments")
-    amendment = models.ForeignKey(
-        Amendment, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
-    )
+    amendment = models.ForeignKey(Amendment, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     body = models.TextField()
     created_at = models.DateTimeField()

@@ -92,7 +92,9 @@ def _points(metric: str, snaps: Sequence[tuple[periods.Period, dict | None]]) ->
                 value, met = (t["share"], t["missed"] == 0) if decided else (None, None)
             elif metric == "satisfaction":
                 value = s["satisfaction"]["mean"]
-        rows.append({"period": period.label, "short": period.short, "reported": s is not None, "value": value, "met": met})
+        rows.append(
+            {"period": period.label, "short": period.short, "reported": s is not None, "value": value, "met": met}
+        )
     return rows
 
 
@@ -121,7 +123,11 @@ def _year_figure(metric: str, snaps: Sequence[tuple[periods.Period, dict | None]
         return {"value": str(share), "text": f"{met} of {met + missed} incidents within target ({share} %)"}
     if metric == "satisfaction":
         count = sum(s["satisfaction"]["count"] for s in reported)
-        total = sum(Decimal(s["satisfaction"]["mean"]) * s["satisfaction"]["count"] for s in reported if s["satisfaction"]["mean"])
+        total = sum(
+            Decimal(s["satisfaction"]["mean"]) * s["satisfaction"]["count"]
+            for s in reported
+            if s["satisfaction"]["mean"]
+        )
         if not count:
             return {"value": None, "text": "no ratings"}
         mean = (total / count).quantize(Decimal("0.01"))
@@ -273,16 +279,16 @@ def _satisfaction(snaps: Sequence[tuple[periods.Period, dict | None]]) -> dict[s
         for k, v in ((s or {}).get("satisfaction", {}).get("distribution") or {}).items():
             dist[k] = dist.get(k, 0) + v
     count = sum(dist.values())
-    mean = (
-        str((Decimal(sum(int(k) * v for k, v in dist.items())) / count).quantize(Decimal("0.01"))) if count else None
-    )
+    mean = str((Decimal(sum(int(k) * v for k, v in dist.items())) / count).quantize(Decimal("0.01"))) if count else None
     return {"count": count, "mean": mean, "distribution": dist}
 
 
 def _incidents(contract: Contract, start: datetime, end: datetime) -> dict[str, Any]:
     qs = Incident.objects.filter(contract=contract, opened_at__gte=start, opened_at__lt=end)
     rows: dict[str, dict[str, Any]] = {}
-    for r in qs.values("component", "severity").annotate(n=Count("pk"), breached_n=Count("pk", filter=Q(breached=True))):
+    for r in qs.values("component", "severity").annotate(
+        n=Count("pk"), breached_n=Count("pk", filter=Q(breached=True))
+    ):
         row = rows.setdefault(r["component"], {"component": r["component"], "total": 0, "breached": 0})
         row[r["severity"]] = row.get(r["severity"], 0) + r["n"]
         row["total"] += r["n"]
@@ -507,7 +513,10 @@ def metric_chart(m: Mapping[str, Any], noun: str) -> str:
             target=Decimal(m["target"]),
             title=f"Availability per {noun}, last {n} {noun}s, against the {m['target']} % target",
         )
-    points = [Point(label=p["short"], value=None if p["value"] is None else Decimal(p["value"]), met=p["met"]) for p in m["points"]]
+    points = [
+        Point(label=p["short"], value=None if p["value"] is None else Decimal(p["value"]), met=p["met"])
+        for p in m["points"]
+    ]
     if m["metric"] == "satisfaction":
         return trend_chart(
             points,
@@ -560,9 +569,7 @@ def packet_context(data: Mapping[str, Any], *, packet: Any = None) -> dict[str, 
         "periods_total": len(data["window"]["periods"]),
         "missing_periods": [p["title"] for p in data["window"]["periods"] if not p["reported"]],
         "metric_groups": groups,
-        "binding_missed": [
-            m for g in groups for m in g["metrics"] if m["binding"] and m["missed_periods"]
-        ],
+        "binding_missed": [m for g in groups for m in g["metrics"] if m["binding"] and m["missed_periods"]],
         "breaches": [
             {**b, "severity_label": b["severity"].capitalize(), "environment_label": b["environment"].replace("_", "-")}
             for b in data["breaches"]
@@ -583,7 +590,11 @@ def packet_context(data: Mapping[str, Any], *, packet: Any = None) -> dict[str, 
             **comp,
             "on_time_notices": comp["notices"] - comp["late_notices"],
             "late": [
-                {**n, "planned": _when(n["planned_at"], zone, "%-d %b %Y %H:%M"), "announced": _when(n["announced_at"], zone)}
+                {
+                    **n,
+                    "planned": _when(n["planned_at"], zone, "%-d %b %Y %H:%M"),
+                    "announced": _when(n["announced_at"], zone),
+                }
                 for n in comp["late"]
             ],
             "non_compliant": [{**w, "from": _when(w["start"], zone, "%-d %b %Y %H:%M")} for w in comp["non_compliant"]],
@@ -600,7 +611,9 @@ def packet_context(data: Mapping[str, Any], *, packet: Any = None) -> dict[str, 
             {**a, "effective": _when(a["effective_from"], zone, "%-d %b %Y %H:%M") + f" ({zone})"}
             for a in data["amendments"]
         ],
-        "meeting": _when(review["meeting_date"], zone, "%-d %b %Y %H:%M") + f" ({zone})" if review["meeting_date"] else "",
+        "meeting": _when(review["meeting_date"], zone, "%-d %b %Y %H:%M") + f" ({zone})"
+        if review["meeting_date"]
+        else "",
         "anniversary": _day(review["anniversary"]),
         "term_end": _day(c["term_end"]),
         "notice_deadline": _day(c["notice_deadline"]),

@@ -229,6 +229,7 @@ def report_context(report: ServiceReport) -> dict[str, Any]:
             "deadline": when(c["claim_deadline"], zone, "%-d %b %Y"),
         },
         "termination": s["termination"],
+        "termination_below": sum(1 for w in s["termination"]["window"] if w["below_target"]),
         "breaches": breaches,
         "matrix": matrix,
         "totals": totals,

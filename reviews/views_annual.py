@@ -33,7 +33,7 @@ from incidents.services import availability as av
 from reviews import packet as packets
 from reviews.calendar_annual import governance_events
 from reviews.forms_annual import AmendmentForm, CommentForm, ReasonForm, RecordForm, SignForm
-from reviews.models import AnnualReview, Amendment, RenewalReminder, ReviewPacket, ReviewSignatory, Signature
+from reviews.models import Amendment, AnnualReview, RenewalReminder, ReviewPacket, ReviewSignatory, Signature
 from reviews.presenters import money
 from reviews.services import annual
 from reviews.services.renewals import reminder_filename
@@ -109,13 +109,22 @@ def _decorate(reviews: Any) -> None:
 
 def openable_contracts(user: Any) -> QuerySet[Contract]:
     """Active contracts whose review this person may open (staff: all)."""
-    qs = Contract.objects.visible_to(user).active().select_related("vendor").order_by("reference")
+    qs = (
+        Contract.objects.visible_to(user)
+        .active()
+        .exclude(pk__in=AnnualReview.objects.filter(status__in=annual.OPEN_STATES).values("contract_id"))
+        .select_related("vendor")
+        .order_by("reference")
+    )
     if user.is_staff:
         return qs
     managed = [
         m.organization_id
         for m in Membership.objects.filter(
-            user_id=user.pk, is_active=True, role=Membership.Role.CONTRACT_MANAGER, organization_id__in=organization_ids(user)
+            user_id=user.pk,
+            is_active=True,
+            role=Membership.Role.CONTRACT_MANAGER,
+            organization_id__in=organization_ids(user),
         )
     ]
     chaired = BoardSeat.objects.filter(user_id=user.pk, is_chair=True).values("contract_id")
@@ -127,7 +136,9 @@ def openable_contracts(user: Any) -> QuerySet[Contract]:
 
 @login_required
 def review_list(request: HttpRequest) -> HttpResponse:
-    qs = review_rows(AnnualReview.objects.visible_to(request.user), request.user).order_by("-anniversary", "contract__reference")
+    qs = review_rows(AnnualReview.objects.visible_to(request.user), request.user).order_by(
+        "-anniversary", "contract__reference"
+    )
     status = request.GET.get("status", "")
     if status in S.values:
         qs = qs.filter(status=status)
@@ -203,9 +214,7 @@ def detail_context(request: HttpRequest, review: AnnualReview, **forms: Any) -> 
     figures = None
     if current is not None:
         d = current.data
-        avail = next(
-            (m for g in d.get("metrics", []) for m in g["metrics"] if m["metric"] == "availability"), None
-        )
+        avail = next((m for g in d.get("metrics", []) for m in g["metrics"] if m["metric"] == "availability"), None)
         figures = {
             "availability": avail["year"]["value"] if avail else None,
             "target": avail["target"] if avail else None,
@@ -220,9 +229,7 @@ def detail_context(request: HttpRequest, review: AnnualReview, **forms: Any) -> 
             "periods": len(d["window"]["periods"]),
             "window": d["window"]["title"],
         }
-    history = list(
-        Signature.objects.filter(review=review).select_related("user", "packet").order_by("-at", "-pk")
-    )
+    history = list(Signature.objects.filter(review=review).select_related("user", "packet").order_by("-at", "-pk"))
     me = next((row for row in annual.signature_panel(review) if row["user"].pk == user.pk), None)
     _, missing = annual.signatory_plan(contract)
     comments = list(review.comments.select_related("author", "amendment").order_by("created_at", "pk"))
@@ -402,7 +409,9 @@ def amendment_withdraw(request: HttpRequest, pk: int, amendment_pk: int) -> Http
     return _act(
         request,
         review,
-        lambda: annual.amendment_withdraw(actor=request.user, amendment=amendment, reason=request.POST.get("reason", "")),
+        lambda: annual.amendment_withdraw(
+            actor=request.user, amendment=amendment, reason=request.POST.get("reason", "")
+        ),
         f"“{amendment.title}” is withdrawn.",
         "#amendments",
     )
@@ -422,7 +431,9 @@ def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         review,
-        lambda: annual.comment_add(actor=request.user, review=review, body=form.cleaned_data["body"], amendment=amendment),
+        lambda: annual.comment_add(
+            actor=request.user, review=review, body=form.cleaned_data["body"], amendment=amendment
+        ),
         "Comment added.",
         "#comments",
     )
@@ -434,7 +445,10 @@ def review_transition(request: HttpRequest, pk: int, action: str) -> HttpRespons
     review = _review(request, pk)
     reason = request.POST.get("reason", "")
     calls = {
-        "circulate": (lambda: annual.review_circulate(actor=request.user, review=review), "The packet is circulated to the board."),
+        "circulate": (
+            lambda: annual.review_circulate(actor=request.user, review=review),
+            "The packet is circulated to the board.",
+        ),
         "freeze": (
             lambda: annual.review_freeze(actor=request.user, review=review),
             "The packet is frozen and the signatories have been asked to sign.",
@@ -464,7 +478,9 @@ def review_sign(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(f"{review_url(review)}#sign")
     data = form.cleaned_data
     done = (
-        "Your approval is recorded." if data["decision"] == "approve" else "Your rejection is recorded; the review is back in preparation."
+        "Your approval is recorded."
+        if data["decision"] == "approve"
+        else "Your rejection is recorded; the review is back in preparation."
     )
     return _act(
         request,
@@ -569,4 +585,3 @@ def calendar_ics(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     response["Content-Disposition"] = f'inline; filename="{contract.reference}-calendar.ics"'
     response["Cache-Control"] = "private, max-age=300"
     return response
-

@@ -59,7 +59,7 @@ from contracts.models import BoardSeat, Contract, SLAVersion
 from contracts.terms import TermsError, validate_terms
 from reviews import packet as packets
 from reviews.checksum import checksum
-from reviews.models import AnnualReview, Amendment, ReviewComment, ReviewPacket, ReviewSignatory, Signature
+from reviews.models import Amendment, AnnualReview, ReviewComment, ReviewPacket, ReviewSignatory, Signature
 
 S = AnnualReview.Status
 D = Signature.Decision
@@ -178,7 +178,11 @@ def signatory_plan(contract: Contract) -> tuple[list[tuple[User, str, bool]], li
     chair = next((s.user for s in seats if s.is_chair and s.user.is_active), None)
 
     def pick(org_id: int, preference: Sequence[str]) -> User | None:
-        side = [s.user for s in seats if s.user.is_active and getattr(members.get(s.user_id), "organization_id", None) == org_id]
+        side = [
+            s.user
+            for s in seats
+            if s.user.is_active and getattr(members.get(s.user_id), "organization_id", None) == org_id
+        ]
         side.sort(key=lambda u: (u == chair, _rank(members[u.pk].role, preference), u.username))
         return side[0] if side else None
 
@@ -195,7 +199,12 @@ def signatory_plan(contract: Contract) -> tuple[list[tuple[User, str, bool]], li
             if who is not None and who.pk == user.pk
         ]
         plan.append((user, ", ".join(roles) if roles else ROLE_MEMBER, bool(roles)))
-    plan.sort(key=lambda row: (not row[2], [ROLE_CHAIR, ROLE_BUYER, ROLE_VENDOR].index(row[1].split(", ")[0]) if row[2] else 9))
+    plan.sort(
+        key=lambda row: (
+            not row[2],
+            [ROLE_CHAIR, ROLE_BUYER, ROLE_VENDOR].index(row[1].split(", ")[0]) if row[2] else 9,
+        )
+    )
     missing = [
         text
         for text, who in (
@@ -220,7 +229,9 @@ def _sync_signatories(review: AnnualReview) -> list[str]:
         if sig.user_id not in wanted:
             sig.delete()
     for user, role, required in plan:
-        ReviewSignatory.objects.update_or_create(review=review, user=user, defaults={"role": role, "required": required})
+        ReviewSignatory.objects.update_or_create(
+            review=review, user=user, defaults={"role": role, "required": required}
+        )
     return missing
 
 
@@ -289,10 +300,12 @@ def _store(review: AnnualReview, packet: ReviewPacket, content: bytes) -> None:
 
 def _lock(review: AnnualReview) -> AnnualReview:
     """Lock in the fixed order: review, contract, the review's draft versions."""
-    locked = AnnualReview.objects.get(pk=review.pk)
-    locked.contract = Contract.objects.select_related("buyer", "vendor").get(pk=locked.contract_id)
+    locked = AnnualReview.objects.select_for_update().get(pk=review.pk)
+    locked.contract = Contract.objects.select_for_update().select_related("buyer", "vendor").get(pk=locked.contract_id)
     drafts = list(
-        Amendment.objects.filter(review=locked, status=Amendment.Status.PROPOSED).values_list("sla_version_id", flat=True)
+        Amendment.objects.filter(review=locked, status=Amendment.Status.PROPOSED).values_list(
+            "sla_version_id", flat=True
+        )
     )
     if drafts:
         list(SLAVersion.objects.select_for_update().filter(pk__in=drafts).order_by("pk"))
@@ -371,7 +384,9 @@ def _changed(review: AnnualReview, *, actor: Any, what: str, now: datetime) -> R
     if review.status != S.AWAITING_SIGNATURES:
         return None
     old = signing_packet(review)
-    signers = _void(review, actor=actor, reason=f"{what} after packet v{old.version if old else '?'} was frozen", now=now)
+    signers = _void(
+        review, actor=actor, reason=f"{what} after packet v{old.version if old else '?'} was frozen", now=now
+    )
     packet = _generate(review, actor=actor, frozen=True, now=now)
     who = str(actor) if _person(actor) else "the system"
     if signers:
@@ -576,7 +591,7 @@ def _evidence(value: Any) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
-        value = [line for line in value.splitlines()]
+        value = value.splitlines()
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
         raise InvalidInput("Please correct the errors below.", errors={"evidence": ["A list of references."]})
     return [v.strip() for v in value if v.strip()][:50]
@@ -846,7 +861,9 @@ def check_ready(review: AnnualReview, *, now: datetime) -> None:
             for path, messages in exc.errors.items():
                 errors[f"{key}.terms.{path}"] = list(messages)
         if version.based_on is not None and not packets.diff_rows(version.based_on.terms, version.terms):
-            errors[f"{key}.terms"] = [f"Draft SLA v{version.number} changes nothing yet: edit its terms or withdraw it."]
+            errors[f"{key}.terms"] = [
+                f"Draft SLA v{version.number} changes nothing yet: edit its terms or withdraw it."
+            ]
         if not a.rationale.strip():
             errors[f"{key}.rationale"] = ["A rationale is required."]
         if a.effective_from <= now:
@@ -894,7 +911,10 @@ def review_return(*, actor: Any, review: AnnualReview, reason: str = "") -> Annu
         review = _lock(review)
         _require_state(review, (S.IN_REVIEW, S.AWAITING_SIGNATURES), "return the review to preparation")
         signers = _void(
-            review, actor=actor, reason=f"returned to preparation by {actor}" + (f": {reason}" if reason else ""), now=now
+            review,
+            actor=actor,
+            reason=f"returned to preparation by {actor}" + (f": {reason}" if reason else ""),
+            now=now,
         )
         _set_status(review, S.PREPARING, actor=actor, verb="annual_review.returned")
         if signers:

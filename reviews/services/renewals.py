@@ -133,9 +133,8 @@ def reclaim_stale(*, now: datetime) -> list[RenewalReminder]:
         Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - RETRY_AFTER)
     )
     for row in stale:
-        won = (
-            RenewalReminder.objects.filter(pk=row.pk, sent_at__isnull=True, claimed_at=row.claimed_at)
-            .update(claimed_at=now)
+        won = RenewalReminder.objects.filter(pk=row.pk, sent_at__isnull=True, claimed_at=row.claimed_at).update(
+            claimed_at=now
         )
         if won:
             row.claimed_at = now
@@ -180,14 +179,17 @@ def reminder_context(contract: Contract, *, today: date, days_left: int, milesto
     breaches = sum(r["breaches"] or 0 for r in reported)
     credit_total = sum((reports[p.label].credit_total for p in span if p.label in reports), Decimal(0))
     owed_rows = list(
-        Credit.objects.filter(contract=contract, status__in=OWED).select_related("report").order_by("report__period_start")
+        Credit.objects.filter(contract=contract, status__in=OWED)
+        .select_related("report")
+        .order_by("report__period_start")
     )
     owed = sum((c.amount for c in owed_rows), Decimal(0))
     disputes = list(Dispute.objects.open().filter(contract=contract).order_by("raised_at"))
     review = (
-        AnnualReview.objects.filter(contract=contract).exclude(recommendation="").order_by(
-            "-signed_at", "-anniversary"
-        ).first()
+        AnnualReview.objects.filter(contract=contract)
+        .exclude(recommendation="")
+        .order_by("-signed_at", "-anniversary")
+        .first()
     )
     noun = "month" if kind == "month" else "quarter"
     headline = (

@@ -39,7 +39,9 @@ def year_of_reports(contract: Any, months: range = range(1, 11)) -> None:
         close_period(contract=contract, period=f"2026-{month:02d}", now=NOW)
     if 10 in months:
         add_outage(contract, start=at(10), minutes=downtime_for("99.5"))
-        add_incident(contract, opened_at=at(10, 0, 10), resolve_after=290, title="Payments API returns 502", satisfaction=2)
+        add_incident(
+            contract, opened_at=at(10, 0, 10), resolve_after=290, title="Payments API returns 502", satisfaction=2
+        )
         add_incident(contract, opened_at=at(14, 9), severity="high", resolve_after=200, satisfaction=5)
         MaintenanceWindow.objects.create(
             contract=contract,

@@ -16,8 +16,8 @@ from audit.models import AuditEntry
 from audit.services import verify_chain
 from config.errors import Conflict, InvalidInput, NotPermitted
 from contracts import services as contract_services
-from contracts.models import SLAVersion
-from reviews.models import AnnualReview, Amendment, ReviewComment, ReviewPacket
+from contracts.models import FeedbackItem, SLAVersion
+from reviews.models import Amendment, AnnualReview, ReviewComment, ReviewPacket
 from reviews.services import annual
 from reviews.tasks_annual import open_due_reviews
 from reviews.tests.annual_helpers import ANNIVERSARY, EFFECTIVE, open_review, propose, seat_board, year_of_reports
@@ -83,7 +83,11 @@ def test_draft_contracts_and_contracts_without_an_anniversary_left_get_none(
 
     make_contract(buyer=buyer_org, vendor=vendor_org, reference="C-DRAFT", activate=False)
     make_contract(
-        buyer=buyer_org, vendor=vendor_org, reference="C-SHORT", start_date=date(2026, 6, 1), term_end=date(2026, 12, 31)
+        buyer=buyer_org,
+        vendor=vendor_org,
+        reference="C-SHORT",
+        start_date=date(2026, 6, 1),
+        term_end=date(2026, 12, 31),
     )
     clock.set(datetime(2026, 12, 5, 6, 0, tzinfo=UTC))
     assert [r.contract.reference for r in AnnualReview.objects.filter(pk__in=open_due_reviews())] == ["C-1"]
@@ -172,6 +176,15 @@ def test_an_amendment_is_a_draft_version_with_a_rationale_and_the_packet_shows_b
     assert AuditEntry.objects.filter(verb="annual_review.amendment_proposed").exists()
     assert AuditEntry.objects.filter(verb="sla_version.amended", contract_id=contract.pk).exists()
 
+    FeedbackItem.objects.create(
+        contract=contract,
+        raised_by=buyer,
+        side="buyer",
+        category=FeedbackItem.Category.TARGET,
+        text="The restore target for critical incidents is unrealistic at night.",
+        proposed_action="Split the restore target by business hours.",
+        created_at=clock.now,
+    )
     packet = annual.packet_regenerate(actor=chair, review=review)
     assert packet.version == 2 and not packet.frozen
     text = pdf_text(packet)
@@ -195,6 +208,9 @@ def test_an_amendment_is_a_draft_version_with_a_rationale_and_the_packet_shows_b
     ):
         assert heading in text, heading
     assert "Release 7.0" in text  # the late change notice
+    flat = " ".join(text.split())
+    assert "Split the restore target by business hours." in flat  # an open feedback item's proposed action
+    assert "The restore target for critical incidents is unrealistic at night." in flat
     assert "January 2026 – December 2026" in text
     assert "DRAFT" in text  # not frozen: watermarked
 
@@ -232,9 +248,7 @@ def test_an_amendment_that_fails_the_contract_rules_cannot_be_put_to_signature(c
     assert review.status == AnnualReview.Status.PREPARING
 
 
-def test_an_amendment_that_changes_nothing_or_takes_effect_in_the_past_cannot_be_signed(
-    contract, chair, buyer, clock
-):
+def test_an_amendment_that_changes_nothing_or_takes_effect_in_the_past_cannot_be_signed(contract, chair, buyer, clock):
     review = open_review(contract, generate_packet=False)
     amendment = propose(review, buyer, terms=None)  # the draft copies v1
     with pytest.raises(InvalidInput) as exc:

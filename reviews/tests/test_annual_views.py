@@ -145,8 +145,18 @@ def test_an_outsider_gets_404_everywhere(client_for, review, outsider, chair, bu
         f"/api/review-packets/{packet.pk}/pdf/",
     ):
         assert c.get(url).status_code == 404, url
-    assert c.post(reverse("annual:sign", args=[review.pk]), {"decision": "approve", "packet_checksum": packet.checksum}).status_code == 404
-    assert c.post(f"/api/reviews/{review.pk}/sign/", {"packet_checksum": packet.checksum}, content_type="application/json").status_code == 404
+    assert (
+        c.post(
+            reverse("annual:sign", args=[review.pk]), {"decision": "approve", "packet_checksum": packet.checksum}
+        ).status_code
+        == 404
+    )
+    assert (
+        c.post(
+            f"/api/reviews/{review.pk}/sign/", {"packet_checksum": packet.checksum}, content_type="application/json"
+        ).status_code
+        == 404
+    )
     assert c.get("/api/reviews/").json()["count"] == 0
     assert outsider.username.encode() not in client_for(buyer).get(detail(review)).content
 
@@ -172,13 +182,20 @@ def _more(buyer_org, vendor_org, staff, buyer, n, start, now):
         annual.comment_add(actor=buyer, review=review, body="Noted.")
         RenewalReminder.objects.bulk_create(
             RenewalReminder(
-                contract=c, term_end=c.term_end, notice_deadline=c.notice_deadline, milestone=m, days_left=m, sent_at=now
+                contract=c,
+                term_end=c.term_end,
+                notice_deadline=c.notice_deadline,
+                milestone=m,
+                days_left=m,
+                sent_at=now,
             )
             for m in (120, 90)
         )
 
 
-def test_lists_run_a_constant_number_of_queries(client_for, count_queries, buyer_org, vendor_org, staff, buyer, review, clock):
+def test_lists_run_a_constant_number_of_queries(
+    client_for, count_queries, buyer_org, vendor_org, staff, buyer, review, clock
+):
     c = client_for(buyer)
     pages = [reverse("annual:list"), reverse("annual:renewals"), "/api/reviews/", "/api/renewal-reminders/", "/"]
     _more(buyer_org, vendor_org, staff, buyer, 2, 0, clock.now)
@@ -211,7 +228,11 @@ def test_the_api_flow_and_its_errors(client_for, contract, chair, buyer, vendor,
     created = api.post("/api/reviews/", {"contract": contract.pk}, content_type="application/json")
     assert created.status_code == 201, created.json()
     rid = created.json()["id"]
-    assert [s["role"] for s in created.json()["signatories"]] == ["Chair", "Buyer representative", "Vendor representative"]
+    assert [s["role"] for s in created.json()["signatories"]] == [
+        "Chair",
+        "Buyer representative",
+        "Vendor representative",
+    ]
 
     bad = client_for(vendor).post(
         "/api/review-amendments/",
@@ -249,20 +270,39 @@ def test_the_api_flow_and_its_errors(client_for, contract, chair, buyer, vendor,
 
     wrong = api.post(f"/api/reviews/{rid}/sign/", {"packet_checksum": "0" * 64}, content_type="application/json")
     assert wrong.status_code == 409 and wrong.json()["state"] == "awaiting_signatures"
-    ok = api.post(f"/api/reviews/{rid}/sign/", {"packet_checksum": checksum}, content_type="application/json", REMOTE_ADDR="192.0.2.50")
+    ok = api.post(
+        f"/api/reviews/{rid}/sign/",
+        {"packet_checksum": checksum},
+        content_type="application/json",
+        REMOTE_ADDR="192.0.2.50",
+    )
     assert ok.status_code == 201 and ok.json()["ip_address"] == "192.0.2.50"
     again = api.post(f"/api/reviews/{rid}/sign/", {"packet_checksum": checksum}, content_type="application/json")
     assert again.status_code == 409 and "already approved" in again.json()["detail"]
-    assert client_for(vendor).post(f"/api/reviews/{rid}/reject/", {"packet_checksum": checksum, "reason": ""}, content_type="application/json").status_code == 400
+    assert (
+        client_for(vendor)
+        .post(
+            f"/api/reviews/{rid}/reject/", {"packet_checksum": checksum, "reason": ""}, content_type="application/json"
+        )
+        .status_code
+        == 400
+    )
     rejected = client_for(vendor).post(
-        f"/api/reviews/{rid}/reject/", {"packet_checksum": checksum, "reason": "Not yet."}, content_type="application/json"
+        f"/api/reviews/{rid}/reject/",
+        {"packet_checksum": checksum, "reason": "Not yet."},
+        content_type="application/json",
     )
     assert rejected.status_code == 201
     state = api.get(f"/api/reviews/{rid}/").json()
     assert state["status"] == "preparing"
     signatures = api.get(f"/api/reviews/{rid}/signatures/").json()
-    assert [(s["user"], s["decision"], s["void"]) for s in signatures] == [("buyer", "approve", True), ("vendor", "reject", False)]
-    comment = client_for(chair).post("/api/review-comments/", {"review": rid, "body": "Let us meet."}, content_type="application/json")
+    assert [(s["user"], s["decision"], s["void"]) for s in signatures] == [
+        ("buyer", "approve", True),
+        ("vendor", "reject", False),
+    ]
+    comment = client_for(chair).post(
+        "/api/review-comments/", {"review": rid, "body": "Let us meet."}, content_type="application/json"
+    )
     assert comment.status_code == 201
     assert api.get(f"/api/review-comments/?review={rid}").json()["count"] == 1
     pdf = api.get(state["packet"]["pdf_url"])
@@ -290,7 +330,9 @@ def test_the_dashboard_shows_reviews_awaiting_my_signature(client_for, review, c
     page = client_for(buyer).get("/")
     assert b"Awaiting your signature" in page.content
     assert f'href="{detail(review)}#sign"'.encode() in page.content
-    annual.review_sign(actor=buyer, review=review, decision="approve", packet_checksum=annual.signing_packet(review).checksum)
+    annual.review_sign(
+        actor=buyer, review=review, decision="approve", packet_checksum=annual.signing_packet(review).checksum
+    )
     assert f'href="{detail(review)}#sign"'.encode() not in client_for(buyer).get("/").content
     assert f'href="{detail(review)}#sign"'.encode() in client_for(vendor).get("/").content
 
@@ -299,3 +341,29 @@ def test_a_chair_who_is_not_a_party_member_still_sees_the_review(client_for, rev
     assert client_for(chair).get(detail(review)).status_code == 200
     other = member("other-buyer", buyer_org, Membership.Role.VIEWER)
     assert client_for(other).get(detail(review)).status_code == 200  # the buyer's people see it
+
+
+def test_a_review_can_be_opened_by_hand_from_the_list(client_for, contract, chair, buyer, vendor, clock):
+    page = client_for(buyer).get(reverse("annual:list"))
+    assert b"Open a review now" in page.content
+    assert b"Open a review now" not in client_for(vendor).get(reverse("annual:list")).content
+    response = client_for(buyer).post(reverse("annual:open"), {"contract": contract.pk})
+    review = AnnualReview.objects.get()
+    assert response.status_code == 302 and response["Location"] == detail(review)
+    assert review.packets.count() == 1
+    page = client_for(buyer).get(reverse("annual:list"))
+    assert b"Open a review now" not in page.content  # its review is open: nothing left to open
+
+
+def test_the_api_is_in_the_schema(client_for, buyer):
+    schema = client_for(buyer).get("/api/schema/").content.decode()
+    for path in (
+        "/api/reviews/{id}/sign/",
+        "/api/reviews/{id}/reject/",
+        "/api/reviews/{id}/freeze/",
+        "/api/review-packets/{id}/pdf/",
+        "/api/review-amendments/",
+        "/api/review-comments/",
+        "/api/renewal-reminders/{id}/pdf/",
+    ):
+        assert path in schema, path

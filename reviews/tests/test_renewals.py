@@ -48,7 +48,7 @@ def test_the_reminder_at_30_days_goes_out_once_with_the_pdf_attached(contract, b
     message = mail.outbox[0]
     assert message.to == [buyer.email]  # the buyer's contract managers only
     assert "Notice deadline for C-1 in 30 days: 2 Sep 2027" in message.subject
-    (filename, content, mimetype), = message.attachments
+    ((filename, content, mimetype),) = message.attachments
     assert mimetype == "application/pdf" and filename == "C-1-renewal-notice-2027-09-02-30d.pdf"
     text = pdf_text(content)
     assert "Notice deadline: 2 September 2027" in text

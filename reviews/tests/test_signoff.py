@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import connections
@@ -20,7 +20,7 @@ from audit.services import verify_chain
 from config.errors import Conflict, InvalidInput, NotPermitted
 from contracts import services as contract_services
 from contracts.models import SLAVersion
-from reviews.models import AnnualReview, Amendment, ReviewPacket, Signature
+from reviews.models import Amendment, AnnualReview, ReviewPacket, Signature
 from reviews.services import annual
 from reviews.tests.annual_helpers import EFFECTIVE, NOW, open_review, propose, seat_board, sign_all
 
@@ -305,7 +305,7 @@ def _race(calls):
         try:
             barrier.wait(timeout=10)
             results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - reported to the test
+        except Exception as exc:
             results[i] = exc
         finally:
             connections.close_all()
