@@ -216,7 +216,7 @@ SPECTACULAR_SETTINGS = {
 # --- Celery ------------------------------------------------------------------------
 # The default transport keeps messages in files under var/: web, worker and beat
 # on one machine need no broker server. Production points at Redis.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://localhost/")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # Tests get their own folders so a running `make run` worker never eats a test's task.
     _broker_dir = VAR_DIR / ("test-broker" if TESTING else "broker")

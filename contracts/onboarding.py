@@ -103,7 +103,7 @@ MANAGER_ROLES = {Party.BUYER: Membership.Role.CONTRACT_MANAGER, Party.VENDOR: Me
 EVIDENCE_KINDS: dict[str, tuple[str, str, str]] = {
     "incident": ("incidents", "Incident", "incidents:detail"),
     "report": ("reviews", "ServiceReport", "reviews:detail"),
-    "dispute": ("reviews", "Dispute", "reviews:dispute_detail"),
+    "dispute": ("reviews", "Dispute", "ledger:dispute"),
 }
 ITEM_FIELDS = ["title", "owner_party", "owner", "due_date", "status", "resource"]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from reviews.models import AnnualReview, Dispute, ReviewSignatory, Signature
@@ -34,7 +34,7 @@ def annual_panels(user: Any) -> dict[str, Any]:
             ]
         )
         .exclude(meeting_date__lt=now)
-        .order_by("meeting_date", "scheduled_for", "pk")[:LIMIT]
+        .order_by(F("meeting_date").asc(nulls_last=True), "scheduled_for", "pk")[:LIMIT]
     )
     disputes = Dispute.objects.visible_to(user).open()
     return {

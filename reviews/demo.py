@@ -98,6 +98,9 @@ def seed(*, staff: Any, orgs: dict[str, Organization], people: dict[str, Any]) -
                 description="Roughly 3 % of requests fail since 09:10. Customers are affected.",
             )
             incident_services.acknowledge_incident(actor=engineer, incident=live, message="Investigating.")
+            from contracts import onboarding
+
+            onboarding.seed_demo_feedback(contract=contract, raised_by=opener, incident_id=live.pk)
             incident_services.open_incident(
                 actor=opener,
                 contract=contract,

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from contracts.models import Contract
+from contracts.models import Contract, OnboardingItem
 from incidents.models import Incident
 from reviews.annual_dashboard import annual_panels
 from reviews.models import ServiceReport
@@ -67,5 +67,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "renewal_days": RENEWAL_DAYS,
         "latest_reports": latest,
         **annual_panels(user),  # reviews awaiting my signature, review meetings, open disputes
+        "overdue_onboarding": list(OnboardingItem.objects.visible_to(user).overdue().for_list()[:20]),
     }
     return render(request, "reviews/dashboard.html", context)

@@ -250,20 +250,11 @@ def signing_packet(review: AnnualReview) -> ReviewPacket | None:
 
 
 def _generate(review: AnnualReview, *, actor: Any, frozen: bool, now: datetime) -> ReviewPacket:
-    """Render a new packet version (or freeze the latest draft in place when
-    nothing it shows has changed since it was generated)."""
+    """Render the next packet version. Freezing always renders a new one, so
+    a packet number never stands for two different files."""
     data = packets.packet_data(review)
     data_sum = checksum(data)
     fingerprint = packets.amendments_fingerprint(review)
-    latest = current_packet(review)
-    if frozen and latest is not None and not latest.frozen and latest.data_checksum == data_sum:
-        latest.frozen, latest.frozen_at = True, now
-        # The draft said "draft" on every page: the frozen packet is rendered once more, as frozen.
-        content = packets.render_packet_pdf(data, version=latest.version, generated_at=now, frozen=True)
-        _store(review, latest, content)
-        latest.generated_at = now
-        latest.save()
-        return latest
     version = (review.packets.aggregate(n=Max("version"))["n"] or 0) + 1
     packet = ReviewPacket(
         review=review,
