@@ -28,6 +28,7 @@ from accounts.models import User
 from accounts.services import notify
 from config.errors import DomainError
 from contracts.models import Contract, SLAVersion
+from outbox.services import enqueue
 from reviews import periods
 from reviews.models import PeriodClose, ServiceReport
 from reviews.services import close_period, current_report, deliver_report, store_pdf
@@ -221,7 +222,7 @@ def enqueue_due_closes(now: datetime) -> list[int]:
             if (c, label) in wanted and (c, label) not in reported
         ]
         for pk in pending:
-            close_contract_period.delay_on_commit(pk)
+            enqueue("reviews.tasks.close_contract_period", pk)
     return pending
 
 
@@ -248,5 +249,5 @@ def reconcile_period_closes() -> dict[str, int]:
     one task can claim the row."""
     ids = stuck_closes(timezone.now())
     for pk in ids:
-        close_contract_period.delay_on_commit(pk)
+        enqueue("reviews.tasks.close_contract_period", pk)
     return {"reenqueued": len(ids)}

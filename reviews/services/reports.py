@@ -24,6 +24,7 @@ from accounts.services import notify
 from audit import services as audit
 from config.errors import Conflict, InvalidInput
 from contracts.models import Contract
+from outbox.services import enqueue
 from reviews import periods
 from reviews.checksum import checksum
 from reviews.models import Credit, PeriodClose, ServiceReport
@@ -302,9 +303,8 @@ def reissue_report(*, actor: Any, contract: Contract, period: str, reason: str, 
             },
         )
         _apply_termination(report, now=now)
-        from reviews.tasks import publish_report
-
-        publish_report.delay_on_commit(report.pk)
+        # Through the outbox: a broker outage must not fail the dispute that reissued it.
+        enqueue("reviews.tasks.publish_report", report.pk)
     return report
 
 
