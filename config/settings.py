@@ -177,6 +177,11 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 COVENANT_MAX_DOCUMENT_BYTES = env.int("COVENANT_MAX_DOCUMENT_BYTES", default=20 * 1024 * 1024)
+COVENANT_MAX_MONITORING_BYTES = env.int("COVENANT_MAX_MONITORING_BYTES", default=5 * 1024 * 1024)
+
+# --- governance calendar ---------------------------------------------------------
+COVENANT_REVIEW_LEAD_DAYS = env.int("COVENANT_REVIEW_LEAD_DAYS", default=30)
+COVENANT_RENEWAL_MILESTONES = env.list("COVENANT_RENEWAL_MILESTONES", cast=int, default=[120, 90, 60, 30, 7])
 
 # --- mail ----------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -197,7 +202,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"anon": "60/minute"},
 }

@@ -536,7 +536,9 @@ def notify_overdue(*, today: date | None = None) -> int:
     for item_id in list(pending.values_list("pk", flat=True)):
         with transaction.atomic():
             item = (
-                OnboardingItem.objects.select_for_update()
+                # Lock only the item row: PostgreSQL refuses FOR UPDATE on the
+                # nullable side of the outer join to the owner.
+                OnboardingItem.objects.select_for_update(of=("self",))
                 .select_related("contract", "owner")
                 .filter(pk=item_id, overdue_notified_at__isnull=True, status=OnboardingItem.Status.OPEN)
                 .first()

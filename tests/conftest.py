@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import kombu.pools
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -23,6 +24,11 @@ def _database_url() -> str:
 @pytest.fixture
 def worker():
     env = {**os.environ, "DATABASE_URL": _database_url(), "COVENANT_TESTING": "1"}
+    from config.celery import app
+
+    # Drop tasks other tests left in the queue (a worker-side --purge would
+    # race with the test's own message while the worker starts).
+    app.control.purge()
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -60,15 +66,23 @@ def broker_down():
     real = app.conf.broker_url
 
     def reset_pools() -> None:
-        app.pool.force_close_all()
+        # Drop every cached connection so the next publish dials the new URL.
+        kombu.pools.reset()
         app._pool = None
         app.amqp._producer_pool = None
 
+    real_env = os.environ.get("CELERY_BROKER_URL")
+
     def back() -> None:
+        if real_env is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = real_env
         app.conf.broker_url = real
         reset_pools()
 
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    # Celery reads CELERY_BROKER_URL from the environment before its own conf.
+    os.environ["CELERY_BROKER_URL"] = app.conf.broker_url = "redis://127.0.0.1:1/0"
     reset_pools()
     yield back
     back()
