@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from accounts import services
 from accounts.models import Membership, Notification, Organization, User
 from accounts.serializers import MeSerializer, NotificationSerializer, OrganizationSerializer
+from config.api import error_responses
 
 
 class MeViewSet(viewsets.ViewSet):
@@ -21,6 +22,10 @@ class MeViewSet(viewsets.ViewSet):
         return Response(MeSerializer(user).data)
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: OrganizationSerializer(many=True), **error_responses(400)}),
+    retrieve=extend_schema(responses={200: OrganizationSerializer, **error_responses(404)}),
+)
 class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
     """Your own organizations (staff: all)."""
 

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from accounts.models import Membership, Notification, Organization, User
@@ -17,6 +18,7 @@ class MembershipSerializer(serializers.ModelSerializer):
         fields = ["organization", "role"]
 
 
+@extend_schema_serializer(many=False)  # GET /api/me/ is the "list" of a ViewSet, but one object
 class MeSerializer(serializers.ModelSerializer):
     memberships = MembershipSerializer(many=True)
 

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -108,3 +109,27 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response.status_code == status.HTTP_400_BAD_REQUEST and "code" not in response.data:
         response.data["code"] = "invalid"
     return response
+
+
+# --------------------------------------------------------------------------
+# The error responses in the schema
+# --------------------------------------------------------------------------
+
+ERROR_TEXT = {
+    400: "Invalid input: `detail` names the problem, `errors` maps each field path to its messages.",
+    401: "Not authenticated: no, an unknown or a revoked token (or session).",
+    403: "Not permitted: you may see it, but your role (or side) may not do this; `detail` says who may.",
+    404: "No such object (or you may not see it), or no such page of the list.",
+    409: "The object's state does not allow this: `state` and `allowed` say what does.",
+    413: "The body is over the size limit. Nothing was stored.",
+}
+
+
+def error_responses(*codes: int, media_type: str | None = None) -> dict[Any, OpenApiResponse]:
+    """Error responses in the one error shape, for ``extend_schema(responses=...)``.
+    ``media_type`` keys them as ``(code, media_type)``, for operations whose
+    success is not JSON (a file, a CSV) while their errors are."""
+    return {
+        (code, media_type) if media_type else code: OpenApiResponse(ErrorSerializer, description=ERROR_TEXT[code])
+        for code in codes
+    }

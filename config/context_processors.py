@@ -9,6 +9,7 @@ SECTIONS = [
     ("Reports", "reviews:index", "reviews"),
     ("Credits & disputes", "ledger:credits", "ledger"),
     ("Reviews", "annual:list", "annual"),
+    ("Simulator", "simulator:index", "simulator"),
 ]
 
 

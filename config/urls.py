@@ -26,6 +26,7 @@ urlpatterns = [
     path("reports/", include("reviews.urls")),
     path("ledger/", include("reviews.urls_ledger")),
     path("reviews/", include("reviews.urls_annual")),
+    path("simulator/", include("reviews.urls_simulator")),
     path("admin/", admin.site.urls),
     path("api/", include(router.urls)),
     path("api/", include("contracts.api_urls")),
@@ -34,9 +35,13 @@ urlpatterns = [
     path("api/", include("reviews.api_urls")),
     path("api/", include("reviews.api_ledger_urls")),
     path("api/", include("reviews.api_annual_urls")),
+    path("api/", include("reviews.api_simulator_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
 ]
+handler400 = "config.views.bad_request"
+handler404 = "config.views.not_found"
+
 # Uploaded files are never served from MEDIA_URL: every download goes through a
 # view that applies the visibility rule first.

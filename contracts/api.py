@@ -541,9 +541,12 @@ class DocumentViewSet(ContractScopedMixin, mixins.ListModelMixin, mixins.Retriev
     @extend_schema(
         summary="Download a document",
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(
-                OpenApiTypes.BINARY, description="The file, as an attachment, with its own content type."
-            ),
+            **{
+                (200, media_type): OpenApiResponse(
+                    OpenApiTypes.BINARY, description="The file, as an attachment, with its own content type."
+                )
+                for media_type in (*dict.fromkeys(ContractDocument.ALLOWED_TYPES.values()), "application/octet-stream")
+            },
             **errors(404, media_type="application/json"),
         },
     )

@@ -50,9 +50,12 @@ ITEM_PK = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, descri
 RESOURCE_PK = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Training resource id.")
 FEEDBACK_PK = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Feedback item id.")
 FILE_RESPONSE = {
-    (200, "application/octet-stream"): OpenApiResponse(
-        OpenApiTypes.BINARY, description="The file, as an attachment, with its own content type."
-    ),
+    **{
+        (200, media_type): OpenApiResponse(
+            OpenApiTypes.BINARY, description="The file, as an attachment, with its own content type."
+        )
+        for media_type in (*dict.fromkeys(ROUTINE_FILE_TYPES.values()), "application/octet-stream")
+    },
     **errors(404, media_type="application/json"),
 }
 

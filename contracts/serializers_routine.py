@@ -8,7 +8,6 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -212,7 +211,7 @@ class TrainingResourceSerializer(serializers.ModelSerializer):
     def get_pending(self, resource: TrainingResource) -> list[str]:
         return list(self._row(resource).get("pending", []))
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_read_by_me_at(self, resource: TrainingResource) -> Any:
         mine = self._row(resource).get("mine")
         return serializers.DateTimeField().to_representation(mine.at) if mine else None

@@ -49,7 +49,7 @@ class ChecklistStepSerializer(serializers.Serializer):
     def get_ticked_by(self, step: Step) -> str | None:
         return step.tick.ticked_by.username if step.tick and step.tick.ticked_by else None
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_ticked_at(self, step: Step) -> Any:
         return serializers.DateTimeField().to_representation(step.tick.at) if step.tick else None
 

@@ -17,6 +17,7 @@ from django import forms
 from django.db.models import Case, F, IntegerField, OrderBy, QuerySet, Value, When
 from django.utils import timezone
 
+from config.filters import IsoDateTimeFilter
 from incidents.models import Environment, Incident, Severity
 
 
@@ -110,12 +111,10 @@ class IncidentFilter(django_filters.FilterSet):
     )
     excluded = django_filters.BooleanFilter(help_text="Excluded by an accepted exclusion claim.")
     imported = django_filters.BooleanFilter(help_text="Imported from another system.")
-    opened_after = django_filters.IsoDateTimeFilter(
+    opened_after = IsoDateTimeFilter(
         field_name="opened_at", lookup_expr="gte", help_text="Opened at or after (ISO 8601)."
     )
-    opened_before = django_filters.IsoDateTimeFilter(
-        field_name="opened_at", lookup_expr="lt", help_text="Opened before (ISO 8601)."
-    )
+    opened_before = IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt", help_text="Opened before (ISO 8601).")
     ordering = IncidentOrderingFilter()
 
     class Meta:

@@ -202,7 +202,7 @@ class CommentForm(ActionForm):
 
 
 class AttachForm(ActionForm):
-    file = forms.FileField(label="File", required=False)
+    file = forms.FileField(label="File")
 
 
 # -- import --------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
-from config.api import ErrorSerializer
+from config.api import ErrorSerializer, error_responses
 from reviews.models import ServiceReport
 from reviews.services import store_pdf
 from reviews.services.publish import pdf_filename
@@ -124,7 +124,7 @@ class _AnyMediaRenderer(JSONRenderer):
     list=extend_schema(
         summary="Service reports you may see",
         description="Newest period first, every revision unless `current=true`.",
-        responses={200: ReportSerializer(many=True)},
+        responses={200: ReportSerializer(many=True), **error_responses(400)},
     ),
     retrieve=extend_schema(
         summary="One frozen report with its snapshot",
