@@ -123,6 +123,7 @@ def _object_ids(world: World, role: str) -> dict[str, int]:
         "review-amendments": side.amendment.pk,
         "review-packets": side.packet.pk,
         "reviews": side.review.pk,
+        "scenarios": side.scenario.pk,
     }
 
 

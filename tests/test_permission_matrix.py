@@ -146,7 +146,6 @@ class Url:
     name: str
     kwargs: tuple[str, ...]
     unsafe: tuple[str, ...]
-    api: bool
 
     @property
     def names_an_object(self) -> bool:
@@ -169,7 +168,7 @@ def project_urls() -> dict[str, Url]:
     """Every named URL pattern whose view belongs to the project (not the
     admin, Django's auth views, DRF's API root or the schema and its docs)."""
     urls: dict[str, Url] = {}
-    for name, prefix, pattern in _walk(get_resolver()):
+    for name, _prefix, pattern in _walk(get_resolver()):
         callback = pattern.callback
         owner = getattr(callback, "cls", None) or getattr(callback, "view_class", None) or callback
         if name in urls or name in EXCLUDED_NAMES or owner.__module__.split(".")[0] not in PROJECT_PACKAGES:
@@ -184,7 +183,7 @@ def project_urls() -> dict[str, Url]:
             unsafe = tuple(m for m in UNSAFE if hasattr(callback.cls, m))
         else:
             unsafe = ("post",)
-        urls[name] = Url(name, kwargs, unsafe, api=(prefix + str(pattern.pattern)).lstrip("^").startswith("api/"))
+        urls[name] = Url(name, kwargs, unsafe)
     return urls
 
 
@@ -195,6 +194,7 @@ def url_for(world: World, url: Url, side: Side, variant: str) -> str:
     values: dict[str, Any] = {}
     for kwarg in url.kwargs:
         if kwarg == "action":
+            assert variant, f"{url.name}: say in ACTIONS which actions its `<slug:action>` takes"
             values[kwarg] = variant
         elif kwarg in ("pk", "id"):
             what = _pk_object(url.name)

@@ -74,7 +74,6 @@ class Side:
     reminder: Any = None
     feed_token: str = ""
     source_token: str = ""
-    ids: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -212,6 +211,7 @@ def _reminders(*sides: Side) -> None:
 
 
 def build() -> World:
+    from django.core import mail
     from rest_framework.authtoken.models import Token
 
     from accounts.models import Membership, Organization
@@ -223,6 +223,7 @@ def build() -> World:
     from incidents.services import monitoring
 
     Role = Membership.Role
+    first_email = len(getattr(mail, "outbox", []))
     northwind = OrganizationFactory(name="Northwind Bank", slug="northwind", kind=Organization.Kind.BUYER)
     acme = OrganizationFactory(name="Acme Cloud", slug="acme", kind=Organization.Kind.VENDOR)
     contoso = OrganizationFactory(name="Contoso Retail", slug="contoso", kind=Organization.Kind.BUYER)
@@ -243,7 +244,7 @@ def build() -> World:
     foreign_chair = UserFactory(username="foreign-chair")
     staff = people["staff"]
 
-    # Notice 90 days before a term end early in 2027: the renewal reminders are due this year.
+    # 120 days' notice before the end of 2027: a renewal reminder is due in August 2027 (sent then, below).
     own_contract = make_contract(
         buyer=northwind, vendor=acme, reference="C-OWN", term_end=date(2027, 12, 31), notice_period_days=120
     )
@@ -263,8 +264,6 @@ def build() -> World:
     _, alert_token = monitoring.create_source(
         actor=people["buyer_cm"], contract=own_contract, name="Alertmanager", kind=MonitoringSource.Kind.ALERTMANAGER
     )
-    from django.core import mail
-
     tokens = {role: Token.objects.create(user=user).key for role, user in people.items()}
     return World(
         people=people,
@@ -274,7 +273,7 @@ def build() -> World:
         tokens=tokens,
         source_tokens={"alertmanager": alert_token, "probe": own.source_token},
         audit_seq=AuditEntry.objects.order_by("seq").values_list("seq", flat=True).last(),
-        emails=list(getattr(mail, "outbox", [])),
+        emails=list(getattr(mail, "outbox", []))[first_email:],
     )
 
 

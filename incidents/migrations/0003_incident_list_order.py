@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0002_availability'),
+        ("incidents", "0002_availability"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['-opened_at', '-id'], name='incident_opened_order'),
+            model_name="incident",
+            index=models.Index(fields=["-opened_at", "-id"], name="incident_opened_order"),
         ),
     ]
