@@ -11,11 +11,11 @@ the board member chairs its board), in the order of the header comment:
     401     not authenticated (the API, anonymous)
     400 403 404 405 409   that status
 
-Unsafe methods are sent with an empty body, so ``400`` (or ``409``) means the
-request got past the permission checks and was refused for its content or
-the state of the object, ``403`` that the role may not act. A page that only
-shows answers a POST like a GET (and writes nothing: the test checks the
-audit trail). On the *foreign* contract (Contoso Retail buys from Globex
+Unsafe methods are sent with an empty body: ``403`` means the role may not
+act; ``400`` that the empty body was refused (often before any role check, so
+a viewer may see it too) and ``409`` that the object's state refused it; only
+``done`` changed anything, and every write must be declared as ``done`` (the
+test counts audit entries). A page that only shows answers a POST like a GET. On the *foreign* contract (Contoso Retail buys from Globex
 Software: nobody here is a party or on its board) every row is derived by
 ``expected_foreign``: 404 for everyone but staff and the anonymous, unless
 ``FOREIGN`` says otherwise.
@@ -23,7 +23,8 @@ Software: nobody here is a party or on its board) every row is derived by
 
 from __future__ import annotations
 
-ROLES = ("buyer_cm", "buyer_ops", "buyer_viewer", "vendor_am", "vendor_eng", "vendor_viewer", "board", "staff", "anon")
+from tests.world import ROLES  # buyer_cm buyer_ops buyer_viewer vendor_am vendor_eng vendor_viewer board staff anon
+
 OK, DONE, LOGIN = "ok", "done", "login"
 
 
@@ -198,6 +199,7 @@ TABLE: dict[str, dict[str, str]] = {
     "GET annual:calendar-feed":                                row("ok     ok     ok     ok     ok     ok     ok     ok     ok"),
     "POST annual:calendar-feed":                               row("ok     ok     ok     ok     ok     ok     ok     ok     ok"),
     "GET annual:comment":                                      row("405    405    405    405    405    405    405    405    login"),
+    # An empty comment or signature form is sent back with a message (302) to everyone, before any role check.
     "POST annual:comment":                                     row("ok     ok     ok     ok     ok     ok     ok     ok     login"),
     "GET annual:detail":                                       row("ok     ok     ok     ok     ok     ok     ok     ok     login"),
     "POST annual:detail":                                      row("ok     ok     ok     ok     ok     ok     ok     ok     login"),
@@ -238,6 +240,8 @@ TABLE: dict[str, dict[str, str]] = {
     "GET simulator:scenario_attach":                           row("405    405    405    405    405    405    405    405    login"),
     "POST simulator:scenario_attach":                          row("ok     ok     ok     404    404    404    404    ok     login"),
     "GET simulator:scenario_delete":                           row("405    405    405    405    405    405    405    405    login"),
+    # A refused delete (buyer operations and viewers see the buyer's scenario) is sent back with a message (302),
+    # not 403 as in the API; nothing is deleted.
     "POST simulator:scenario_delete":                          row("done   ok     ok     404    404    404    404    done   login"),
     "GET simulator:scenario_pdf":                              row("ok     ok     ok     404    404    404    404    ok     login"),
     "POST simulator:scenario_pdf":                             row("ok     ok     ok     404    404    404    404    ok     login"),
