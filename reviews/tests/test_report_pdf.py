@@ -57,7 +57,7 @@ def test_pdf_shows_parties_period_figures_and_checksum(contract):
 
     assert content.startswith(b"%PDF")
     out = os.environ.get("REPORT_PDF_OUT")
-    if out:  # for looking at it: REPORT_PDF_OUT=/tmp/report.pdf pytest ...
+    if out:  # for looking at it: REPORT_PDF_OUT=var/report.pdf pytest ...
         with open(out, "wb") as handle:
             handle.write(content)
     reader = PdfReader(io.BytesIO(content))
