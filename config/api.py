@@ -125,11 +125,35 @@ ERROR_TEXT = {
 }
 
 
-def error_responses(*codes: int, media_type: str | None = None) -> dict[Any, OpenApiResponse]:
+def error_responses(
+    *codes: int, media_type: str | None = None, texts: dict[int, str] | None = None
+) -> dict[Any, OpenApiResponse]:
     """Error responses in the one error shape, for ``extend_schema(responses=...)``.
     ``media_type`` keys them as ``(code, media_type)``, for operations whose
-    success is not JSON (a file, a CSV) while their errors are."""
+    success is not JSON (a file, a CSV) while their errors are; ``texts``
+    words the descriptions for one API module."""
+    wording = {**ERROR_TEXT, **(texts or {})}
     return {
-        (code, media_type) if media_type else code: OpenApiResponse(ErrorSerializer, description=ERROR_TEXT[code])
+        (code, media_type) if media_type else code: OpenApiResponse(ErrorSerializer, description=wording[code])
         for code in codes
     }
+
+
+def enum_field(component: str, choices: list[tuple[str, str]]) -> type[serializers.ChoiceField]:
+    """A ChoiceField published as its own named schema component."""
+    from drf_spectacular.utils import extend_schema_field
+
+    schema = {
+        "type": "string",
+        "enum": [value for value, _ in choices],
+        "description": "; ".join(f"`{value}` {label}" for value, label in choices if value),
+    }
+
+    @extend_schema_field(schema, component_name=component)
+    class EnumField(serializers.ChoiceField):
+        def __init__(self, **kwargs: Any) -> None:
+            kwargs.setdefault("choices", choices)
+            super().__init__(**kwargs)
+
+    EnumField.__name__ = f"{component}Field"
+    return EnumField

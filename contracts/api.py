@@ -41,7 +41,7 @@ from audit.exports import csv_response
 from audit.filters import AuditEntryFilter
 from audit.models import AuditEntry
 from audit.serializers import AuditEntrySerializer
-from config.api import ErrorSerializer
+from config.api import error_responses
 from contracts import services
 from contracts.access import get_visible_contract
 from contracts.models import BoardSeat, Contract, ContractContact, ContractDocument, SLAVersion
@@ -77,11 +77,7 @@ _ERROR_TEXT = {
 
 
 def errors(*codes: int, media_type: str | None = None) -> dict[Any, OpenApiResponse]:
-    """Error responses in the one error shape, for the schema."""
-    return {
-        (code, media_type) if media_type else code: OpenApiResponse(ErrorSerializer, description=_ERROR_TEXT[code])
-        for code in codes
-    }
+    return error_responses(*codes, media_type=media_type, texts=_ERROR_TEXT)
 
 
 CONTRACT_PK = OpenApiParameter("contract_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="Contract id.")

@@ -25,7 +25,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api import ErrorSerializer
+from config.api import error_responses
 from config.errors import NotPermitted
 from incidents import services
 from incidents.filters import IncidentFilter
@@ -64,11 +64,7 @@ _ERROR_TEXT = {
 
 
 def errors(*codes: int, media_type: str | None = None) -> dict[Any, OpenApiResponse]:
-    """Error responses in the one error shape, for the schema."""
-    return {
-        (code, media_type) if media_type else code: OpenApiResponse(ErrorSerializer, description=_ERROR_TEXT[code])
-        for code in codes
-    }
+    return error_responses(*codes, media_type=media_type, texts=_ERROR_TEXT)
 
 
 PK = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Incident id.")

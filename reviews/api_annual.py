@@ -33,7 +33,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.access import organization_ids
-from config.api import ErrorSerializer
+from config.api import ErrorSerializer, enum_field, error_responses
 from contracts.serializers import RejectUnknownFieldsMixin
 from incidents.serializers import visible_contract
 from reviews import packet as packets
@@ -56,33 +56,15 @@ _ERROR_TEXT = {
 }
 
 
-def errors(*codes: int) -> dict[int, OpenApiResponse]:
-    return {code: OpenApiResponse(ErrorSerializer, description=_ERROR_TEXT[code]) for code in codes}
+def errors(*codes: int) -> dict[Any, OpenApiResponse]:
+    return error_responses(*codes, texts=_ERROR_TEXT)
 
 
-def _enum(component: str, choices: list[tuple[str, str]]) -> type[serializers.ChoiceField]:
-    """A ChoiceField published as its own named schema component."""
-    schema = {
-        "type": "string",
-        "enum": [value for value, _ in choices],
-        "description": "; ".join(f"`{value}` {label}" for value, label in choices if value),
-    }
-
-    @extend_schema_field(schema, component_name=component)
-    class EnumField(serializers.ChoiceField):
-        def __init__(self, **kwargs: Any) -> None:
-            kwargs.setdefault("choices", choices)
-            super().__init__(**kwargs)
-
-    EnumField.__name__ = f"{component}Field"
-    return EnumField
-
-
-ReviewStatusField = _enum("AnnualReviewStatus", AnnualReview.Status.choices)
-RecommendationField = _enum("RenewalRecommendation", [("", "none yet"), *AnnualReview.Recommendation.choices])
-DecisionField = _enum("SignatureDecision", Signature.Decision.choices)
-AmendmentStatusField = _enum("AmendmentStatus", Amendment.Status.choices)
-SignatoryStateField = _enum(
+ReviewStatusField = enum_field("AnnualReviewStatus", AnnualReview.Status.choices)
+RecommendationField = enum_field("RenewalRecommendation", [("", "none yet"), *AnnualReview.Recommendation.choices])
+DecisionField = enum_field("SignatureDecision", Signature.Decision.choices)
+AmendmentStatusField = enum_field("AmendmentStatus", Amendment.Status.choices)
+SignatoryStateField = enum_field(
     "SignatoryState",
     [
         ("approve", "approved the packet up for signature"),
@@ -91,7 +73,7 @@ SignatoryStateField = _enum(
         ("not_yet", "no packet is up for signature"),
     ],
 )
-ReviewActionField = _enum(
+ReviewActionField = enum_field(
     "AnnualReviewAction",
     [
         (a, a)

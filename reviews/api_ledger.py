@@ -32,7 +32,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.access import standing
-from config.api import ErrorSerializer
+from config.api import enum_field, error_responses
 from config.errors import DomainError
 from contracts.access import contract_standing
 from contracts.serializers import RejectUnknownFieldsMixin
@@ -53,36 +53,18 @@ _ERROR_TEXT = {
 }
 
 
-def errors(*codes: int) -> dict[int, OpenApiResponse]:
-    return {code: OpenApiResponse(ErrorSerializer, description=_ERROR_TEXT[code]) for code in codes}
+def errors(*codes: int) -> dict[Any, OpenApiResponse]:
+    return error_responses(*codes, texts=_ERROR_TEXT)
 
 
-def _enum_field(component: str, choices: list[tuple[str, str]]) -> type[serializers.ChoiceField]:
-    """A ChoiceField published as its own named schema component."""
-    schema = {
-        "type": "string",
-        "enum": [value for value, _ in choices],
-        "description": "; ".join(f"`{value}` {label}" for value, label in choices if value),
-    }
-
-    @extend_schema_field(schema, component_name=component)
-    class EnumField(serializers.ChoiceField):
-        def __init__(self, **kwargs: Any) -> None:
-            kwargs.setdefault("choices", choices)
-            super().__init__(**kwargs)
-
-    EnumField.__name__ = f"{component}Field"
-    return EnumField
-
-
-CreditStatusField = _enum_field("CreditStatus", Credit.Status.choices)
-CreditKindField = _enum_field("CreditKind", Credit.Kind.choices)
-CreditActionField = _enum_field("CreditAction", [(a, a) for a in ledger_services.TRANSITIONS])
-DisputeStatusField = _enum_field("DisputeStatus", Dispute.Status.choices)
-DisputeSubjectField = _enum_field("DisputeSubject", Dispute.Subject.choices)
-DisputeSideField = _enum_field("DisputeSide", [("buyer", "Buyer"), ("vendor", "Vendor")])
-DisputeActionField = _enum_field("DisputeAction", [(a, a) for a in ("escalate", "comment", "resolve", "withdraw")])
-DisputeStepActionField = _enum_field(
+CreditStatusField = enum_field("CreditStatus", Credit.Status.choices)
+CreditKindField = enum_field("CreditKind", Credit.Kind.choices)
+CreditActionField = enum_field("CreditAction", [(a, a) for a in ledger_services.TRANSITIONS])
+DisputeStatusField = enum_field("DisputeStatus", Dispute.Status.choices)
+DisputeSubjectField = enum_field("DisputeSubject", Dispute.Subject.choices)
+DisputeSideField = enum_field("DisputeSide", [("buyer", "Buyer"), ("vendor", "Vendor")])
+DisputeActionField = enum_field("DisputeAction", [(a, a) for a in ("escalate", "comment", "resolve", "withdraw")])
+DisputeStepActionField = enum_field(
     "DisputeStepAction",
     [(a, a) for a in ("opened", "escalated", "commented", "reminded", "resolved", "withdrawn")],
 )
