@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from accounts import services
 from accounts.models import Membership, Notification, Organization, User
 from accounts.serializers import MeSerializer, NotificationSerializer, OrganizationSerializer
-from config.api import error_responses
+from core.api import error_responses
 
 
 class MeViewSet(viewsets.ViewSet):

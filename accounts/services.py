@@ -10,7 +10,7 @@ from django.utils.text import slugify
 
 from accounts.models import Membership, Notification, Organization, User
 from audit import services as audit
-from config.errors import InvalidInput
+from core.errors import InvalidInput
 
 
 def organization_create(*, actor: Any, name: str, kind: str, slug: str = "") -> Organization:

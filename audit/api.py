@@ -4,7 +4,7 @@ from rest_framework import permissions, viewsets
 from audit.filters import AuditEntryFilter
 from audit.models import AuditEntry
 from audit.serializers import AuditEntrySerializer
-from config.api import error_responses
+from core.api import error_responses
 
 
 @extend_schema_view(

@@ -21,11 +21,12 @@ from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from weasyprint import HTML  # noqa: E402
 
+from availability.models import Outage  # noqa: E402
 from contracts.models import Contract  # noqa: E402
-from incidents.models import Incident, Outage  # noqa: E402
-from reviews import periods  # noqa: E402
-from reviews.services import close_period, render_report_html, render_report_pdf  # noqa: E402
-from reviews.snapshot import gather  # noqa: E402
+from incidents.models import Incident  # noqa: E402
+from reports import periods  # noqa: E402
+from reports.services import close_period, render_report_html, render_report_pdf  # noqa: E402
+from reports.snapshot import gather  # noqa: E402
 
 PDFS = 20
 

@@ -7,7 +7,7 @@ computation for a month of one-minute probes.
    process) on a bench SQLite database under var/, posted to over a real
    socket; ``--client django`` uses Django's test Client in-process instead.
    Target: at least 5,000 results per second.
-2. Times incidents.availability.compute_availability for October 2026 of
+2. Times availability.engine.compute_availability for October 2026 of
    one-minute probes for 100 components (outages and no-data spans derived
    from 4.46 million simulated probes by the ingestion rules). Target: < 1 s.
 
@@ -38,10 +38,10 @@ from django.conf import settings  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from availability.engine import Span, compute_availability  # noqa: E402
+from availability.models import MonitoringSource, Outage  # noqa: E402
+from availability.services import monitoring  # noqa: E402
 from contracts.models import Contract  # noqa: E402
-from incidents.availability import Span, compute_availability  # noqa: E402
-from incidents.models import MonitoringSource, Outage  # noqa: E402
-from incidents.services import monitoring  # noqa: E402
 
 COMPONENTS = [f"probe-{i:03d}" for i in range(100)]
 START = datetime(2026, 10, 1, tzinfo=UTC)

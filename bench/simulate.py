@@ -23,12 +23,13 @@ from decimal import Decimal  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from availability.models import Outage  # noqa: E402
 from contracts.models import Contract  # noqa: E402
-from incidents.models import Incident, Outage  # noqa: E402
-from reviews.portfolio import portfolio  # noqa: E402
-from reviews.sensitivity import sweep, sweep_values  # noqa: E402
-from reviews.simulator import default_window, simulate  # noqa: E402
-from reviews.simulator_terms import resolve_candidate  # noqa: E402
+from incidents.models import Incident  # noqa: E402
+from simulator.engine import default_window, simulate  # noqa: E402
+from simulator.portfolio import portfolio  # noqa: E402
+from simulator.sensitivity import sweep, sweep_values  # noqa: E402
+from simulator.terms import resolve_candidate  # noqa: E402
 
 RUNS = 3
 

@@ -6,9 +6,9 @@ from django.urls import reverse
 SECTIONS = [
     ("Contracts", "contracts:list", "contracts"),
     ("Incidents", "incidents:list", "incidents"),
-    ("Reports", "reviews:index", "reviews"),
-    ("Credits & disputes", "ledger:credits", "ledger"),
-    ("Reviews", "annual:list", "annual"),
+    ("Reports", "reports:index", "reports"),
+    ("Credits & disputes", "disputes:credits", "disputes"),
+    ("Reviews", "reviews:list", "reviews"),
     ("Simulator", "simulator:index", "simulator"),
 ]
 

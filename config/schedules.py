@@ -8,7 +8,7 @@ SCHEDULES: list[dict] = [
     {"name": "incidents: escalation watcher", "task": "incidents.tasks.escalation_watch", "every": 60},
     {
         "name": "incidents: purge expired monitoring payloads",
-        "task": "incidents.tasks_availability.purge_expired_payloads",
+        "task": "availability.tasks.purge_expired_payloads",
         "crontab": "17 3 * * *",
     },
     {
@@ -17,23 +17,23 @@ SCHEDULES: list[dict] = [
         "crontab": "15 6 * * *",
     },
     # Hourly, so each contract's report due day starts at local midnight in its own zone (idempotent).
-    {"name": "reviews: close due periods", "task": "reviews.tasks.close_due_periods", "crontab": "7 * * * *"},
-    {"name": "reviews: reconcile period closes", "task": "reviews.tasks.reconcile_period_closes", "every": 300},
+    {"name": "reviews: close due periods", "task": "reports.tasks.close_due_periods", "crontab": "7 * * * *"},
+    {"name": "reviews: reconcile period closes", "task": "reports.tasks.reconcile_period_closes", "every": 300},
     # Daily: open annual reviews COVENANT_REVIEW_LEAD_DAYS ahead; renewal reminders at each milestone (both idempotent).
     {
         "name": "reviews: open due annual reviews",
-        "task": "reviews.tasks_annual.open_due_reviews",
+        "task": "reviews.tasks.open_due_reviews",
         "crontab": "15 5 * * *",
     },
     {
         "name": "reviews: renewal reminders",
-        "task": "reviews.tasks_annual.send_renewal_reminders",
+        "task": "reviews.tasks.send_renewal_reminders",
         "crontab": "30 5 * * *",
     },
     # Daily: remind both parties' managers of dispute stage deadlines within 2 days (once per stage, idempotent).
     {
         "name": "reviews: dispute deadline reminders",
-        "task": "reviews.tasks_disputes.remind_dispute_deadlines",
+        "task": "disputes.tasks.remind_dispute_deadlines",
         "crontab": "0 6 * * *",
     },
     # name, task, and either "every" (seconds) or "crontab" (minute hour day_of_month month_of_year day_of_week)

@@ -1,5 +1,5 @@
 """The schema generator: drf-spectacular's, plus the error responses every
-operation of a kind can give (kept apart from ``config.api``, which DRF
+operation of a kind can give (kept apart from ``core.api``, which DRF
 imports while it is itself being imported)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiResponse
 
-from config.api import ERROR_TEXT, ErrorSerializer
+from core.api import ERROR_TEXT, ErrorSerializer
 
 
 class AutoSchema(SpectacularAutoSchema):

@@ -6,7 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import MeViewSet, NotificationViewSet, OrganizationViewSet
 from audit.api import AuditEntryViewSet
-from reviews import views as review_views
+from portal import views as portal_views
 
 router = DefaultRouter()
 router.register("me", MeViewSet, basename="me")
@@ -15,27 +15,27 @@ router.register("notifications", NotificationViewSet, basename="notification")
 router.register("audit", AuditEntryViewSet, basename="audit")
 
 urlpatterns = [
-    path("", review_views.dashboard, name="home"),
+    path("", portal_views.dashboard, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("accounts.urls")),
     path("audit/", include("audit.urls")),
     path("contracts/", include("contracts.urls")),
     path("incidents/", include("incidents.urls")),
-    path("availability/", include("incidents.urls_availability")),
-    path("reports/", include("reviews.urls")),
-    path("ledger/", include("reviews.urls_ledger")),
-    path("reviews/", include("reviews.urls_annual")),
-    path("simulator/", include("reviews.urls_simulator")),
+    path("availability/", include("availability.urls")),
+    path("reports/", include("reports.urls")),
+    path("ledger/", include("disputes.urls")),
+    path("reviews/", include("reviews.urls")),
+    path("simulator/", include("simulator.urls")),
     path("admin/", admin.site.urls),
     path("api/", include(router.urls)),
     path("api/", include("contracts.api_urls")),
     path("api/", include("incidents.api_urls")),
-    path("api/", include("incidents.api_availability_urls")),
+    path("api/", include("availability.api_urls")),
+    path("api/", include("reports.api_urls")),
+    path("api/", include("disputes.api_urls")),
     path("api/", include("reviews.api_urls")),
-    path("api/", include("reviews.api_ledger_urls")),
-    path("api/", include("reviews.api_annual_urls")),
-    path("api/", include("reviews.api_simulator_urls")),
+    path("api/", include("simulator.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),

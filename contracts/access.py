@@ -9,8 +9,8 @@ from django.http import Http404
 
 from accounts.access import Standing, standing
 from accounts.models import Membership
-from config.errors import NotPermitted
 from contracts.models import Contract
+from core.errors import NotPermitted
 
 
 def contract_standing(user: Any, contract: Contract) -> Standing:

@@ -4,7 +4,7 @@ Each view parses with a serializer, finds what the user may see through the
 one visibility rule (``Contract.objects.visible_to`` /
 ``contracts.access.get_visible_contract``: strangers get 404), lets the
 service check the role (403 with the service's message) and the state (409),
-and renders the result. Errors use the one shape of ``config.api``.
+and renders the result. Errors use the one shape of ``core.api``.
 """
 
 from __future__ import annotations
@@ -41,7 +41,6 @@ from audit.exports import csv_response
 from audit.filters import AuditEntryFilter
 from audit.models import AuditEntry
 from audit.serializers import AuditEntrySerializer
-from config.api import error_responses
 from contracts import services
 from contracts.access import get_visible_contract
 from contracts.models import BoardSeat, Contract, ContractContact, ContractDocument, SLAVersion
@@ -63,6 +62,7 @@ from contracts.serializers import (
     SLAVersionUpdateSerializer,
     diff_rows,
 )
+from core.api import error_responses
 
 # --------------------------------------------------------------------------
 # Schema helpers

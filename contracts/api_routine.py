@@ -281,7 +281,7 @@ class TrainingResourceViewSet(_Scoped, mixins.ListModelMixin, mixins.RetrieveMod
         if item_id is not None:
             required_by = OnboardingItem.objects.filter(pk=item_id, contract=self.contract).first()
             if required_by is None:
-                from config.errors import InvalidInput
+                from core.errors import InvalidInput
 
                 raise InvalidInput(
                     "No such onboarding item.", errors={"required_by": [f"No onboarding item {item_id} here."]}

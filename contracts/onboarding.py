@@ -31,7 +31,6 @@ from accounts.access import Standing
 from accounts.models import Membership, User
 from accounts.services import notify
 from audit import services as audit
-from config.errors import Conflict, InvalidInput
 from contracts.access import can_manage_side, contract_standing, require
 from contracts.models import (
     ROUTINE_FILE_TYPES,
@@ -48,6 +47,7 @@ from contracts.models import (
     TrainingResource,
 )
 from contracts.terms import ROLES
+from core.errors import Conflict, InvalidInput
 
 # The living copy of the default checklist (migration 0002 seeded it once).
 # (title, owner party, due days after activation, requires a training resource, guidance)
@@ -102,8 +102,8 @@ MANAGER_ROLES = {Party.BUYER: Membership.Role.CONTRACT_MANAGER, Party.VENDOR: Me
 # Evidence a feedback item may point at: kind -> (app label, model, url name of its page).
 EVIDENCE_KINDS: dict[str, tuple[str, str, str]] = {
     "incident": ("incidents", "Incident", "incidents:detail"),
-    "report": ("reviews", "ServiceReport", "reviews:detail"),
-    "dispute": ("reviews", "Dispute", "ledger:dispute"),
+    "report": ("reviews", "ServiceReport", "reports:detail"),
+    "dispute": ("reviews", "Dispute", "disputes:dispute"),
 }
 ITEM_FIELDS = ["title", "owner_party", "owner", "due_date", "status", "resource"]
 

@@ -16,11 +16,11 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from audit import services as audit
-from config.errors import Conflict, InvalidInput, NotPermitted
 from contracts.access import can_amend, can_manage, can_manage_side, contract_standing, require
 from contracts.models import BoardSeat, Contract, ContractContact, ContractDocument, SLAVersion
 from contracts.presets import PRESETS, preset_terms
 from contracts.terms import TermsError, validate_terms
+from core.errors import Conflict, InvalidInput, NotPermitted
 
 CONTRACT_FIELDS = [
     "reference",

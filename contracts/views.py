@@ -22,7 +22,6 @@ from accounts.access import organization_ids, standing
 from accounts.models import Organization
 from audit.models import AuditEntry
 from audit.views import render_entries
-from config.errors import Conflict, DomainError, InvalidInput, NotPermitted
 from contracts import services
 from contracts.access import can_amend, can_manage, contract_standing, get_visible_contract
 from contracts.diffing import MISSING, diff_terms, label_for
@@ -31,6 +30,7 @@ from contracts.forms import ActivateForm, AmendForm, ContractCreateForm, TermsFo
 from contracts.models import Contract, ContractDocument, SLAVersion
 from contracts.pdf import human_minutes, render_schedule_pdf, schedule_context
 from contracts.terms import SCHEMA
+from core.errors import Conflict, DomainError, InvalidInput, NotPermitted
 
 PAGE_SIZE = 25
 # Shown for a GET of a frozen version (a POST gets the service's own Conflict message).

@@ -22,7 +22,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.models import Membership
-from config.errors import Conflict, DomainError, InvalidInput, NotPermitted
 from contracts import onboarding
 from contracts.access import can_manage_side, contract_standing, get_visible_contract
 from contracts.forms import StyledForm, apply_domain_errors
@@ -59,6 +58,7 @@ from contracts.routine import (
     terms_in_force,
 )
 from contracts.terms import SEVERITIES
+from core.errors import Conflict, DomainError, InvalidInput, NotPermitted
 
 ITEM_FORMS: dict[str, type[StyledForm]] = {
     "done": ItemDoneForm,

@@ -4,7 +4,7 @@ Every detail route first finds the incident through the one visibility rule
 (``Incident.objects.visible_to``: another tenant's incident is 404 on every
 route, whatever the body), then parses the body with a serializer, then lets
 the service check the role (403) and the state (409 naming the state and the
-allowed actions). Errors use the one shape of ``config.api``.
+allowed actions). Errors use the one shape of ``core.api``.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api import error_responses
-from config.errors import NotPermitted
+from core.api import error_responses
+from core.errors import NotPermitted
 from incidents import services
 from incidents.filters import IncidentFilter
 from incidents.models import ExclusionClaim, Incident, IncidentAttachment, IncidentEvent

@@ -2,6 +2,6 @@
 
 from django.urls import path
 
-from incidents.api_playbook import IncidentPlaybookView
+from incidents.playbook_api import IncidentPlaybookView
 
 urlpatterns = [path("incidents/<int:pk>/playbook/", IncidentPlaybookView.as_view(), name="incident-playbook")]

@@ -26,13 +26,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import organization_ids, standing
-from config.api import CappedPaginator as Paginator
-from config.errors import Conflict, InvalidInput, NotPermitted
 from contracts.access import contract_standing
 from contracts.forms import apply_domain_errors
 from contracts.models import Contract
 from contracts.pdf import human_minutes
 from contracts.terms import Terms
+from core.api import CappedPaginator as Paginator
+from core.errors import Conflict, InvalidInput, NotPermitted
 from incidents import services
 from incidents.filters import IncidentFilter
 from incidents.forms import (

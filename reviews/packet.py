@@ -25,13 +25,15 @@ from contracts.diffing import MISSING, diff_terms, label_for
 from contracts.models import BoardSeat, Contract, FeedbackItem, SLAVersion
 from contracts.pdf import METRIC_LABELS, OUTCOME_LABELS, TARGET_LABELS, human_minutes, termination_text
 from contracts.terms import SCHEMA
+from core.charts import Bar, availability_chart
+from core.checksum import checksum
+from disputes.models import Dispute
 from incidents.models import Incident
-from reviews import periods
-from reviews.annual_charts import Point, trend_chart
-from reviews.charts import Bar, availability_chart
-from reviews.checksum import checksum
-from reviews.models import AnnualReview, Credit, Dispute, ServiceReport
-from reviews.presenters import money
+from reports import periods
+from reports.models import Credit, ServiceReport
+from reports.presenters import money
+from reviews.charts import Point, trend_chart
+from reviews.models import AnnualReview
 
 SCHEMA_VERSION = 1
 SHARE_TARGETS = ("acknowledge", "restore", "resolve")

@@ -1,13 +1,25 @@
+"""Annual review and renewal pages, mounted at ``reviews/`` by config.urls."""
+
 from django.urls import path
 
-from reviews import views_reports
+from reviews import views
 
 app_name = "reviews"
 
 urlpatterns = [
-    path("", views_reports.report_index, name="index"),
-    path("contract/<int:contract_pk>/", views_reports.contract_reports, name="contract_reports"),
-    path("<int:pk>/", views_reports.report_detail, name="detail"),
-    path("<int:pk>/pdf/", views_reports.report_pdf, name="pdf"),
-    path("<int:pk>/revisions/", views_reports.report_revisions, name="revisions"),
+    path("", views.review_list, name="list"),
+    path("open/", views.review_open, name="open"),
+    path("renewals/", views.renewals, name="renewals"),
+    path("renewals/<int:pk>/pdf/", views.reminder_pdf, name="reminder-pdf"),
+    path("contracts/<int:pk>/calendar/<str:token>.ics", views.calendar_ics, name="calendar-feed"),
+    path("<int:pk>/", views.review_detail, name="detail"),
+    path("<int:pk>/record/", views.record_update, name="record"),
+    path("<int:pk>/packet/", views.packet_regenerate, name="regenerate"),
+    path("<int:pk>/packets/<int:version>/pdf/", views.packet_pdf, name="packet-pdf"),
+    path("<int:pk>/amendments/", views.amendment_propose, name="propose"),
+    path("<int:pk>/amendments/<int:amendment_pk>/", views.amendment_update, name="amendment"),
+    path("<int:pk>/amendments/<int:amendment_pk>/withdraw/", views.amendment_withdraw, name="withdraw"),
+    path("<int:pk>/comments/", views.comment_add, name="comment"),
+    path("<int:pk>/sign/", views.review_sign, name="sign"),
+    path("<int:pk>/<slug:action>/", views.review_transition, name="transition"),
 ]

@@ -100,18 +100,20 @@ def _member(username: str, org: Any, role: str) -> Any:
 def _side(contract: Any, *, buyer: Any, vendor: Any, vendor_eng: Any, chair: Any, staff: Any) -> Side:
     """One of everything on ``contract``: ``buyer`` is a buyer contract manager,
     ``vendor`` a vendor account manager, ``chair`` the board's chair."""
+    from availability.services import monitoring
+    from availability.services import periods as av
     from contracts import onboarding
     from contracts import services as contracts
     from contracts.models import OnboardingItem
+    from disputes import services as dispute_services
     from incidents import services as incidents
     from incidents.models import Incident
-    from incidents.services import availability as av
-    from incidents.services import monitoring
-    from reviews.models import Credit
-    from reviews.services import annual, close_period, simulations
-    from reviews.services import disputes as dispute_services
-    from reviews.services.publish import store_pdf
-    from reviews.tests.conftest import add_outage, at, downtime_for
+    from reports.models import Credit
+    from reports.services import close_period
+    from reports.services.publish import store_pdf
+    from reports.tests.factories import add_outage, at, downtime_for
+    from reviews.services import annual
+    from simulator import services as simulations
 
     side = Side(contract=contract)
     side.seat = contracts.board_seat_add(actor=staff, contract=contract, user=chair, is_chair=True)
@@ -217,10 +219,10 @@ def build() -> World:
     from accounts.models import Membership, Organization
     from accounts.tests.factories import OrganizationFactory, UserFactory
     from audit.models import AuditEntry
+    from availability.models import MonitoringSource
+    from availability.services import monitoring
     from contracts.models import OnboardingTemplate
     from contracts.tests.factories import make_contract
-    from incidents.models import MonitoringSource
-    from incidents.services import monitoring
 
     Role = Membership.Role
     first_email = len(getattr(mail, "outbox", []))

@@ -5,7 +5,7 @@ from accounts import services
 from accounts.models import Membership, Notification, Organization
 from accounts.tests.factories import UserFactory
 from audit.models import AuditEntry
-from config.errors import InvalidInput
+from core.errors import InvalidInput
 
 
 def test_membership_role_must_fit_the_organization_kind(buyer_org):

@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 
-from config.errors import DomainError
+from core.errors import DomainError
 
 
 def split_names(text: str) -> list[str]:

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from audit.models import AuditEntry
-from config.errors import Conflict, InvalidInput, NotPermitted
 from contracts import onboarding
 from contracts.models import FeedbackItem
+from core.errors import Conflict, InvalidInput, NotPermitted
 
 pytestmark = pytest.mark.django_db
 

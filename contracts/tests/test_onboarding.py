@@ -15,12 +15,12 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from audit.models import AuditEntry
-from config.errors import Conflict, InvalidInput, NotPermitted
 from contracts import onboarding, services
 from contracts.models import OnboardingItem, OnboardingTemplate, ResourceConfirmation, TrainingResource
 from contracts.onboarding import DEFAULT_TEMPLATE_ITEMS
 from contracts.tasks import onboarding_overdue_watch
 from contracts.tests.factories import make_contract
+from core.errors import Conflict, InvalidInput, NotPermitted
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,6 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from config.errors import InvalidInput
 from contracts import services
 from contracts.diffing import diff_terms, label_for
 from contracts.forms import TermsForm
@@ -18,6 +17,7 @@ from contracts.pdf import render_schedule_pdf
 from contracts.presets import PRESETS, preset_terms
 from contracts.routine import people_of, playbook_steps, raci_table
 from contracts.terms import Terms, TermsError, raci_flags, validate_terms
+from core.errors import InvalidInput
 
 pytestmark = pytest.mark.django_db
 

@@ -13,10 +13,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from accounts.tests.factories import UserFactory
 from audit import services as audit_services
 from audit.models import AuditEntry
-from config.errors import Conflict, InvalidInput, NotPermitted
 from contracts import services
 from contracts.models import Contract, ContractDocument, SLAVersion
 from contracts.tests.factories import make_contract
+from core.errors import Conflict, InvalidInput, NotPermitted
 
 pytestmark = pytest.mark.django_db
 
@@ -361,7 +361,7 @@ def test_document_upload_needs_a_manager_of_either_party(vendor, vendor_engineer
 
 
 def test_a_board_member_may_draft_an_amendment_but_not_put_it_in_force(board_member, contract):
-    from config.errors import NotPermitted
+    from core.errors import NotPermitted
 
     draft = services.sla_version_amend(actor=board_member, contract=contract, change_summary="Tighter P1")
     with pytest.raises(NotPermitted, match="contract managers"):

@@ -12,8 +12,8 @@ from django.utils import timezone
 from accounts.access import Standing
 from accounts.models import Membership
 from audit import services as audit
-from config.errors import Conflict, NotPermitted
 from contracts.access import contract_standing
+from core.errors import Conflict, NotPermitted
 from incidents import sla
 from incidents.models import EscalationFired, Incident, IncidentEvent
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from django.db import transaction
 
-from config.errors import Conflict, InvalidInput
 from contracts.access import contract_standing
 from contracts.models import Contract
 from contracts.terms import Terms
+from core.errors import Conflict, InvalidInput
 from incidents.models import ExclusionClaim, Incident, IncidentEvent, IncidentLink
 from incidents.services.base import (
     allowed_actions,

@@ -14,8 +14,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
-from config.errors import InvalidInput, NotPermitted
 from contracts.models import Contract, SLAVersion
+from core.errors import InvalidInput, NotPermitted
 from incidents.models import Environment, Incident, IncidentEvent, Severity
 from incidents.services.base import audit_incident, event, now, save_with_clocks
 

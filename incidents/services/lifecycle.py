@@ -10,10 +10,10 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from config.errors import Conflict, InvalidInput
 from contracts.access import contract_standing
 from contracts.models import Contract, SLAVersion
 from contracts.terms import SEVERITIES, Terms
+from core.errors import Conflict, InvalidInput
 from incidents.models import Environment, Incident, IncidentAttachment, IncidentEvent, IncidentPause, Severity
 from incidents.services.base import (
     audit_incident,

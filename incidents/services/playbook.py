@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 
-from config.errors import Conflict, InvalidInput
 from contracts.routine import People, people_of, playbook_steps
+from core.errors import Conflict, InvalidInput
 from incidents.clocks import Interval, due_time
 from incidents.models import Incident, IncidentEvent, IncidentPause, IncidentPlaybookTick
 from incidents.services.base import (

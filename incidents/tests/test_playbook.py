@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 
 from audit.models import AuditEntry
-from config.errors import Conflict, InvalidInput, NotPermitted
 from contracts import services as contract_services
+from core.errors import Conflict, InvalidInput, NotPermitted
 from incidents import services
 from incidents.models import IncidentEvent, IncidentPlaybookTick
 from incidents.services.playbook import playbook_checklist, tick_playbook_step

@@ -6,8 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from audit.models import AuditEntry
 from audit.services import verify_chain
-from config.errors import Conflict, InvalidInput, NotPermitted
 from contracts.tests.factories import make_contract
+from core.errors import Conflict, InvalidInput, NotPermitted
 from incidents import services
 from incidents.models import ExclusionClaim, Incident, IncidentEvent
 

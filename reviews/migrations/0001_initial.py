@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import reviews.models
+import reports.models
 
 
 class Migration(migrations.Migration):
@@ -113,7 +113,7 @@ class Migration(migrations.Migration):
                 ("what_changed", models.JSONField(blank=True, default=list)),
                 ("snapshot", models.JSONField()),
                 ("checksum", models.CharField(max_length=64)),
-                ("pdf", models.FileField(blank=True, null=True, upload_to=reviews.models.report_pdf_path)),
+                ("pdf", models.FileField(blank=True, null=True, upload_to=reports.models.report_pdf_path)),
                 ("pdf_sha256", models.CharField(blank=True, max_length=64)),
                 ("availability", models.DecimalField(blank=True, decimal_places=3, max_digits=7, null=True)),
                 ("availability_met", models.BooleanField(null=True)),

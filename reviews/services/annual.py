@@ -52,13 +52,13 @@ from accounts.access import Standing
 from accounts.models import Membership, User
 from accounts.services import notify
 from audit import services as audit
-from config.errors import Conflict, InvalidInput, NotPermitted
 from contracts import services as contract_services
 from contracts.access import can_amend, can_manage, can_manage_side, contract_standing
 from contracts.models import BoardSeat, Contract, SLAVersion
 from contracts.terms import TermsError, validate_terms
+from core.checksum import checksum
+from core.errors import Conflict, InvalidInput, NotPermitted
 from reviews import packet as packets
-from reviews.checksum import checksum
 from reviews.models import Amendment, AnnualReview, ReviewComment, ReviewPacket, ReviewSignatory, Signature
 
 S = AnnualReview.Status
@@ -83,7 +83,7 @@ def lead_days() -> int:
 
 
 def review_url(review: AnnualReview) -> str:
-    return reverse("annual:detail", args=[review.pk])
+    return reverse("reviews:detail", args=[review.pk])
 
 
 # -- anniversaries ---------------------------------------------------------------------------

@@ -36,11 +36,13 @@ from accounts.models import Membership, Notification, User
 from audit import services as audit
 from contracts.models import Contract
 from contracts.pdf import termination_text
-from reviews import periods
-from reviews.charts import Bar, availability_chart
-from reviews.models import AnnualReview, Credit, Dispute, RenewalReminder, ServiceReport
+from core.charts import Bar, availability_chart
+from disputes.models import Dispute
+from reports import periods
+from reports.models import Credit, ServiceReport
+from reports.presenters import money
+from reviews.models import AnnualReview, RenewalReminder
 from reviews.packet import OWED, reference_version
-from reviews.presenters import money
 
 log = logging.getLogger(__name__)
 DEFAULT_MILESTONES = (120, 90, 60, 30, 7)
@@ -243,7 +245,7 @@ def send(row: RenewalReminder, *, now: datetime) -> int:
     context = reminder_context(contract, today=today, days_left=days_left, milestone=row.milestone)
     content = render_reminder_pdf(context)
     people = recipients(contract)
-    url = reverse("annual:renewals")
+    url = reverse("reviews:renewals")
     title = (
         f"Notice deadline for {contract.reference} in {days_left} day{'s' if days_left != 1 else ''}: "
         f"{row.notice_deadline:%-d %b %Y}"

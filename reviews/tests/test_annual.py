@@ -14,13 +14,13 @@ from accounts.models import Membership, Notification
 from accounts.tests.factories import member
 from audit.models import AuditEntry
 from audit.services import verify_chain
-from config.errors import Conflict, InvalidInput, NotPermitted
 from contracts import services as contract_services
 from contracts.models import FeedbackItem, SLAVersion
+from core.errors import Conflict, InvalidInput, NotPermitted
 from reviews.models import Amendment, AnnualReview, ReviewComment, ReviewPacket
 from reviews.services import annual
-from reviews.tasks_annual import open_due_reviews
-from reviews.tests.annual_helpers import ANNIVERSARY, EFFECTIVE, open_review, propose, seat_board, year_of_reports
+from reviews.tasks import open_due_reviews
+from reviews.tests.factories import ANNIVERSARY, EFFECTIVE, open_review, propose, seat_board, year_of_reports
 
 
 def pdf_text(packet: ReviewPacket) -> str:

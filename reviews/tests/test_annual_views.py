@@ -15,7 +15,7 @@ from accounts.tests.factories import member
 from contracts import services as contract_services
 from reviews.models import AnnualReview, RenewalReminder, Signature
 from reviews.services import annual, renewals
-from reviews.tests.annual_helpers import ANNIVERSARY, open_review, raised_target, seat_board
+from reviews.tests.factories import ANNIVERSARY, open_review, raised_target, seat_board
 
 S = AnnualReview.Status
 
@@ -31,7 +31,7 @@ def review(contract, chair, clock):
 
 
 def detail(review):
-    return reverse("annual:detail", args=[review.pk])
+    return reverse("reviews:detail", args=[review.pk])
 
 
 # -- the flow in the browser ---------------------------------------------------------------------
@@ -44,7 +44,7 @@ def test_propose_freeze_and_sign_in_the_browser(client_for, contract, review, ch
     assert b"Approve packet" not in page.content  # nothing to sign yet
 
     response = client_for(vendor).post(
-        reverse("annual:propose", args=[review.pk]),
+        reverse("reviews:propose", args=[review.pk]),
         {
             "title": "Raise the availability target",
             "rationale": "Availability missed 99.95 % in October.",
@@ -63,7 +63,7 @@ def test_propose_freeze_and_sign_in_the_browser(client_for, contract, review, ch
     assert b"Uptime \xe2\x80\xba Target %" in page.content and b"99.99" in page.content  # before / after
     assert b"The amendments changed after packet v1" in page.content
 
-    assert client_for(chair).post(reverse("annual:transition", args=[review.pk, "freeze"])).status_code == 302
+    assert client_for(chair).post(reverse("reviews:transition", args=[review.pk, "freeze"])).status_code == 302
     review.refresh_from_db()
     assert review.status == S.AWAITING_SIGNATURES
     packet = annual.signing_packet(review)
@@ -72,7 +72,7 @@ def test_propose_freeze_and_sign_in_the_browser(client_for, contract, review, ch
         page = client_for(person).get(detail(review))
         assert f"Approve packet v{packet.version}".encode() in page.content
         response = client_for(person).post(
-            reverse("annual:sign", args=[review.pk]),
+            reverse("reviews:sign", args=[review.pk]),
             {"decision": "approve", "packet_checksum": packet.checksum},
             REMOTE_ADDR=ip,
         )
@@ -90,15 +90,15 @@ def test_a_double_submission_in_the_browser_is_refused_with_a_reason(client_for,
     annual.review_freeze(actor=chair, review=review)
     review.refresh_from_db()
     data = {"decision": "approve", "packet_checksum": annual.signing_packet(review).checksum}
-    client_for(buyer).post(reverse("annual:sign", args=[review.pk]), data)
-    page = client_for(buyer).post(reverse("annual:sign", args=[review.pk]), data, follow=True)
+    client_for(buyer).post(reverse("reviews:sign", args=[review.pk]), data)
+    page = client_for(buyer).post(reverse("reviews:sign", args=[review.pk]), data, follow=True)
     assert b"You already approved packet v" in page.content
     assert Signature.objects.filter(user=buyer).count() == 1
 
 
 def test_a_proposal_without_rationale_is_shown_back_with_the_error(client_for, review, buyer):
     response = client_for(buyer).post(
-        reverse("annual:propose", args=[review.pk]),
+        reverse("reviews:propose", args=[review.pk]),
         {"title": "Raise the target", "rationale": " ", "effective_from": "2027-01-01"},
     )
     assert response.status_code == 400
@@ -108,7 +108,7 @@ def test_a_proposal_without_rationale_is_shown_back_with_the_error(client_for, r
 
 def test_the_recommendation_is_recorded_and_shown_on_the_contract_page(client_for, contract, review, chair, buyer):
     response = client_for(chair).post(
-        reverse("annual:record", args=[review.pk]),
+        reverse("reviews:record", args=[review.pk]),
         {
             "agenda": "1. The year",
             "meeting_date": "2026-12-15T14:00",
@@ -126,7 +126,7 @@ def test_the_recommendation_is_recorded_and_shown_on_the_contract_page(client_fo
 
 
 def test_people_without_the_role_get_403_not_a_change(client_for, review, vendor_engineer, vendor):
-    response = client_for(vendor).post(reverse("annual:transition", args=[review.pk, "freeze"]))
+    response = client_for(vendor).post(reverse("reviews:transition", args=[review.pk, "freeze"]))
     assert response.status_code == 403
     review.refresh_from_db()
     assert review.status == S.PREPARING
@@ -140,14 +140,14 @@ def test_an_outsider_gets_404_everywhere(client_for, review, outsider, chair, bu
     c = client_for(outsider)
     for url in (
         detail(review),
-        reverse("annual:packet-pdf", args=[review.pk, packet.version]),
+        reverse("reviews:packet-pdf", args=[review.pk, packet.version]),
         f"/api/reviews/{review.pk}/",
         f"/api/review-packets/{packet.pk}/pdf/",
     ):
         assert c.get(url).status_code == 404, url
     assert (
         c.post(
-            reverse("annual:sign", args=[review.pk]), {"decision": "approve", "packet_checksum": packet.checksum}
+            reverse("reviews:sign", args=[review.pk]), {"decision": "approve", "packet_checksum": packet.checksum}
         ).status_code
         == 404
     )
@@ -162,7 +162,7 @@ def test_an_outsider_gets_404_everywhere(client_for, review, outsider, chair, bu
 
 
 def test_members_see_the_packet(client_for, review, buyer_viewer):
-    response = client_for(buyer_viewer).get(reverse("annual:packet-pdf", args=[review.pk, 1]))
+    response = client_for(buyer_viewer).get(reverse("reviews:packet-pdf", args=[review.pk, 1]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content).startswith(b"%PDF")
 
@@ -197,26 +197,26 @@ def test_lists_run_a_constant_number_of_queries(
     client_for, count_queries, buyer_org, vendor_org, staff, buyer, review, clock
 ):
     c = client_for(buyer)
-    pages = [reverse("annual:list"), reverse("annual:renewals"), "/api/reviews/", "/api/renewal-reminders/", "/"]
+    pages = [reverse("reviews:list"), reverse("reviews:renewals"), "/api/reviews/", "/api/renewal-reminders/", "/"]
     _more(buyer_org, vendor_org, staff, buyer, 2, 0, clock.now)
     small = [count_queries(lambda url=url: c.get(url)) for url in pages]
     _more(buyer_org, vendor_org, staff, buyer, 6, 10, clock.now)
     large = [count_queries(lambda url=url: c.get(url)) for url in pages]
     assert small == large
-    assert c.get(reverse("annual:list")).content.count(b"Annual review 2027") >= 8
+    assert c.get(reverse("reviews:list")).content.count(b"Annual review 2027") >= 8
 
 
 def test_renewal_leverage_is_the_buyers(client_for, contract, buyer, vendor, clock):
     clock.set(datetime(2027, 9, 2, 5, 30, tzinfo=UTC))  # 30 days before the notice deadline (2 Oct 2027)
     renewals.send_renewal_reminders()
     row = RenewalReminder.objects.get(superseded=False)
-    assert client_for(buyer).get(reverse("annual:reminder-pdf", args=[row.pk])).status_code == 200
-    assert client_for(vendor).get(reverse("annual:reminder-pdf", args=[row.pk])).status_code == 404
+    assert client_for(buyer).get(reverse("reviews:reminder-pdf", args=[row.pk])).status_code == 200
+    assert client_for(vendor).get(reverse("reviews:reminder-pdf", args=[row.pk])).status_code == 404
     assert client_for(vendor).get("/api/renewal-reminders/").json()["count"] == 0
     assert client_for(buyer).get("/api/renewal-reminders/").json()["count"] == 4  # 120/90/60 superseded + 30
-    link = reverse("annual:reminder-pdf", args=[row.pk]).encode()
-    assert link in client_for(buyer).get(reverse("annual:renewals")).content
-    page = client_for(vendor).get(reverse("annual:renewals"))
+    link = reverse("reviews:reminder-pdf", args=[row.pk]).encode()
+    assert link in client_for(buyer).get(reverse("reviews:renewals")).content
+    page = client_for(vendor).get(reverse("reviews:renewals"))
     assert b"C-1" in page.content and link not in page.content  # the deadline, not the buyer's leverage
 
 
@@ -313,15 +313,15 @@ def test_the_api_flow_and_its_errors(client_for, contract, chair, buyer, vendor,
 
 
 def test_the_contract_calendar_has_the_governance_dates(client, contract, review, chair, buyer):
-    from incidents.services import availability as av
+    from availability.services import periods as av
 
     annual.review_update(actor=chair, review=review, meeting_date=datetime(2026, 12, 15, 14, 0, tzinfo=UTC))
     _, token = av.calendar_feed(actor=buyer, contract=contract)
-    body = client.get(reverse("annual:calendar-feed", args=[contract.pk, token])).content.decode()
+    body = client.get(reverse("reviews:calendar-feed", args=[contract.pk, token])).content.decode()
     assert "SUMMARY:Notice deadline: C-1" in body and "DTSTART;VALUE=DATE:20271002" in body
     assert "SUMMARY:Term ends: C-1" in body
     assert "SUMMARY:Board meeting: C-1 annual review 2027" in body and "DTSTART:20261215T140000Z" in body
-    assert client.get(reverse("annual:calendar-feed", args=[contract.pk, "nope"])).status_code == 404
+    assert client.get(reverse("reviews:calendar-feed", args=[contract.pk, "nope"])).status_code == 404
 
 
 def test_the_dashboard_shows_reviews_awaiting_my_signature(client_for, review, chair, buyer, vendor):
@@ -344,14 +344,14 @@ def test_a_chair_who_is_not_a_party_member_still_sees_the_review(client_for, rev
 
 
 def test_a_review_can_be_opened_by_hand_from_the_list(client_for, contract, chair, buyer, vendor, clock):
-    page = client_for(buyer).get(reverse("annual:list"))
+    page = client_for(buyer).get(reverse("reviews:list"))
     assert b"Open a review now" in page.content
-    assert b"Open a review now" not in client_for(vendor).get(reverse("annual:list")).content
-    response = client_for(buyer).post(reverse("annual:open"), {"contract": contract.pk})
+    assert b"Open a review now" not in client_for(vendor).get(reverse("reviews:list")).content
+    response = client_for(buyer).post(reverse("reviews:open"), {"contract": contract.pk})
     review = AnnualReview.objects.get()
     assert response.status_code == 302 and response["Location"] == detail(review)
     assert review.packets.count() == 1
-    page = client_for(buyer).get(reverse("annual:list"))
+    page = client_for(buyer).get(reverse("reviews:list"))
     assert b"Open a review now" not in page.content  # its review is open: nothing left to open
 
 

@@ -14,10 +14,10 @@ from pypdf import PdfReader
 
 from accounts.models import Notification
 from audit.models import AuditEntry
+from reports.tests.ledger_factories import make_credit, make_report
 from reviews.models import RenewalReminder
 from reviews.services import renewals
-from reviews.tasks_annual import send_renewal_reminders
-from reviews.tests.ledger_helpers import make_credit, make_report
+from reviews.tasks import send_renewal_reminders
 
 DEADLINE = date(2027, 9, 2)  # the factory contract: term ends 31 Dec 2027, 120 days' notice
 

@@ -17,12 +17,12 @@ from django.db import connections
 from accounts.models import Notification
 from audit.models import AuditEntry
 from audit.services import verify_chain
-from config.errors import Conflict, InvalidInput, NotPermitted
 from contracts import services as contract_services
 from contracts.models import SLAVersion
+from core.errors import Conflict, InvalidInput, NotPermitted
 from reviews.models import Amendment, AnnualReview, ReviewPacket, Signature
 from reviews.services import annual
-from reviews.tests.annual_helpers import EFFECTIVE, NOW, open_review, propose, seat_board, sign_all
+from reviews.tests.factories import EFFECTIVE, NOW, open_review, propose, seat_board, sign_all
 
 S = AnnualReview.Status
 

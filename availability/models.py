@@ -1,0 +1,247 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from contracts.models import Contract
+
+
+class MonitoringSource(models.Model):
+    """An independent monitor posting to Covenant with its own token.
+    Only the token's SHA-256 is stored; the token is shown once."""
+
+    class Kind(models.TextChoices):
+        ALERTMANAGER = "alertmanager", "Prometheus Alertmanager webhook"
+        PROBE = "probe", "Probe results (JSON or CSV)"
+
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.CASCADE, related_name="monitoring_sources")
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=14, choices=Kind.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    token_prefix = models.CharField(max_length=8)
+    interval_seconds = models.PositiveIntegerField(
+        default=60, help_text="Expected probe interval; longer gaps are 'no data'."
+    )
+    component_label = models.CharField(
+        max_length=60, default="component", help_text="Alert label naming the component."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "incidents_monitoringsource"  # kept from the app it moved from
+        ordering = ["contract", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class RawPayload(models.Model):
+    """Evidence: every accepted payload as received, kept for the contract's
+    retention period so a report can be re-derived. The unique digest makes
+    re-posting the same payload a no-op."""
+
+    source = models.ForeignKey(MonitoringSource, on_delete=models.CASCADE, related_name="payloads")
+    sha256 = models.CharField(max_length=64)
+    content_type = models.CharField(max_length=60)
+    body = models.TextField()
+    received_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    items = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "incidents_rawpayload"  # kept from the app it moved from
+        ordering = ["-received_at"]
+        constraints = [models.UniqueConstraint(fields=["source", "sha256"], name="payload_once_per_source")]
+        indexes = [models.Index(fields=["expires_at"], name="payload_expires")]
+
+    def __str__(self) -> str:
+        return f"payload {self.sha256[:12]}"
+
+
+class ProbeState(models.Model):
+    """The last known state of one component from one probe source: what
+    outage derivation needs to carry from one batch to the next."""
+
+    source = models.ForeignKey(MonitoringSource, on_delete=models.CASCADE, related_name="probe_states")
+    component = models.CharField(max_length=100)
+    last_at = models.DateTimeField()
+    last_up = models.BooleanField()
+    open_outage = models.ForeignKey("Outage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        db_table = "incidents_probestate"  # kept from the app it moved from
+        constraints = [models.UniqueConstraint(fields=["source", "component"], name="probe_state_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.component}: {'up' if self.last_up else 'down'} at {self.last_at:%Y-%m-%d %H:%M}"
+
+
+class OutageQuerySet(models.QuerySet["Outage"]):
+    def visible_to(self, user: Any) -> OutageQuerySet:
+        return self.filter(contract__in=Contract.objects.visible_to(user).values("pk"))
+
+    def overlapping(self, start: datetime, end: datetime) -> OutageQuerySet:
+        return self.filter(Q(end__isnull=True) | Q(end__gt=start), start__lt=end)
+
+
+class Outage(models.Model):
+    class Source(models.TextChoices):
+        MONITORING = "monitoring", "Independent monitoring"
+        INCIDENT = "incident", "Critical production incident"
+        MANUAL = "manual", "Entered by staff"
+
+    class Exclusion(models.TextChoices):
+        NONE = "", "Counts"
+        CLAIMED = "claimed", "Exclusion claimed"
+        ACCEPTED = "accepted", "Excluded (accepted)"
+        REJECTED = "rejected", "Exclusion rejected"
+
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.CASCADE, related_name="outages")
+    component = models.CharField(max_length=100)
+    start = models.DateTimeField()
+    end = models.DateTimeField(null=True, blank=True)
+    cause = models.CharField(max_length=300, blank=True)
+    source = models.CharField(max_length=12, choices=Source.choices)
+    monitoring_source = models.ForeignKey(
+        MonitoringSource, null=True, blank=True, on_delete=models.SET_NULL, related_name="outages"
+    )
+    fingerprint = models.CharField(max_length=64, blank=True)
+    incident = models.ForeignKey(
+        "incidents.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="outages"
+    )
+    unknown_component = models.BooleanField(default=False)
+    reason = models.TextField(blank=True, help_text="Why staff entered or corrected it.")
+    exclusion = models.CharField(max_length=10, choices=Exclusion.choices, default=Exclusion.NONE, blank=True)
+    exclusion_kind = models.CharField(max_length=16, blank=True)
+    exclusion_reason = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OutageQuerySet.as_manager()
+
+    class Meta:
+        db_table = "incidents_outage"  # kept from the app it moved from
+        ordering = ["-start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=models.F("start")), name="outage_end_after_start"
+            ),
+            models.UniqueConstraint(
+                fields=["monitoring_source", "fingerprint", "start"],
+                condition=~Q(fingerprint=""),
+                name="outage_alert_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["contract", "start"], name="outage_contract_start")]
+
+    def __str__(self) -> str:
+        return f"{self.component} down {self.start:%Y-%m-%d %H:%M}"
+
+
+class NoDataSpan(models.Model):
+    """A gap in a probe source's data longer than its interval: reported
+    separately, never counted as up."""
+
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.CASCADE, related_name="no_data_spans")
+    source = models.ForeignKey(MonitoringSource, on_delete=models.CASCADE, related_name="no_data_spans")
+    component = models.CharField(max_length=100)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+
+    class Meta:
+        db_table = "incidents_nodataspan"  # kept from the app it moved from
+        ordering = ["start"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="no_data_ordered"),
+            models.UniqueConstraint(fields=["source", "component", "start"], name="no_data_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"no data {self.component} {self.start:%Y-%m-%d %H:%M}"
+
+
+class MaintenanceWindow(models.Model):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.CASCADE, related_name="maintenance_windows")
+    title = models.CharField(max_length=200)
+    components = models.JSONField(default=list)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    actual_end = models.DateTimeField(null=True, blank=True)
+    announced_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        db_table = "incidents_maintenancewindow"  # kept from the app it moved from
+        ordering = ["-start"]
+        constraints = [models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="maintenance_ordered")]
+        indexes = [models.Index(fields=["contract", "start"], name="maintenance_contract_start")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ChangeNotice(models.Model):
+    class Kind(models.TextChoices):
+        MAJOR_RELEASE = "major_release", "Major release"
+        MINOR_RELEASE = "minor_release", "Minor release"
+        SECURITY_PATCH = "security_patch", "Security patch"
+        EMERGENCY = "emergency", "Emergency change"
+
+    class Status(models.TextChoices):
+        ANNOUNCED = "announced", "Announced"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged by buyer"
+        QUESTIONED = "questioned", "Questions raised"
+
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.CASCADE, related_name="change_notices")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    planned_at = models.DateTimeField()
+    components = models.JSONField(default=list)
+    impact = models.TextField()
+    announced_at = models.DateTimeField()
+    required_notice_days = models.PositiveIntegerField(default=0)
+    late = models.BooleanField(default=False)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ANNOUNCED)
+    buyer_response = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        db_table = "incidents_changenotice"  # kept from the app it moved from
+        ordering = ["-planned_at"]
+        indexes = [models.Index(fields=["contract", "planned_at"], name="change_contract_planned")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CalendarFeed(models.Model):
+    """A per-person secret iCal URL for one contract's maintenance and changes."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds")
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.CASCADE, related_name="calendar_feeds")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "incidents_calendarfeed"  # kept from the app it moved from
+        constraints = [models.UniqueConstraint(fields=["user", "contract"], name="one_feed_per_person_contract")]
+
+    def __str__(self) -> str:
+        return f"feed {self.user} / {self.contract_id}"

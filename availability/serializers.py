@@ -1,0 +1,417 @@
+"""API shapes for monitoring sources, ingestion, outages, maintenance
+windows, change notices and the availability report. Serializers parse and
+render; the rules live in ``availability.services.periods`` / ``.monitoring``."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from availability.models import ChangeNotice, MaintenanceWindow, MonitoringSource, Outage
+from availability.report import ahead
+from contracts.models import Contract
+from contracts.serializers import RejectUnknownFieldsMixin
+from incidents.models import Incident
+from incidents.serializers import _enum_field, visible_contract
+
+SourceKindField = _enum_field("MonitoringSourceKind", MonitoringSource.Kind.choices)
+OutageSourceField = _enum_field("OutageSource", Outage.Source.choices)
+OutageExclusionField = _enum_field("OutageExclusion", Outage.Exclusion.choices)
+OutageClaimKindField = _enum_field(
+    "OutageExclusionKind", [("third_party", "Third-party dependency"), ("force_majeure", "Force majeure")]
+)
+MaintenanceStatusField = _enum_field("MaintenanceStatus", MaintenanceWindow.Status.choices)
+ChangeKindField = _enum_field("ChangeKind", ChangeNotice.Kind.choices)
+ChangeStatusField = _enum_field("ChangeNoticeStatus", ChangeNotice.Status.choices)
+AlertStatusField = _enum_field("AlertmanagerAlertStatus", [("firing", "Firing"), ("resolved", "Resolved")])
+
+
+def _now(context: dict[str, Any]) -> datetime:
+    return context.setdefault("now", timezone.now())
+
+
+class ContractBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Contract
+        fields = ["id", "reference"]
+        read_only_fields = fields
+
+
+# -- monitoring sources and ingestion ---------------------------------------------------
+
+
+class MonitoringSourceSerializer(serializers.ModelSerializer):
+    kind = SourceKindField(read_only=True)
+    active = serializers.BooleanField(source="is_active", read_only=True)
+    token_prefix = serializers.CharField(
+        read_only=True, help_text="The token's first characters, to tell tokens apart."
+    )
+    ingest_url = serializers.SerializerMethodField(
+        help_text="Where this source posts, with `Authorization: Bearer <token>`."
+    )
+
+    class Meta:
+        model = MonitoringSource
+        fields = [
+            "id",
+            "contract",
+            "name",
+            "kind",
+            "token_prefix",
+            "interval_seconds",
+            "component_label",
+            "active",
+            "created_at",
+            "revoked_at",
+            "ingest_url",
+        ]
+        read_only_fields = fields
+
+    def get_ingest_url(self, source: MonitoringSource) -> str:
+        name = "alertmanager" if source.kind == MonitoringSource.Kind.ALERTMANAGER else "probes"
+        path = reverse(f"availability-api:monitoring-{name}")
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class MonitoringSourceCreatedSerializer(MonitoringSourceSerializer):
+    token = serializers.CharField(read_only=True, help_text="The source's secret token. Shown this once; store it now.")
+
+    class Meta(MonitoringSourceSerializer.Meta):
+        fields = [*MonitoringSourceSerializer.Meta.fields, "token"]
+        read_only_fields = fields
+
+
+class MonitoringSourceCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    kind = SourceKindField()
+    interval_seconds = serializers.IntegerField(
+        min_value=1, max_value=86_400, default=60, help_text="Expected probe interval; a longer gap is 'no data'."
+    )
+    component_label = serializers.CharField(
+        max_length=60, default="component", help_text="Alert label naming the component (Alertmanager)."
+    )
+
+
+class IngestResultSerializer(serializers.Serializer):
+    payload_id = serializers.IntegerField(help_text="The stored raw payload (the evidence).")
+    duplicate = serializers.BooleanField(help_text="These exact bytes were received before: nothing changed.")
+    items = serializers.IntegerField(help_text="Alerts or probe results in the payload.")
+    outages_opened = serializers.IntegerField()
+    outages_closed = serializers.IntegerField()
+    no_data_spans = serializers.IntegerField(help_text="Gaps longer than the source's interval, recorded as no data.")
+    ignored = serializers.IntegerField(help_text="Items that changed nothing (repeats, or older than the last probe).")
+    unknown_components = serializers.ListField(
+        child=serializers.CharField(), help_text="Components not covered by the contract: kept, flagged."
+    )
+
+
+class AlertSerializer(serializers.Serializer):
+    status = AlertStatusField()
+    labels = serializers.DictField(
+        child=serializers.CharField(), help_text="The source's component label names the component."
+    )
+    annotations = serializers.DictField(child=serializers.CharField(), required=False)
+    startsAt = serializers.DateTimeField()
+    endsAt = serializers.DateTimeField(help_text="Required when resolved.")
+    generatorURL = serializers.CharField(required=False)
+    fingerprint = serializers.CharField(help_text="Matches a resolved alert to the outage its firing opened.")
+
+
+class AlertmanagerWebhookSerializer(serializers.Serializer):
+    """Prometheus Alertmanager webhook, version 4 (documentation only)."""
+
+    version = serializers.CharField(help_text='Must be "4".')
+    groupKey = serializers.CharField(required=False)
+    truncatedAlerts = serializers.IntegerField(required=False)
+    status = AlertStatusField(required=False)
+    receiver = serializers.CharField(required=False)
+    groupLabels = serializers.DictField(required=False)
+    commonLabels = serializers.DictField(required=False)
+    commonAnnotations = serializers.DictField(required=False)
+    externalURL = serializers.CharField(required=False)
+    alerts = AlertSerializer(many=True)
+
+
+class ProbeResultSerializer(serializers.Serializer):
+    """One probe result (documentation only). CSV: a header line naming the same columns."""
+
+    timestamp = serializers.DateTimeField(help_text="ISO 8601 with a zone (or Unix seconds).")
+    component = serializers.CharField(max_length=100)
+    up = serializers.BooleanField(help_text="true/false (CSV also: up/down, 1/0, yes/no).")
+    response_ms = serializers.FloatField(required=False, min_value=0)
+
+
+# -- outages ------------------------------------------------------------------------------
+
+
+class OutageSerializer(serializers.ModelSerializer):
+    contract = ContractBriefSerializer(read_only=True)
+    source = OutageSourceField(read_only=True)
+    exclusion = OutageExclusionField(read_only=True, help_text="Empty: counts, no claim.")
+    monitoring_source_name = serializers.CharField(source="monitoring_source.name", read_only=True, allow_null=True)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, allow_null=True)
+    ongoing = serializers.SerializerMethodField()
+    duration_minutes = serializers.SerializerMethodField(help_text="Whole minutes, up to now while ongoing.")
+
+    class Meta:
+        model = Outage
+        fields = [
+            "id",
+            "contract",
+            "component",
+            "unknown_component",
+            "start",
+            "end",
+            "ongoing",
+            "duration_minutes",
+            "cause",
+            "source",
+            "monitoring_source",
+            "monitoring_source_name",
+            "fingerprint",
+            "incident",
+            "reason",
+            "exclusion",
+            "exclusion_kind",
+            "exclusion_reason",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_ongoing(self, outage: Outage) -> bool:
+        return outage.end is None
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_duration_minutes(self, outage: Outage) -> int:
+        return int(((outage.end or _now(self.context)) - outage.start) // timedelta(minutes=1))
+
+
+class OutageCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    contract = serializers.IntegerField()
+    component = serializers.CharField(max_length=100)
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField(allow_null=True, required=False, default=None, help_text="Null while ongoing.")
+    cause = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(help_text="Why staff enter it (kept with the outage).")
+
+    def validate_contract(self, value: int) -> Contract:
+        return visible_contract(self.context["request"].user, value)
+
+
+class OutageCorrectSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    component = serializers.CharField(max_length=100, required=False)
+    start = serializers.DateTimeField(required=False)
+    end = serializers.DateTimeField(required=False, allow_null=True)
+    cause = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    reason = serializers.CharField(help_text="Why the record is corrected.")
+
+
+class OutageClaimSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    kind = OutageClaimKindField()
+    reason = serializers.CharField(help_text="The grounds for the exclusion.")
+
+
+class DecideSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    accept = serializers.BooleanField()
+    reason = serializers.CharField(required=False, allow_blank=True, default="", help_text="Required to reject.")
+
+
+class FromIncidentSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    incident = serializers.IntegerField(help_text="A restored critical production incident you may see.")
+
+    def validate_incident(self, value: int) -> Incident:
+        incident = Incident.objects.visible_to(self.context["request"].user).filter(pk=value).first()
+        if incident is None:
+            raise serializers.ValidationError("Not found.")
+        return incident
+
+
+# -- maintenance windows and change notices -----------------------------------------------
+
+
+class NoticeCheckSerializer(serializers.Serializer):
+    required_days = serializers.IntegerField()
+    given = serializers.CharField(help_text="How long ahead it was announced, e.g. '2 days' or '3 h 00 min'.")
+    late = serializers.BooleanField(help_text="Less notice than the agreement requires: the window counts as downtime.")
+
+
+class MaintenanceWindowSerializer(serializers.ModelSerializer):
+    contract = ContractBriefSerializer(read_only=True)
+    status = MaintenanceStatusField(read_only=True)
+    components = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="Empty: the whole service."
+    )
+    notice = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MaintenanceWindow
+        fields = [
+            "id",
+            "contract",
+            "title",
+            "components",
+            "start",
+            "end",
+            "actual_end",
+            "announced_at",
+            "status",
+            "notice",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(NoticeCheckSerializer)
+    def get_notice(self, window: MaintenanceWindow) -> dict[str, Any]:
+        book = self.context.get("book")
+        terms = book.terms(window.contract_id, window.start) if book else None
+        days = terms.data["exclusions"]["maintenance_notice_days"] if terms else 0
+        given = window.start - window.announced_at
+        return {"required_days": days, "given": ahead(given), "late": given < timedelta(days=days)}
+
+
+class MaintenanceCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    contract = serializers.IntegerField()
+    title = serializers.CharField(max_length=200)
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField(help_text="Planned end; work past it is an overrun.")
+    components = serializers.ListField(child=serializers.CharField(max_length=100), required=False, default=list)
+
+    def validate_contract(self, value: int) -> Contract:
+        return visible_contract(self.context["request"].user, value)
+
+
+class CompleteSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    actual_end = serializers.DateTimeField(required=False, allow_null=True, default=None, help_text="Default: now.")
+
+
+class ReasonOptionalSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ChangeNoticeSerializer(serializers.ModelSerializer):
+    contract = ContractBriefSerializer(read_only=True)
+    kind = ChangeKindField(read_only=True)
+    status = ChangeStatusField(read_only=True)
+    components = serializers.ListField(child=serializers.CharField(), read_only=True)
+    notice_given = serializers.SerializerMethodField(help_text="How long ahead it was announced.")
+
+    class Meta:
+        model = ChangeNotice
+        fields = [
+            "id",
+            "contract",
+            "kind",
+            "title",
+            "planned_at",
+            "components",
+            "impact",
+            "announced_at",
+            "required_notice_days",
+            "notice_given",
+            "late",
+            "status",
+            "buyer_response",
+        ]
+        read_only_fields = fields
+
+    def get_notice_given(self, notice: ChangeNotice) -> str:
+        return ahead(notice.planned_at - notice.announced_at)
+
+
+class ChangeCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    contract = serializers.IntegerField()
+    kind = ChangeKindField()
+    title = serializers.CharField(max_length=200)
+    planned_at = serializers.DateTimeField()
+    components = serializers.ListField(child=serializers.CharField(max_length=100), required=False, default=list)
+    impact = serializers.CharField(help_text="The impact assessment.")
+
+    def validate_contract(self, value: int) -> Contract:
+        return visible_contract(self.context["request"].user, value)
+
+
+class AcknowledgeSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    message = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class QuestionSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    question = serializers.CharField()
+
+
+class CalendarFeedRequestSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    rotate = serializers.BooleanField(
+        required=False, default=False, help_text="Retire the old URL and issue a new one."
+    )
+
+
+class CalendarFeedSerializer(serializers.Serializer):
+    url = serializers.CharField(
+        help_text="Your secret iCal URL for this contract; anyone holding it can read the feed."
+    )
+    created_at = serializers.DateTimeField()
+
+
+# -- the availability report --------------------------------------------------------------
+
+
+class ComponentAvailabilitySerializer(serializers.Serializer):
+    component = serializers.CharField(help_text='"*" is the service as the terms define it.')
+    availability = serializers.DecimalField(max_digits=7, decimal_places=3, help_text="Percent, rounded down.")
+    met = serializers.BooleanField()
+    measured = serializers.BooleanField(help_text="False: no measured time at all (100 is nominal).")
+    period_minutes = serializers.DecimalField(max_digits=12, decimal_places=3)
+    downtime_minutes = serializers.DecimalField(max_digits=12, decimal_places=3)
+    excused_minutes = serializers.DecimalField(max_digits=12, decimal_places=3)
+    no_data_minutes = serializers.DecimalField(max_digits=12, decimal_places=3)
+
+
+class IntervalSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    minutes = serializers.DecimalField(max_digits=12, decimal_places=3)
+
+
+class CountedSpanSerializer(IntervalSerializer):
+    ref = serializers.CharField(help_text="outage:<id>, incident:<id> or maintenance:<id>.")
+    component = serializers.CharField()
+
+
+class MaintenanceVerdictSerializer(serializers.Serializer):
+    window = serializers.IntegerField()
+    title = serializers.CharField()
+    compliant = serializers.BooleanField()
+    excused = IntervalSerializer(many=True)
+    not_excused = IntervalSerializer(many=True, help_text="Counts as downtime.")
+    reasons = serializers.ListField(child=serializers.CharField(), help_text="Why any part counts as downtime.")
+
+
+class PeriodSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    title = serializers.CharField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    so_far = serializers.BooleanField(help_text="The period is still running: figures up to `measured_until`.")
+    measured_until = serializers.DateTimeField()
+
+
+class AvailabilityReportSerializer(serializers.Serializer):
+    contract = ContractBriefSerializer()
+    period = PeriodSerializer()
+    sla_version = serializers.IntegerField()
+    target_percent = serializers.DecimalField(max_digits=7, decimal_places=4)
+    service_rule = serializers.CharField()
+    met = serializers.BooleanField()
+    service = ComponentAvailabilitySerializer()
+    components = ComponentAvailabilitySerializer(many=True)
+    counted = CountedSpanSerializer(many=True, help_text="The downtime that counts, per component piece.")
+    outages = OutageSerializer(many=True, help_text="Every outage overlapping the period, with its exclusion state.")
+    maintenance = MaintenanceVerdictSerializer(many=True)
+    pending_exclusions = serializers.IntegerField(help_text="Claims awaiting the buyer: they count until accepted.")

@@ -1,0 +1,246 @@
+"""Maintenance windows (the vendor schedules, completes or cancels them),
+change notices (the vendor announces, the buyer acknowledges or asks) and each
+person's secret calendar feed of both.
+
+Each runs in one transaction, checks the person's role on the contract, and
+records every state change in the audit trail."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from audit import services as audit
+from availability.models import CalendarFeed, ChangeNotice, MaintenanceWindow
+from availability.services.outages import _aware, _components, _ordered, _standing, _text, governing_terms
+from contracts.models import Contract
+from contracts.terms import Terms
+from core.errors import Conflict, InvalidInput
+from incidents.services.base import is_buyer_actor, is_vendor_actor
+
+WINDOW_FIELDS = ["title", "components", "start", "end", "announced_at", "status"]
+NOTICE_FIELDS = ["kind", "title", "planned_at", "components", "impact", "announced_at", "required_notice_days", "late"]
+
+
+# -- maintenance windows ---------------------------------------------------------------
+
+VENDOR_ONLY = "Only the vendor's account managers and support engineers may {}."
+
+
+def schedule_maintenance(
+    *, actor: Any, contract: Contract, title: str, start: datetime, end: datetime, components: Iterable[str] = ()
+) -> MaintenanceWindow:
+    _standing(actor, contract, is_vendor_actor, VENDOR_ONLY.format("schedule maintenance"))
+    title = _text(title, "title", "A title", max_length=200)
+    _aware(start, "start"), _aware(end, "end")
+    _ordered(start, end, strict=True)
+    names = _components(contract, components)
+    with transaction.atomic():
+        window = MaintenanceWindow.objects.create(
+            contract=contract,
+            title=title,
+            components=names,
+            start=start,
+            end=end,
+            announced_at=timezone.now(),
+            created_by=actor,
+        )
+        audit.record(
+            actor=actor,
+            verb="maintenance.scheduled",
+            obj=window,
+            contract_id=contract.pk,
+            changes=audit.created(window, WINDOW_FIELDS),
+        )
+    return window
+
+
+def _window_step(actor: Any, window: MaintenanceWindow, action: str) -> MaintenanceWindow:
+    window = MaintenanceWindow.objects.select_for_update().select_related("contract").get(pk=window.pk)
+    _standing(actor, window.contract, is_vendor_actor, VENDOR_ONLY.format(f"{action} maintenance"))
+    if window.status != MaintenanceWindow.Status.SCHEDULED:
+        raise Conflict(
+            f"Cannot {action} a window that is {window.get_status_display().lower()}.", state=window.status, allowed=[]
+        )
+    return window
+
+
+def complete_maintenance(
+    *, actor: Any, window: MaintenanceWindow, actual_end: datetime | None = None
+) -> MaintenanceWindow:
+    """Record when the work really ended (default: now); past the planned end is an overrun."""
+    _aware(actual_end, "actual_end")
+    with transaction.atomic():
+        window = _window_step(actor, window, "complete")
+        actual_end = actual_end or timezone.now()
+        _ordered(window.start, actual_end, strict=True, field="actual_end")
+        if actual_end > timezone.now() + timedelta(minutes=5):
+            raise InvalidInput("That is in the future.", errors={"actual_end": ["The work cannot have ended yet."]})
+        window.actual_end, window.status = actual_end, MaintenanceWindow.Status.COMPLETED
+        window.save(update_fields=["actual_end", "status"])
+        audit.record(
+            actor=actor,
+            verb="maintenance.completed",
+            obj=window,
+            contract_id=window.contract_id,
+            changes={"status": ["scheduled", "completed"], "actual_end": [None, actual_end.isoformat()]},
+        )
+    return window
+
+
+def cancel_maintenance(*, actor: Any, window: MaintenanceWindow, reason: str = "") -> MaintenanceWindow:
+    with transaction.atomic():
+        window = _window_step(actor, window, "cancel")
+        window.status = MaintenanceWindow.Status.CANCELLED
+        window.save(update_fields=["status"])
+        audit.record(
+            actor=actor,
+            verb="maintenance.cancelled",
+            obj=window,
+            contract_id=window.contract_id,
+            changes={
+                "status": ["scheduled", "cancelled"],
+                **({"reason": [None, reason.strip()]} if reason.strip() else {}),
+            },
+        )
+    return window
+
+
+# -- change notices --------------------------------------------------------------------
+
+
+def notice_check(terms: Terms | None, kind: str, announced_at: datetime, planned_at: datetime) -> tuple[int, bool]:
+    """(required days, late) under the terms' notice rule for the change kind."""
+    days = (terms.notice_days(kind) if terms else None) or 0
+    return days, planned_at - announced_at < timedelta(days=days)
+
+
+def announce_change(
+    *,
+    actor: Any,
+    contract: Contract,
+    kind: str,
+    title: str,
+    planned_at: datetime,
+    impact: str,
+    components: Iterable[str] = (),
+) -> ChangeNotice:
+    _standing(actor, contract, is_vendor_actor, VENDOR_ONLY.format("announce changes"))
+    if kind not in ChangeNotice.Kind.values:
+        raise InvalidInput(
+            "Unknown change kind.", errors={"kind": [f"Must be one of: {', '.join(ChangeNotice.Kind.values)}."]}
+        )
+    title = _text(title, "title", "A title", max_length=200)
+    impact = _text(impact, "impact", "An impact assessment")
+    _aware(planned_at, "planned_at")
+    names = _components(contract, components)
+    at = timezone.now()
+    days, late = notice_check(governing_terms(contract, planned_at), kind, at, planned_at)
+    with transaction.atomic():
+        notice = ChangeNotice.objects.create(
+            contract=contract,
+            kind=kind,
+            title=title,
+            planned_at=planned_at,
+            components=names,
+            impact=impact,
+            announced_at=at,
+            required_notice_days=days,
+            late=late,
+            created_by=actor,
+        )
+        audit.record(
+            actor=actor,
+            verb="change.announced",
+            obj=notice,
+            contract_id=contract.pk,
+            changes=audit.created(notice, NOTICE_FIELDS),
+        )
+    return notice
+
+
+def _answer(actor: Any, notice: ChangeNotice, status: str, text: str, verb: str) -> ChangeNotice:
+    with transaction.atomic():
+        notice = ChangeNotice.objects.select_for_update().select_related("contract").get(pk=notice.pk)
+        _standing(
+            actor, notice.contract, is_buyer_actor, "Only the buyer's contract managers and operations may answer."
+        )
+        if notice.status == ChangeNotice.Status.ACKNOWLEDGED:
+            raise Conflict("The change was already acknowledged.", state=notice.status, allowed=[])
+        before = notice.status
+        notice.status, notice.buyer_response = status, text
+        notice.save(update_fields=["status", "buyer_response"])
+        audit.record(
+            actor=actor,
+            verb=verb,
+            obj=notice,
+            contract_id=notice.contract_id,
+            changes={"status": [before, status], **({"buyer_response": [None, text]} if text else {})},
+        )
+    return notice
+
+
+def acknowledge_change(*, actor: Any, notice: ChangeNotice, message: str = "") -> ChangeNotice:
+    return _answer(actor, notice, ChangeNotice.Status.ACKNOWLEDGED, (message or "").strip(), "change.acknowledged")
+
+
+def question_change(*, actor: Any, notice: ChangeNotice, question: str) -> ChangeNotice:
+    question = _text(question, "question", "The question")
+    return _answer(actor, notice, ChangeNotice.Status.QUESTIONED, question, "change.questioned")
+
+
+# -- calendar feeds -------------------------------------------------------------------
+
+
+def feed_token(feed: CalendarFeed) -> str:
+    """The feed's secret, derived from the server key and the feed's creation
+    instant: it can be shown again on the page while only its hash is stored."""
+    value = f"{feed.user_id}:{feed.contract_id}:{feed.created_at.astimezone(UTC).isoformat()}"
+    return salted_hmac("covenant.incidents.calendar-feed", value).hexdigest()[:40]
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def calendar_feed(*, actor: Any, contract: Contract, rotate: bool = False) -> tuple[CalendarFeed, str]:
+    """The person's feed for the contract (created on first use); ``rotate``
+    retires the old URL and issues a new one."""
+    _standing(actor, contract, lambda s: s.sees, "You may not see this contract.")
+    with transaction.atomic():
+        feed = CalendarFeed.objects.select_for_update().filter(user=actor, contract=contract).first()
+        if feed is not None and not rotate:
+            return feed, feed_token(feed)
+        verb = "calendar_feed.rotated" if feed is not None else "calendar_feed.created"
+        if feed is None:
+            feed = CalendarFeed.objects.create(
+                user=actor, contract=contract, token_hash=hash_token(f"new:{actor.pk}:{contract.pk}")
+            )
+        else:
+            # A new instant makes a new secret, even if the clock has not moved.
+            created = max(timezone.now(), feed.created_at + timedelta(microseconds=1))
+            CalendarFeed.objects.filter(pk=feed.pk).update(created_at=created)
+            feed.created_at = created
+        token = feed_token(feed)
+        feed.token_hash = hash_token(token)
+        feed.save(update_fields=["token_hash"])
+        audit.record(actor=actor, verb=verb, obj=feed, contract_id=contract.pk, changes={"feed": [None, feed.pk]})
+    return feed, token
+
+
+def feed_for_token(contract_id: int, token: str) -> CalendarFeed | None:
+    """The feed if the token is this contract's and its owner still sees the contract."""
+    feed = (
+        CalendarFeed.objects.select_related("user", "contract")
+        .filter(token_hash=hash_token(token or ""), contract_id=contract_id)
+        .first()
+    )
+    if feed is None or not feed.user.is_active:
+        return None
+    return feed if Contract.objects.visible_to(feed.user).filter(pk=contract_id).exists() else None

@@ -1,0 +1,48 @@
+"""Availability use cases in one place: outages and their exclusion claims
+(``availability.services.outages``), maintenance windows, change notices and
+calendar feeds (``availability.services.changes``). Monitoring ingestion is
+``availability.services.monitoring``."""
+
+from availability.services.changes import (
+    acknowledge_change,
+    announce_change,
+    calendar_feed,
+    cancel_maintenance,
+    complete_maintenance,
+    feed_for_token,
+    feed_token,
+    notice_check,
+    question_change,
+    schedule_maintenance,
+)
+from availability.services.outages import (
+    CLAIM_LABELS,
+    CLAIMABLE,
+    claim_outage_exclusion,
+    correct_outage,
+    decide_outage_exclusion,
+    governing_terms,
+    outage_from_incident,
+    record_outage,
+)
+
+__all__ = [
+    "CLAIMABLE",
+    "CLAIM_LABELS",
+    "acknowledge_change",
+    "announce_change",
+    "calendar_feed",
+    "cancel_maintenance",
+    "claim_outage_exclusion",
+    "complete_maintenance",
+    "correct_outage",
+    "decide_outage_exclusion",
+    "feed_for_token",
+    "feed_token",
+    "governing_terms",
+    "notice_check",
+    "outage_from_incident",
+    "question_change",
+    "record_outage",
+    "schedule_maintenance",
+]

@@ -1,0 +1,406 @@
+"""A contract's availability page, its actions, and the iCal feed.
+
+Every read goes through the one visibility rule (another tenant's contract
+is a 404, also for the feed with someone else's token); every write goes
+through ``availability.services.periods``. Times show in the terms' uptime
+time zone, the zone the periods are measured in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
+
+from availability.filters import OutageFilter, selected
+from availability.ical import build_calendar
+from availability.models import CalendarFeed, ChangeNotice, MaintenanceWindow, Outage
+from availability.periods import PeriodError
+from availability.report import (
+    PeriodReport,
+    TermsBook,
+    ahead,
+    component_rows,
+    duration,
+    history,
+    history_chart,
+    period_kind_and_zone,
+    period_report,
+    resolve_period,
+)
+from availability.services import periods as av
+from contracts.access import contract_standing, get_visible_contract
+from contracts.forms import StyledForm, apply_domain_errors
+from contracts.models import Contract
+from core.errors import Conflict, InvalidInput, NotPermitted
+from incidents.services.base import is_buyer_actor, is_vendor_actor
+
+OUTAGES_PER_PAGE = 20
+CHANGES_SHOWN = 50
+FEED_HORIZON = timedelta(days=400)
+
+
+# -- forms -------------------------------------------------------------------------------
+
+
+def _when() -> forms.DateTimeField:
+    return forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+
+
+def _components(contract: Contract) -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        choices=[(c, c) for c in contract.covered_components or []],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: the whole service.",
+    )
+
+
+class MaintenanceForm(StyledForm):
+    title = forms.CharField(max_length=200)
+    start = _when()
+    end = _when()
+
+    def __init__(self, *args: Any, contract: Contract, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["components"] = _components(contract)
+
+
+class ChangeForm(StyledForm):
+    kind = forms.ChoiceField(choices=ChangeNotice.Kind.choices)
+    title = forms.CharField(max_length=200)
+    planned_at = _when()
+    impact = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Impact assessment")
+
+    def __init__(self, *args: Any, contract: Contract, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["components"] = _components(contract)
+
+
+class QuestionForm(StyledForm):
+    question = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class ClaimForm(StyledForm):
+    kind = forms.ChoiceField(choices=[(k, av.CLAIM_LABELS[k]) for k in av.CLAIMABLE])
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Grounds")
+
+
+class DecideForm(StyledForm):
+    decision = forms.ChoiceField(choices=[("accept", "Accept"), ("reject", "Reject")])
+    reason = forms.CharField(required=False, label="Reason (required to reject)")
+
+
+# -- the page ------------------------------------------------------------------------------
+
+
+def _period_or_404(request: HttpRequest, contract: Contract, book: TermsBook, now: Any) -> Any:
+    try:
+        return resolve_period(request.GET.get("period"), book.terms(contract.pk, now), now)
+    except PeriodError as exc:
+        raise Http404(str(exc)) from None
+
+
+def _verdict_rows(report: PeriodReport | None) -> list[dict[str, Any]]:
+    if report is None:
+        return []
+    rows = []
+    for window, verdict in report.verdicts:
+        down = sum(((b - a) for a, b in verdict.not_excused), timedelta(0))
+        excused = sum(((b - a) for a, b in verdict.excused), timedelta(0))
+        rows.append(
+            {
+                "window": window,
+                "verdict": verdict,
+                "announced": ahead(window.start - window.announced_at),
+                "down": duration(down) if down else "",
+                "excused": duration(excused) if excused else "",
+            }
+        )
+    return rows
+
+
+def _counted_rows(report: PeriodReport | None) -> list[dict[str, Any]]:
+    if report is None:
+        return []
+    rows = []
+    outages = {str(o.pk): o for o in report.data.outages}
+    for span in report.result.counted:
+        kind, _, ident = span.ref.partition(":")
+        window = report.windows.get(int(ident)) if kind == "maintenance" else None
+        outage = outages.get(ident) if kind == "outage" else None
+        component = "every component" if span.component == "*" else span.component
+        if outage is not None and outage.unknown_component:
+            component = f"{outage.component} (not covered: counts for every component)"
+        rows.append(
+            {
+                "span": span,
+                "kind": kind,
+                "id": ident,
+                "label": {"outage": "Outage", "incident": "Critical incident", "maintenance": "Maintenance"}.get(
+                    kind, kind
+                ),
+                "title": window.title if window else "",
+                "component": component,
+                "minutes": duration(span.end - span.start),
+            }
+        )
+    return rows
+
+
+def render_page(
+    request: HttpRequest, contract: Contract, *, bound: dict[str, forms.Form] | None = None, status: int = 200
+) -> HttpResponse:
+    now = timezone.now()
+    bound = bound or {}
+    s = contract_standing(request.user, contract)
+    book = TermsBook.load([contract.pk])
+    terms = book.terms(contract.pk, now)
+    kind, zone = period_kind_and_zone(terms)
+    period = _period_or_404(request, contract, book, now)
+    rows = history(contract, book=book, now=now)
+    report = next((r for r in rows if isinstance(r, PeriodReport) and r.period == period), None)
+    if report is None:
+        report = period_report(contract, period, book=book, now=now)
+    target = terms.uptime_target if terms else None
+    title = f"Service availability, last {len(rows)} {kind}s"
+    chart = history_chart(rows, target=target, title=title, width=1100, height=300) if target else ""
+
+    outages = Outage.objects.filter(contract=contract).select_related("monitoring_source").order_by("-start", "-id")
+    outage_filter = OutageFilter(request.GET, queryset=outages)
+    outage_page = Paginator(outage_filter.qs if outage_filter.is_valid() else outages.none(), OUTAGES_PER_PAGE)
+    page = outage_page.get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for o in page.object_list:
+        o.length = duration((o.end or now) - o.start) + ("" if o.end else " so far")
+        o.exclusion_label = av.CLAIM_LABELS.get(o.exclusion_kind, o.exclusion_kind.replace("_", " "))
+    params = request.GET.copy()
+    params.pop("page", None)
+
+    notice_days = terms.data["exclusions"]["maintenance_notice_days"] if terms else 0
+    upcoming = list(
+        MaintenanceWindow.objects.filter(
+            contract=contract, end__gte=now, status=MaintenanceWindow.Status.SCHEDULED
+        ).order_by("start")[:20]
+    )
+    for w in upcoming:
+        w.notice_given = ahead(w.start - w.announced_at)
+        w.notice_late = w.start - w.announced_at < timedelta(days=notice_days)
+    changes = list(ChangeNotice.objects.filter(contract=contract).order_by("-planned_at", "-id")[:CHANGES_SHOWN])
+    for c in changes:
+        c.notice_given = ahead(c.planned_at - c.announced_at)
+    feed = CalendarFeed.objects.filter(user=request.user, contract=contract).first()
+    feed_url = (
+        request.build_absolute_uri(reverse("availability:calendar-feed", args=[contract.pk, av.feed_token(feed)]))
+        if feed
+        else ""
+    )
+    vendor, buyer = is_vendor_actor(s), is_buyer_actor(s)
+    context = {
+        "contract": contract,
+        "standing": s,
+        "now": now,
+        "zone": zone,
+        "terms": terms,
+        "target": target,
+        "period": period,
+        "prev_period": period.previous(),
+        "next_period": period.next() if period.end <= now else None,
+        "report": report,
+        "components": component_rows(report) if report else [],
+        "verdicts": _verdict_rows(report),
+        "counted": _counted_rows(report),
+        "chart": mark_safe(chart),  # noqa: S308 - built by availability.charts, every text escaped there
+        "history": [r for r in rows if isinstance(r, PeriodReport)],
+        "outage_page": page,
+        "outage_filter": outage_filter,
+        "outage_selected": selected(request.GET, ("component", "source", "exclusion", "since", "until")),
+        "outage_query": params.urlencode(),
+        "outage_filtered": any(request.GET.get(k) for k in ("component", "source", "exclusion", "since", "until")),
+        "sources": Outage.Source.choices,
+        "exclusions": [("none", "Counts (no claim)"), *[c for c in Outage.Exclusion.choices if c[0]]],
+        "upcoming": upcoming,
+        "notice_days": notice_days,
+        "changes": changes,
+        "feed_url": feed_url,
+        "can_vendor": vendor,
+        "can_buyer": buyer,
+        "maintenance_form": bound.get("maintenance") or MaintenanceForm(contract=contract, auto_id="mw-%s"),
+        "change_form": bound.get("change") or ChangeForm(contract=contract, auto_id="cn-%s"),
+        "open_form": next(iter(bound), ""),
+        "claim_form": ClaimForm(auto_id=False),
+        "decide_form": DecideForm(auto_id=False),
+        "question_form": QuestionForm(auto_id=False),
+        "api_url": reverse("availability-api:contract-availability", args=[contract.pk]) + f"?period={period.label}",
+    }
+    with timezone.override(zone):
+        return render(request, "availability/contract.html", context, status=status)
+
+
+@login_required
+def contract_availability(request: HttpRequest, pk: int) -> HttpResponse:
+    return render_page(request, get_visible_contract(request.user, pk))
+
+
+# -- actions -------------------------------------------------------------------------------
+
+
+def _forbidden(request: HttpRequest, contract: Contract, message: str) -> HttpResponse:
+    return render(request, "availability/forbidden.html", {"contract": contract, "message": message}, status=403)
+
+
+def _run(
+    request: HttpRequest,
+    contract: Contract,
+    *,
+    form: forms.Form | None,
+    name: str,
+    call: Callable[[dict[str, Any]], Any],
+    done: str,
+    anchor: str,
+    rerender: bool = False,
+) -> HttpResponse:
+    """Parse, call the service, and show the outcome."""
+    zone = period_kind_and_zone(TermsBook.load([contract.pk]).terms(contract.pk, timezone.now()))[1]
+    with timezone.override(zone):
+        valid = form is None or form.is_valid()
+    if not valid:
+        if rerender:
+            return render_page(request, contract, bound={name: form}, status=400)
+        messages.error(request, "Please correct: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        return redirect(reverse("availability:contract", args=[contract.pk]) + anchor)
+    try:
+        call(form.cleaned_data if form is not None else {})
+    except NotPermitted as exc:
+        return _forbidden(request, contract, exc.message)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    except InvalidInput as exc:
+        if rerender and form is not None:
+            apply_domain_errors(form, exc)
+            return render_page(request, contract, bound={name: form}, status=400)
+        detail = "; ".join(" ".join(v) for v in exc.errors.values()) or exc.message
+        messages.error(request, f"{exc.message} {detail}" if detail != exc.message else detail)
+    else:
+        messages.success(request, done)
+    return redirect(reverse("availability:contract", args=[contract.pk]) + anchor)
+
+
+def _obj(model: Any, contract: Contract, pk: int) -> Any:
+    obj = model.objects.filter(contract=contract, pk=pk).first()
+    if obj is None:
+        raise Http404("Not found.")
+    return obj
+
+
+@login_required
+@require_POST
+def change_action(request: HttpRequest, pk: int, notice_pk: int, action: str) -> HttpResponse:
+    contract = get_visible_contract(request.user, pk)
+    notice = _obj(ChangeNotice, contract, notice_pk)
+    user = request.user
+    if action == "acknowledge":
+        return _run(
+            request, contract, form=None, name=action, anchor="#changes",
+            call=lambda d: av.acknowledge_change(actor=user, notice=notice),
+            done=f"“{notice.title}” acknowledged.",
+        )  # fmt: skip
+    if action == "question":
+        return _run(
+            request, contract, form=QuestionForm(request.POST), name=action, anchor="#changes",
+            call=lambda d: av.question_change(actor=user, notice=notice, question=d["question"]),
+            done=f"Question sent about “{notice.title}”.",
+        )  # fmt: skip
+    raise Http404("No such action.")
+
+
+@login_required
+@require_POST
+def outage_action(request: HttpRequest, pk: int, outage_pk: int, action: str) -> HttpResponse:
+    contract = get_visible_contract(request.user, pk)
+    outage = _obj(Outage, contract, outage_pk)
+    user = request.user
+    if action == "claim":
+        return _run(
+            request, contract, form=ClaimForm(request.POST), name=action, anchor="#outages",
+            call=lambda d: av.claim_outage_exclusion(actor=user, outage=outage, kind=d["kind"], reason=d["reason"]),
+            done="Exclusion claimed; it awaits the buyer's decision.",
+        )  # fmt: skip
+    if action == "decide":
+        return _run(
+            request, contract, form=DecideForm(request.POST), name=action, anchor="#outages",
+            call=lambda d: av.decide_outage_exclusion(
+                actor=user, outage=outage, accept=d["decision"] == "accept", reason=d["reason"]
+            ),
+            done="Decision recorded.",
+        )  # fmt: skip
+    raise Http404("No such action.")
+
+
+@login_required
+@require_POST
+def maintenance_create(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = get_visible_contract(request.user, pk)
+    user = request.user
+    return _run(
+        request, contract, form=MaintenanceForm(request.POST, contract=contract, auto_id="mw-%s"),
+        name="maintenance", anchor="#maintenance", rerender=True,
+        call=lambda d: av.schedule_maintenance(actor=user, contract=contract, **d),
+        done="Maintenance window scheduled.",
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def change_create(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = get_visible_contract(request.user, pk)
+    user = request.user
+    return _run(
+        request, contract, form=ChangeForm(request.POST, contract=contract, auto_id="cn-%s"),
+        name="change", anchor="#changes", rerender=True,
+        call=lambda d: av.announce_change(actor=user, contract=contract, **d),
+        done="Change announced.",
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def calendar_feed(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = get_visible_contract(request.user, pk)
+    rotate = request.POST.get("rotate") == "1"
+    user = request.user
+    return _run(
+        request, contract, form=None, name="feed", anchor="#calendar",
+        call=lambda d: av.calendar_feed(actor=user, contract=contract, rotate=rotate),
+        done="New calendar URL issued; the old one no longer works." if rotate else "Your calendar URL is ready.",
+    )  # fmt: skip
+
+
+def calendar_ics(request: HttpRequest, pk: int, token: str) -> HttpResponse:
+    """The feed, authenticated by the person's secret token (calendar apps do not sign in)."""
+    feed = av.feed_for_token(pk, token)
+    if feed is None:
+        raise Http404("No such calendar.")
+    contract = feed.contract
+    now = timezone.now()
+    terms = TermsBook.load([contract.pk]).terms(contract.pk, now)
+    contract = Contract.objects.select_related("buyer", "vendor").get(pk=contract.pk)
+    windows = MaintenanceWindow.objects.filter(contract=contract, end__gte=now - FEED_HORIZON).order_by("start")
+    notices = ChangeNotice.objects.filter(contract=contract, planned_at__gte=now - FEED_HORIZON).order_by("planned_at")
+    body = build_calendar(
+        contract, windows, notices, notice_days=terms.data["exclusions"]["maintenance_notice_days"] if terms else 0
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{contract.reference}-maintenance.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response

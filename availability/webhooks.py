@@ -1,0 +1,159 @@
+"""Monitoring ingestion endpoints, authenticated by a monitoring source's own
+token (``Authorization: Bearer <token>``), never by a person.
+
+A bad or revoked token is 401 before the body is read, so nothing is stored;
+an over-size body is 413 before it is read; a malformed one is 400 naming the
+problem, and nothing is stored either.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import RequestDataTooBig
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.exceptions import APIException, AuthenticationFailed, ValidationError
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from availability.api import errs
+from availability.models import MonitoringSource
+from availability.serializers import (
+    AlertmanagerWebhookSerializer,
+    IngestResultSerializer,
+    ProbeResultSerializer,
+)
+from availability.services import monitoring
+
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+
+
+def max_bytes() -> int:
+    """The body size limit: settings.COVENANT_MAX_MONITORING_BYTES, default 5 MB."""
+    return int(getattr(settings, "COVENANT_MAX_MONITORING_BYTES", DEFAULT_MAX_BYTES))
+
+
+# -- monitoring token authentication ---------------------------------------------------
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+
+
+class MonitoringTokenAuthentication(BaseAuthentication):
+    """``Authorization: Bearer <source token>``: looked up by its SHA-256."""
+
+    def authenticate(self, request: Request) -> tuple[Any, MonitoringSource] | None:
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        if not header:
+            return None
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise AuthenticationFailed("Send the source token as 'Authorization: Bearer <token>'.")
+        source = monitoring.source_for_token(token.strip())
+        if source is None:
+            raise AuthenticationFailed("Unknown monitoring token.")
+        if source.revoked_at is not None:
+            raise AuthenticationFailed("This monitoring token was revoked.")
+        return AnonymousUser(), source
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="monitoring"'
+
+
+class MonitoringTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "availability.webhooks.MonitoringTokenAuthentication"
+    name = "monitoringToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A monitoring source's token (shown once at creation).",
+        }
+
+
+class IsMonitoringSource(BasePermission):
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return isinstance(request.auth, MonitoringSource)
+
+
+class _IngestView(APIView):
+    authentication_classes = [MonitoringTokenAuthentication]
+    permission_classes = [IsMonitoringSource]
+    throttle_classes: list = []
+    kind = ""
+
+    def body(self, request: Request) -> bytes:
+        limit = max_bytes()
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if not length.isdigit():
+            raise ValidationError({"Content-Length": ["Must be a number of bytes."]})
+        if int(length) > limit:
+            raise PayloadTooLarge(
+                f"The body is {int(length):,} bytes; the limit is {limit:,} bytes. Send smaller batches."
+            )
+        try:
+            body = request.body
+        except RequestDataTooBig:
+            raise PayloadTooLarge(f"The body is over the limit of {limit:,} bytes.") from None
+        if len(body) > limit:
+            raise PayloadTooLarge(f"The body is {len(body):,} bytes; the limit is {limit:,} bytes.")
+        return body
+
+    def check_kind(self, source: MonitoringSource) -> None:
+        if source.kind != self.kind:
+            other = "alertmanager" if source.kind == MonitoringSource.Kind.ALERTMANAGER else "probes"
+            raise ValidationError(
+                {"source": [f"This token belongs to a {source.kind} source: post to /api/monitoring/{other}/."]}
+            )
+
+    def respond(self, result: monitoring.IngestResult) -> Response:
+        code = status.HTTP_200_OK if result.duplicate else status.HTTP_201_CREATED
+        return Response(IngestResultSerializer(result).data, status=code)
+
+
+class AlertmanagerIngestView(_IngestView):
+    kind = MonitoringSource.Kind.ALERTMANAGER
+
+    @extend_schema(
+        summary="Receive a Prometheus Alertmanager webhook (version 4)",
+        description="Configure Alertmanager's webhook receiver with `http_config.authorization.credentials: <token>`. "
+        "Firing alerts open outages (start = startsAt), resolved alerts close the outage with the same fingerprint "
+        "(end = endsAt). The source's component label names the component; an unknown one is kept and flagged. "
+        "The same body posted again changes nothing (200, `duplicate: true`).",
+        request={"application/json": AlertmanagerWebhookSerializer},
+        responses={201: IngestResultSerializer, 200: IngestResultSerializer, **errs(400, 401, 413)},
+        tags=["monitoring"],
+    )
+    def post(self, request: Request) -> Response:
+        self.check_kind(request.auth)
+        return self.respond(monitoring.ingest_alertmanager(request.auth, self.body(request)))
+
+
+class ProbeIngestView(_IngestView):
+    kind = MonitoringSource.Kind.PROBE
+
+    @extend_schema(
+        summary="Receive probe results (JSON object or array, or CSV)",
+        description="Each result: `timestamp`, `component`, `up`, optional `response_ms`. Per component in time order, "
+        "up→down opens an outage and down→up closes it; a gap longer than the source's interval is recorded as "
+        "no data (never as up). Results not newer than a component's last one change nothing. CSV: a header line "
+        "`timestamp,component,up[,response_ms]`.",
+        request={"application/json": ProbeResultSerializer(many=True), "text/csv": OpenApiTypes.STR},
+        responses={201: IngestResultSerializer, 200: IngestResultSerializer, **errs(400, 401, 413)},
+        tags=["monitoring"],
+    )
+    def post(self, request: Request) -> Response:
+        self.check_kind(request.auth)
+        body = self.body(request)
+        return self.respond(monitoring.ingest_probes(request.auth, body, request.META.get("CONTENT_TYPE", "")))

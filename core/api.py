@@ -1,0 +1,159 @@
+"""API plumbing shared by every app: pagination and the one error shape.
+
+Every error body is ``{"detail": str, "code": str, "errors": {field: [str]}}``;
+409 bodies add ``state`` and ``allowed`` (the actions the state permits).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.errors import Conflict, DomainError
+
+
+class CappedPaginator(Paginator):
+    """Counts at most COUNT_CAP rows: an exact COUNT(*) over hundreds of
+    thousands of filtered rows costs more than the page itself. Past the cap
+    the count reads "10,000+" and the last pages are reached by narrowing
+    the filter."""
+
+    COUNT_CAP = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        object_list = self.object_list
+        if hasattr(object_list, "query"):
+            # values("pk") drops select_related joins and ordering from the count.
+            return object_list.values("pk").order_by()[: self.COUNT_CAP + 1].count()
+        return len(object_list)
+
+    @property
+    def count_capped(self) -> bool:
+        return self.count > self.COUNT_CAP
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 200
+    django_paginator_class = CappedPaginator
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        response.data["count_capped"] = self.page.paginator.count_capped
+        return response
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        out = super().get_paginated_response_schema(schema)
+        out["properties"]["count_capped"] = {
+            "type": "boolean",
+            "description": f"True when more than {CappedPaginator.COUNT_CAP} rows match; count is then {CappedPaginator.COUNT_CAP + 1}.",
+        }
+        return out
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+    state = serializers.CharField(required=False)
+    allowed = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+def _flatten(detail: Any) -> dict[str, list[str]]:
+    if isinstance(detail, dict):
+        out: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            if isinstance(value, dict):
+                for sub, msgs in _flatten(value).items():
+                    out[f"{key}.{sub}"] = msgs
+            elif isinstance(value, list) and value and isinstance(value[0], dict):
+                for i, item in enumerate(value):
+                    for sub, msgs in _flatten(item).items():
+                        out[f"{key}[{i}].{sub}"] = msgs
+            else:
+                out[key] = [str(v) for v in (value if isinstance(value, list) else [value])]
+        return out
+    return {"non_field_errors": [str(v) for v in (detail if isinstance(detail, list) else [detail])]}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DjangoValidationError):
+        exc = ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    if isinstance(exc, DomainError):
+        body: dict[str, Any] = {"detail": exc.message, "code": exc.code, "errors": exc.errors}
+        if isinstance(exc, Conflict):
+            body["state"] = exc.state
+            body["allowed"] = exc.allowed
+        return Response(body, status=exc.status_code)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, ValidationError):
+        errors = _flatten(response.data)
+        first = next(iter(errors.items()), ("", ["Invalid input."]))
+        label = f"{first[0]}: " if first[0] and first[0] != "non_field_errors" else ""
+        response.data = {"detail": f"{label}{first[1][0]}", "code": "invalid", "errors": errors}
+    elif isinstance(response.data, dict) and "detail" in response.data:
+        detail = response.data["detail"]
+        response.data = {"detail": str(detail), "code": getattr(detail, "code", "error"), "errors": {}}
+    if response.status_code == status.HTTP_400_BAD_REQUEST and "code" not in response.data:
+        response.data["code"] = "invalid"
+    return response
+
+
+# --------------------------------------------------------------------------
+# The error responses in the schema
+# --------------------------------------------------------------------------
+
+ERROR_TEXT = {
+    400: "Invalid input: `detail` names the problem, `errors` maps each field path to its messages.",
+    401: "Not authenticated: no, an unknown or a revoked token (or session).",
+    403: "Not permitted: you may see it, but your role (or side) may not do this; `detail` says who may.",
+    404: "No such object (or you may not see it), or no such page of the list.",
+    409: "The object's state does not allow this: `state` and `allowed` say what does.",
+    413: "The body is over the size limit. Nothing was stored.",
+}
+
+
+def error_responses(
+    *codes: int, media_type: str | None = None, texts: dict[int, str] | None = None
+) -> dict[Any, OpenApiResponse]:
+    """Error responses in the one error shape, for ``extend_schema(responses=...)``.
+    ``media_type`` keys them as ``(code, media_type)``, for operations whose
+    success is not JSON (a file, a CSV) while their errors are; ``texts``
+    words the descriptions for one API module."""
+    wording = {**ERROR_TEXT, **(texts or {})}
+    return {
+        (code, media_type) if media_type else code: OpenApiResponse(ErrorSerializer, description=wording[code])
+        for code in codes
+    }
+
+
+def enum_field(component: str, choices: list[tuple[str, str]]) -> type[serializers.ChoiceField]:
+    """A ChoiceField published as its own named schema component."""
+    from drf_spectacular.utils import extend_schema_field
+
+    schema = {
+        "type": "string",
+        "enum": [value for value, _ in choices],
+        "description": "; ".join(f"`{value}` {label}" for value, label in choices if value),
+    }
+
+    @extend_schema_field(schema, component_name=component)
+    class EnumField(serializers.ChoiceField):
+        def __init__(self, **kwargs: Any) -> None:
+            kwargs.setdefault("choices", choices)
+            super().__init__(**kwargs)
+
+    EnumField.__name__ = f"{component}Field"
+    return EnumField

@@ -1,0 +1,251 @@
+"""A frozen report's snapshot as display-ready values: what the report page
+and the PDF both show (they include the same ``reviews/_report_sections.html``).
+
+Everything comes from the snapshot alone, so the page and the PDF of a
+revision show what was frozen, whatever has happened since.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from availability.charts import ChartPoint, availability_chart
+from availability.models import Outage
+from contracts.pdf import CHANGE_KIND_LABELS, ENVIRONMENT_LABELS, TARGET_LABELS
+from incidents.models import ExclusionClaim, Incident
+from reports.credits import minor_units
+from reports.models import ServiceReport
+
+CLAIM_LABELS = dict(ExclusionClaim.Kind.choices)
+STATUS_LABELS = dict(Incident.Status.choices)
+SOURCE_LABELS = dict(Outage.Source.choices)
+
+
+def money(amount: str | Decimal | None, currency: str) -> str:
+    if amount is None:
+        return "–"
+    places = minor_units(currency)
+    return f"{currency} {Decimal(amount):,.{places}f}"
+
+
+def pct(value: str | None) -> str:
+    return "–" if value is None else f"{value} %"
+
+
+def minutes(value: str | None) -> str:
+    """ "44640.000" -> "44,640 min", "709.600" -> "709.6 min"."""
+    if value is None:
+        return "–"
+    number = Decimal(value)
+    if number == number.to_integral_value():
+        return f"{number:,.0f} min"
+    return f"{number.normalize():,f} min"
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def when(value: str | None, zone: str, fmt: str = "%-d %b %Y %H:%M") -> str:
+    at = parse_iso(value)
+    return "" if at is None else at.astimezone(ZoneInfo(zone)).strftime(fmt)
+
+
+def _late_by(due: str | None, met: str | None) -> str:
+    a, b = parse_iso(due), parse_iso(met)
+    if a is None or b is None or b <= a:
+        return ""
+    minutes = int((b - a).total_seconds() // 60)
+    if minutes < 1:
+        return "under a minute late"
+    if minutes >= 1440:
+        return f"{minutes // 1440} d {minutes % 1440 // 60} h late"
+    if minutes >= 60:
+        return f"{minutes // 60} h {minutes % 60:02d} min late"
+    return f"{minutes} min late"
+
+
+def _status(met: bool | None) -> dict[str, str]:
+    if met is None:
+        return {"text": "No target", "css": "info"}
+    return {"text": "Met", "css": "ok"} if met else {"text": "Missed", "css": "bad"}
+
+
+def _range(start: str, end: str, zone: str) -> str:
+    a = parse_iso(start).astimezone(ZoneInfo(zone))
+    b = (parse_iso(end) - timedelta(microseconds=1)).astimezone(ZoneInfo(zone))
+    return f"{a:%-d %b %Y} – {b:%-d %b %Y} ({zone})"
+
+
+def _sla_text(s: dict[str, Any], zone: str) -> str:
+    slices = s["sla"]["slices"]
+    if len(slices) <= 1:
+        return f"SLA v{s['sla']['reporting_version']}"
+    parts = [f"v{x['version']} from {when(x['start'], zone, '%-d %b %H:%M')}" for x in slices]
+    return f"SLA {', '.join(parts)}; issued under v{s['sla']['reporting_version']}"
+
+
+def chart(snapshot: dict[str, Any]) -> str:
+    """The last 12 periods against the target, drawn by the same code as the
+    availability page's chart (periods without a report show no bar)."""
+    points = [
+        ChartPoint(
+            label=h["short"],
+            availability=None if h["availability"] is None else Decimal(h["availability"]),
+            title=f"{h['period']}: {h['availability']} %" if h["availability"] else f"{h['period']}: no report",
+        )
+        for h in snapshot["history"]
+    ]
+    noun = "month" if snapshot["period"]["kind"] == "month" else "quarter"
+    return availability_chart(
+        points,
+        target=Decimal(snapshot["availability"]["target"]),
+        title=f"Availability per {noun}, last {len(points)} {noun}s",
+    )
+
+
+def report_context(report: ServiceReport) -> dict[str, Any]:
+    s = report.snapshot
+    zone = s["period"]["timezone"]
+    cur = s["contract"]["currency"]
+    a = s["availability"]
+    c = s["credits"]
+    payable = {line["ref"]: line["payable"] for line in c["lines"] if line["ref"]}
+    groups = []
+    for g in s["metrics"]:
+        rows = [{**m, "status": _status(m["met"])} for m in g["metrics"]]
+        groups.append({"label": g["label"], "metrics": rows})
+    binding_missed = sum(1 for g in s["metrics"] for m in g["metrics"] if m["binding"] and m["met"] is False)
+    breaches = [
+        {
+            **b,
+            "severity_label": b["severity"].capitalize(),
+            "environment_label": ENVIRONMENT_LABELS.get(b["environment"], b["environment"]),
+            "opened": when(b["opened_at"], zone),
+            "targets_text": [
+                {
+                    "label": TARGET_LABELS.get(t["kind"], t["kind"]),
+                    "due": when(t["due_at"], zone),
+                    "met": when(t["met_at"], zone) if t["met_at"] else "not met by the close",
+                    "late": _late_by(t["due_at"], t["met_at"]),
+                    "binding": t["binding"],
+                }
+                for t in b["targets"]
+            ],
+            "credit": money(sum((Decimal(payable.get(x["ref"], "0")) for x in b["credits"]), Decimal(0)), cur)
+            if b["credits"]
+            else "",
+        }
+        for b in s["breaches"]
+    ]
+    matrix = [
+        {
+            **row,
+            "severity_label": row["severity"].capitalize(),
+            "environment_label": ENVIRONMENT_LABELS.get(row["environment"], row["environment"]),
+            "cells": [{"kind": k, **row[k]} for k in ("acknowledge", "restore", "resolve")],
+        }
+        for row in s["incidents"]["matrix"]
+    ]
+    totals = [{"kind": k, "label": TARGET_LABELS[k], **v} for k, v in s["incidents"]["totals"].items()]
+
+    def incident_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            {
+                **r,
+                "severity_label": r["severity"].capitalize(),
+                "kind_label": CLAIM_LABELS.get(r.get("kind", ""), r.get("kind", "") or "–"),
+                "opened": when(r["opened_at"], zone),
+            }
+            for r in rows
+        ]
+
+    def outage_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            {
+                **o,
+                "from": when(o["start"], zone),
+                "to": when(o["end"], zone) if o["end"] else "ongoing",
+                "source_label": SOURCE_LABELS.get(o["source"], o["source"]),
+                "kind_label": CLAIM_LABELS.get(o["exclusion_kind"], o["exclusion_kind"] or "–"),
+            }
+            for o in rows
+        ]
+
+    notices = [
+        {
+            **n,
+            "kind_label": CHANGE_KIND_LABELS.get(n["kind"], n["kind"]),
+            "planned": when(n["planned_at"], zone),
+            "announced": when(n["announced_at"], zone),
+        }
+        for n in s["changes"]["notices"]
+    ]
+    maintenance = [
+        {
+            **m,
+            "from": when(m["start"], zone),
+            "planned_to": when(m["planned_end"], zone),
+            "actual_to": when(m["actual_end"], zone) if m["actual_end"] else "",
+        }
+        for m in s["maintenance"]
+    ]
+    sat = s["satisfaction"]
+    most = max([*sat["distribution"].values(), 1])
+    return {
+        "s": s,
+        "report": report,
+        "zone": zone,
+        "period_title": s["period"]["title"],
+        "period_range": _range(s["period"]["start"], s["period"]["end"], zone),
+        "sla_text": _sla_text(s, zone),
+        "as_of": when(s["as_of"], "UTC") + " UTC",
+        "availability": {
+            **a,
+            "value_text": pct(a["value"]) if a["measured"] else "not measured",
+            "target_text": pct(a["target"]),
+            "status": _status(a["met"]),
+            "period_text": minutes(a["period_minutes"]),
+            "downtime_text": minutes(a["downtime_minutes"]),
+            "excused_text": minutes(a["excused_minutes"]),
+            "no_data_text": minutes(a["no_data_minutes"]),
+            "components": [{**c, "downtime_text": minutes(c["downtime_minutes"])} for c in a["components"]],
+        },
+        "chart_svg": chart(s),
+        "metric_groups": groups,
+        "binding_missed": binding_missed,
+        "credits": {
+            **c,
+            "lines": [
+                {**line, "amount_text": money(line["amount"], cur), "payable_text": money(line["payable"], cur)}
+                for line in c["lines"]
+            ],
+            "total_text": money(c["total"], cur),
+            "before_cap_text": money(c["total_before_cap"], cur),
+            "cap_text": money(c["cap_amount"], cur),
+            "fee_text": money(c["period_fee"], cur),
+            "deadline": when(c["claim_deadline"], zone, "%-d %b %Y"),
+        },
+        "termination": s["termination"],
+        "termination_below": sum(1 for w in s["termination"]["window"] if w["below_target"]),
+        "breaches": breaches,
+        "matrix": matrix,
+        "totals": totals,
+        "excluded_incidents": incident_rows(s["excluded_incidents"]),
+        "pending_incidents": incident_rows(s["pending_incidents"]),
+        "excluded_outages": outage_rows(s["excluded_outages"]),
+        "pending_outages": outage_rows(s["pending_outages"]),
+        "notices": notices,
+        "maintenance": maintenance,
+        "satisfaction": {
+            **sat,
+            "bars": [
+                {"score": k, "count": v, "width": round(100 * v / most)} for k, v in sorted(sat["distribution"].items())
+            ],
+        },
+        "what_changed": report.what_changed,
+        "checksum": report.checksum,
+    }
