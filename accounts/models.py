@@ -17,6 +17,13 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
+    def primary_organization_id(self) -> int | None:
+        """The organization this person acts for by default (core.actor.Person)."""
+        from accounts.access import primary_membership
+
+        membership = primary_membership(self)
+        return membership.organization_id if membership else None
+
 
 class Organization(models.Model):
     class Kind(models.TextChoices):

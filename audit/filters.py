@@ -1,7 +1,7 @@
 import django_filters
 
 from audit.models import AuditEntry
-from config.filters import IsoDateTimeFilter
+from core.filters import IsoDateTimeFilter
 
 
 class AuditEntryFilter(django_filters.FilterSet):

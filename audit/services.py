@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from audit.chain import GENESIS, digest
 from audit.models import AuditEntry, ChainHead
+from core.actor import Actor
+from core.actor import is_person as person
 
 
 def _plain(value: Any) -> Any:
@@ -51,7 +53,7 @@ def created(instance: models.Model, fields: Iterable[str]) -> dict[str, list[Any
 
 def record(
     *,
-    actor: Any,
+    actor: Actor | None,
     verb: str,
     obj: models.Model | None = None,
     contract_id: int | None = None,
@@ -74,12 +76,9 @@ def record(
         object_type = object_type or obj._meta.label_lower
         object_id = obj.pk if object_id is None else object_id
         object_repr = object_repr or str(obj)[:300]
-    is_person = actor is not None and getattr(actor, "is_authenticated", False)
+    is_person = person(actor)
     if organization_id is None and is_person:
-        from accounts.access import primary_membership
-
-        membership = primary_membership(actor)
-        organization_id = membership.organization_id if membership else None
+        organization_id = actor.primary_organization_id()
     content = {
         "seq": head.seq + 1,
         "at": timezone.now().astimezone(UTC).isoformat(),

@@ -6,7 +6,14 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import MeViewSet, NotificationViewSet, OrganizationViewSet
 from audit.api import AuditEntryViewSet
+from availability import urls as availability_urls
+from contracts import urls as contracts_urls
+from disputes import urls as disputes_urls
+from incidents import urls as incidents_urls
 from portal import views as portal_views
+from reports import urls as reports_urls
+from reviews import urls as reviews_urls
+from simulator import urls as simulator_urls
 
 router = DefaultRouter()
 router.register("me", MeViewSet, basename="me")
@@ -29,13 +36,13 @@ urlpatterns = [
     path("simulator/", include("simulator.urls")),
     path("admin/", admin.site.urls),
     path("api/", include(router.urls)),
-    path("api/", include("contracts.api_urls")),
-    path("api/", include("incidents.api_urls")),
-    path("api/", include("availability.api_urls")),
-    path("api/", include("reports.api_urls")),
-    path("api/", include("disputes.api_urls")),
-    path("api/", include("reviews.api_urls")),
-    path("api/", include("simulator.api_urls")),
+    path("api/", include((contracts_urls.api_urlpatterns, "contracts-api"))),
+    path("api/", include((incidents_urls.api_urlpatterns, "incidents-api"))),
+    path("api/", include((availability_urls.api_urlpatterns, "availability-api"))),
+    path("api/", include((reports_urls.api_urlpatterns, "reports-api"))),
+    path("api/", include((disputes_urls.api_urlpatterns, "disputes-api"))),
+    path("api/", include((reviews_urls.api_urlpatterns, "reviews-api"))),
+    path("api/", include((simulator_urls.api_urlpatterns, "simulator-api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),

@@ -1,6 +1,16 @@
-from django.urls import path
+"""Pages of contracts (mounted by config.urls).
 
-from contracts import views, views_routine
+``api_urlpatterns``: Routes of the contracts API, included under ``api/`` by config.urls.
+
+Contracts themselves go through a router; everything that hangs off one
+contract is an explicit ``path()`` with ``contract_pk`` (each of those views
+resolves the contract through the visibility rule first).
+(mounted under ``api/`` as the ``contracts-api`` namespace by config.urls)."""
+
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from contracts import api, api_routine, views, views_routine
 
 app_name = "contracts"
 
@@ -39,4 +49,118 @@ urlpatterns = [
     path("onboarding-templates/", views_routine.template_list, name="onboarding_templates"),
     path("onboarding-templates/new/", views_routine.template_edit, name="onboarding_template_new"),
     path("onboarding-templates/<int:template_id>/", views_routine.template_edit, name="onboarding_template_edit"),
+]
+
+
+# The API
+router = DefaultRouter()
+router.include_root_view = False  # config.urls owns the API root at api/
+router.register("contracts", api.ContractViewSet, basename="contract")
+
+versions = api.SLAVersionViewSet
+audit = api.ContractAuditViewSet
+board = api.BoardSeatViewSet
+contacts = api.ContactViewSet
+documents = api.DocumentViewSet
+
+api_urlpatterns = [
+    *router.urls,
+    path(
+        "contracts/<int:contract_pk>/sla-versions/",
+        versions.as_view({"get": "list", "post": "create"}),
+        name="sla-version-list",
+    ),
+    path(
+        "contracts/<int:contract_pk>/sla-versions/amend/", versions.as_view({"post": "amend"}), name="sla-version-amend"
+    ),
+    path("contracts/<int:contract_pk>/sla-versions/diff/", api.SLAVersionDiffView.as_view(), name="sla-version-diff"),
+    path(
+        "contracts/<int:contract_pk>/sla-versions/<int:number>/",
+        versions.as_view({"get": "retrieve", "patch": "partial_update"}),
+        name="sla-version-detail",
+    ),
+    path(
+        "contracts/<int:contract_pk>/sla-versions/<int:number>/activate/",
+        versions.as_view({"post": "activate"}),
+        name="sla-version-activate",
+    ),
+    path("contracts/<int:contract_pk>/in-force/", versions.as_view({"get": "in_force"}), name="sla-version-in-force"),
+    path("contracts/<int:contract_pk>/audit/", audit.as_view({"get": "list"}), name="contract-audit"),
+    path("contracts/<int:contract_pk>/audit/export/", audit.as_view({"get": "export"}), name="contract-audit-export"),
+    path("contracts/<int:contract_pk>/board/", board.as_view({"get": "list", "post": "create"}), name="board-list"),
+    path("contracts/<int:contract_pk>/board/<int:pk>/", board.as_view({"delete": "destroy"}), name="board-detail"),
+    path(
+        "contracts/<int:contract_pk>/contacts/",
+        contacts.as_view({"get": "list", "post": "create"}),
+        name="contact-list",
+    ),
+    path(
+        "contracts/<int:contract_pk>/documents/",
+        documents.as_view({"get": "list", "post": "create"}),
+        name="document-list",
+    ),
+    path(
+        "contracts/<int:contract_pk>/documents/<int:pk>/",
+        documents.as_view({"get": "retrieve"}),
+        name="document-detail",
+    ),
+    path(
+        "contracts/<int:contract_pk>/documents/<int:pk>/download/",
+        documents.as_view({"get": "download"}),
+        name="document-download",
+    ),
+    # the working routine
+    *[
+        path(f"contracts/<int:contract_pk>/{prefix}/", view.as_view(list_actions), name=f"{name}-list")
+        for prefix, view, name, list_actions in (
+            ("onboarding", api_routine.OnboardingItemViewSet, "onboarding-item", {"get": "list", "post": "create"}),
+            ("resources", api_routine.TrainingResourceViewSet, "resource", {"get": "list", "post": "create"}),
+            ("feedback", api_routine.FeedbackViewSet, "feedback", {"get": "list", "post": "create"}),
+        )
+    ],
+    path(
+        "contracts/<int:contract_pk>/onboarding/<int:pk>/",
+        api_routine.OnboardingItemViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
+        name="onboarding-item-detail",
+    ),
+    *[
+        path(
+            f"contracts/<int:contract_pk>/onboarding/<int:pk>/{action.replace('_', '-')}/",
+            api_routine.OnboardingItemViewSet.as_view({method: action}),
+            name=f"onboarding-item-{action.replace('_', '-')}",
+        )
+        for method, action in (("post", "done"), ("post", "waive"), ("post", "evidence"), ("get", "evidence_file"))
+    ],
+    path(
+        "contracts/<int:contract_pk>/resources/<int:pk>/",
+        api_routine.TrainingResourceViewSet.as_view({"get": "retrieve"}),
+        name="resource-detail",
+    ),
+    path(
+        "contracts/<int:contract_pk>/resources/<int:pk>/confirm/",
+        api_routine.TrainingResourceViewSet.as_view({"post": "confirm"}),
+        name="resource-confirm",
+    ),
+    path(
+        "contracts/<int:contract_pk>/resources/<int:pk>/file/",
+        api_routine.TrainingResourceViewSet.as_view({"get": "file"}),
+        name="resource-file",
+    ),
+    path(
+        "contracts/<int:contract_pk>/feedback/<int:pk>/",
+        api_routine.FeedbackViewSet.as_view({"get": "retrieve"}),
+        name="feedback-detail",
+    ),
+    path(
+        "contracts/<int:contract_pk>/feedback/<int:pk>/respond/",
+        api_routine.FeedbackViewSet.as_view({"post": "respond"}),
+        name="feedback-respond",
+    ),
+    path(
+        "contracts/<int:contract_pk>/feedback/<int:pk>/close/",
+        api_routine.FeedbackViewSet.as_view({"post": "close"}),
+        name="feedback-close",
+    ),
+    path("contracts/<int:contract_pk>/raci/", api_routine.RaciView.as_view(), name="raci"),
+    path("contracts/<int:contract_pk>/playbook/", api_routine.PlaybookView.as_view(), name="playbook"),
 ]

@@ -17,7 +17,7 @@ from django import forms
 from django.db.models import Case, F, IntegerField, OrderBy, QuerySet, Value, When
 from django.utils import timezone
 
-from config.filters import IsoDateTimeFilter
+from core.filters import IsoDateTimeFilter
 from incidents.models import Environment, Incident, Severity
 
 

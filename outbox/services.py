@@ -34,7 +34,7 @@ def enqueue(task: str, *args: Any, **kwargs: Any) -> OutboxMessage:
 
 def publish(ids: Iterable[int]) -> int:
     """Send the given unsent messages; return how many went out."""
-    from config.celery import app
+    from celery import current_app as app  # the project's app (config.celery), set as current at startup
 
     sent = 0
     for message in OutboxMessage.objects.filter(pk__in=list(ids), sent_at__isnull=True):

@@ -1,5 +1,14 @@
-from django.urls import path
+"""Pages of reports (mounted by config.urls).
 
+``api_urlpatterns``: Routes of the service reports API, included under ``api/`` by config.urls:
+``reports/``, ``reports/{id}/`` and ``reports/{id}/pdf/``. (Credits and
+disputes have their own URL module.)
+(mounted under ``api/`` as the ``reports-api`` namespace by config.urls)."""
+
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from reports import api as api_reports
 from reports import views as views_reports
 
 app_name = "reports"
@@ -11,3 +20,11 @@ urlpatterns = [
     path("<int:pk>/pdf/", views_reports.report_pdf, name="pdf"),
     path("<int:pk>/revisions/", views_reports.report_revisions, name="revisions"),
 ]
+
+
+# The API
+router = DefaultRouter()
+router.include_root_view = False  # config.urls owns the API root at api/
+router.register("reports", api_reports.ReportViewSet, basename="report")
+
+api_urlpatterns = [*router.urls]

@@ -1,8 +1,16 @@
-"""Annual review and renewal pages, mounted at ``reviews/`` by config.urls."""
+"""Annual review and renewal pages, mounted at ``reviews/`` by config.urls.
+
+``api_urlpatterns``: Routes of the annual reviews API, included under ``api/`` by config.urls:
+``reviews/`` (list, open, one, record, circulate, freeze, return, close,
+regenerate-packet, sign, reject, signatures), ``review-packets/`` (and their
+PDFs), ``review-amendments/``, ``review-comments/`` and
+``renewal-reminders/`` (and their PDFs).
+(mounted under ``api/`` as the ``reviews-api`` namespace by config.urls)."""
 
 from django.urls import path
+from rest_framework.routers import DefaultRouter
 
-from reviews import views
+from reviews import api, views
 
 app_name = "reviews"
 
@@ -23,3 +31,15 @@ urlpatterns = [
     path("<int:pk>/sign/", views.review_sign, name="sign"),
     path("<int:pk>/<slug:action>/", views.review_transition, name="transition"),
 ]
+
+
+# The API
+router = DefaultRouter()
+router.include_root_view = False  # config.urls owns the API root at api/
+router.register("reviews", api.ReviewViewSet, basename="annual-review")
+router.register("review-packets", api.PacketViewSet, basename="review-packet")
+router.register("review-amendments", api.AmendmentViewSet, basename="review-amendment")
+router.register("review-comments", api.CommentViewSet, basename="review-comment")
+router.register("renewal-reminders", api.ReminderViewSet, basename="renewal-reminder")
+
+api_urlpatterns = [*router.urls]

@@ -1,10 +1,9 @@
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
-
-from config.schedules import SCHEDULES
 
 
 class Command(BaseCommand):
@@ -13,7 +12,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
         names = []
-        for spec in SCHEDULES:
+        for spec in settings.COVENANT_SCHEDULES:
             defaults: dict[str, Any] = {"task": spec["task"], "enabled": True, "interval": None, "crontab": None}
             if "every" in spec:
                 defaults["interval"], _ = IntervalSchedule.objects.get_or_create(
