@@ -253,6 +253,16 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Slow document work (period close, report and packet PDFs) and mail get their own queues, so a burst of
+# PDFs never delays a notification; everything else (escalation watcher, outbox flush) stays on "celery".
+# One worker consumes all three by default (bin/run); production can run a worker per queue.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "reports.tasks.*": {"queue": "reports"},
+    "reviews.tasks.*": {"queue": "reports"},
+    "accounts.tasks.email_notifications": {"queue": "notifications"},
+}
+CELERY_QUEUE_NAMES = ("celery", "reports", "notifications")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- logging -----------------------------------------------------------------------

@@ -43,7 +43,7 @@ def worker():
             "--without-mingle",
             "--without-heartbeat",
             "-Q",
-            "celery",
+            ",".join(settings.CELERY_QUEUE_NAMES),
         ],
         cwd=ROOT,
         env=env,

@@ -13,6 +13,10 @@ from accounts.services import notify
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_runs_an_enqueued_task(worker, buyer):
+    from config.celery import app
+
+    # Notification mail travels on its own queue; the worker consumes every queue the settings name.
+    assert app.amqp.router.route({}, "accounts.tasks.email_notifications")["queue"].name == "notifications"
     notification = notify(users=[buyer], verb="test.worker", title="Through the broker", body="Hello")[0]
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -28,3 +32,25 @@ def test_a_real_worker_runs_an_enqueued_task(worker, buyer):
 
         result = ping.delay(21).get(timeout=60)
         assert result == {"value": 42, "users": 1}
+
+
+@pytest.mark.parametrize(
+    ("task", "queue"),
+    [
+        ("reports.tasks.close_contract_period", "reports"),
+        ("reports.tasks.publish_report", "reports"),
+        ("reviews.tasks.send_renewal_reminders", "reports"),
+        ("accounts.tasks.email_notifications", "notifications"),
+        ("incidents.tasks.escalation_watch", "celery"),
+        ("outbox.tasks.flush_outbox", "celery"),
+    ],
+)
+def test_tasks_are_routed_to_the_queues_the_worker_consumes(task, queue):
+    from config.celery import app
+
+    assert app.amqp.router.route({}, task)["queue"].name == queue
+    # `make run` starts one worker for every queue (bin/run), and so does the test worker fixture.
+    run_script = (settings.BASE_DIR / "bin" / "run").read_text()
+    consumed = run_script.split(" -Q ", 1)[1].split()[0].split(",")
+    assert queue in settings.CELERY_QUEUE_NAMES
+    assert sorted(consumed) == sorted(settings.CELERY_QUEUE_NAMES)
