@@ -1,21 +1,14 @@
-"""The one rule of who may see what.
+"""Who a person is in an organization: their organizations, memberships and
+standing (side, role, board seat) toward a pair of parties.
 
-A person sees a contract when their organization is a party to it (buyer or
-vendor) or when they sit on its governance board; everything that hangs off a
-contract inherits that. Staff see everything. Every queryset that reaches a
-view, an API response, a PDF or an email is filtered through ``visibility_q``.
-
-This module knows contracts only by field names (``buyer_id``, ``vendor_id``
-and the reverse accessor ``board_seats`` on the user), so accounts stays below
-the domain apps.
+Which contracts a person may see is the contracts app's rule, next to the
+contract: ``Contract.objects.visible_to(user)`` and ``contracts.models.visibility_q``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-
-from django.db.models import Q, QuerySet
 
 from accounts.models import Membership, Organization
 
@@ -34,27 +27,6 @@ def organization_ids(user: Any) -> list[int]:
         )
         user._covenant_org_ids = cached
     return cached
-
-
-def visibility_q(user: Any, *, via: str = "") -> Q:
-    """Q selecting the rows the user may see.
-
-    ``via`` is the lookup path from the queryset's model to its contract:
-    ``""`` for Contract itself, ``"contract__"`` for an incident, and so on.
-    """
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return Q(pk__in=[])
-    if user.is_staff:
-        return Q()
-    orgs = organization_ids(user)
-    contract_pk = f"{via}id" if via else "pk"
-    # A subquery, not a join, so a contract with several board seats is not repeated.
-    board = user.board_seats.values("contract_id")
-    return Q(**{f"{via}buyer_id__in": orgs}) | Q(**{f"{via}vendor_id__in": orgs}) | Q(**{f"{contract_pk}__in": board})
-
-
-def visible(queryset: QuerySet, user: Any, *, via: str = "") -> QuerySet:
-    return queryset.filter(visibility_q(user, via=via))
 
 
 @dataclass(frozen=True)

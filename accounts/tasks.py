@@ -1,32 +1,23 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import transaction
-from django.utils import timezone
 
-from accounts.mail import send_templated
 from accounts.models import Notification
+from accounts.services import notifications_email
+from core.mail import send_templated
+
+
+def _send(notification: Notification) -> None:
+    send_templated("notification", {"notification": notification}, [notification.user.email])
 
 
 @shared_task(
     autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=5, time_limit=120, soft_time_limit=100
 )
 def email_notifications(notification_ids: list[int]) -> int:
-    """Email each notification once. The optimistic claim (UPDATE ... WHERE
-    emailed_at IS NULL) makes a repeated or retried task send nothing twice."""
-    sent = 0
-    for notification in Notification.objects.filter(pk__in=notification_ids, emailed_at__isnull=True).select_related(
-        "user"
-    ):
-        with transaction.atomic():
-            claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
-                emailed_at=timezone.now()
-            )
-            if not claimed or not notification.user.email:
-                continue
-            send_templated("notification", {"notification": notification}, [notification.user.email])
-            sent += 1
-    return sent
+    """Mail the notifications ``notify`` wrote, after their transaction
+    committed; each is mailed once however often the task runs."""
+    return notifications_email(ids=notification_ids, send=_send)
 
 
 @shared_task(time_limit=30, soft_time_limit=25)

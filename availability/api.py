@@ -16,17 +16,15 @@ from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.access import visibility_q
 from availability.filters import ChangeNoticeFilter, MaintenanceFilter, OutageFilter
 from availability.models import ChangeNotice, MaintenanceWindow, MonitoringSource, Outage
-from availability.periods import PeriodError
 from availability.report import TermsBook, period_report, report_data, resolve_period
 from availability.serializers import (
     AcknowledgeSerializer,
@@ -53,7 +51,9 @@ from availability.serializers import (
 from availability.services import monitoring
 from availability.services import periods as av
 from contracts.access import get_visible_contract
-from core.api import ErrorSerializer
+from contracts.models import visibility_q
+from core.api import ErrorSerializer, ValidatedBodyMixin
+from core.periods import PeriodError
 
 _TEXT = {
     400: "Invalid input: `detail` names the problem, `errors` maps each field (or item) to its messages.",
@@ -76,7 +76,7 @@ PK = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 # -- shared viewset plumbing -------------------------------------------------------------
 
 
-class _Base(viewsets.GenericViewSet):
+class _Base(ValidatedBodyMixin, viewsets.GenericViewSet):
     filter_backends = [DjangoFilterBackend]
     lookup_value_regex = r"\d+"
     model: Any = None
@@ -97,11 +97,6 @@ class _Base(viewsets.GenericViewSet):
             return self.get_queryset().get(pk=self.kwargs["pk"])
         except (self.model.DoesNotExist, ValueError, TypeError):
             raise NotFound(f"No such {self.model._meta.verbose_name}.") from None
-
-    def _body(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
-        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
 
     def _one(self, obj: Any, code: int = status.HTTP_200_OK) -> Response:
         self.kwargs["pk"] = obj.pk

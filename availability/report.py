@@ -4,7 +4,6 @@ count) and the history of the last periods, under the terms in force."""
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -12,14 +11,15 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from availability.charts import ChartPoint, availability_chart
 from availability.data import PeriodAvailability, period_availability
 from availability.engine import AvailabilityResult, ComponentAvailability
 from availability.maintenance import Verdict
 from availability.models import MaintenanceWindow, Outage
-from availability.periods import Period, last_periods, parse_period, period_at
 from contracts.models import Contract, SLAVersion
 from contracts.terms import Terms
+from contracts.versions import InForceFallback, in_force_among
+from core.charts import ChartPoint, availability_chart
+from core.periods import Period, last_n, parse, period_of
 
 ONE_US = timedelta(microseconds=1)
 
@@ -56,11 +56,7 @@ class TermsBook:
 
     def version(self, contract_id: int, at: datetime) -> SLAVersion | None:
         """In force at ``at``; before the first version, the first one."""
-        rows = self._by_contract.get(contract_id, [])
-        if not rows:
-            return None
-        i = bisect_right([v.effective_from for v in rows], at) - 1
-        return rows[max(i, 0)]
+        return in_force_among(self._by_contract.get(contract_id, []), at, fallback=InForceFallback.EARLIEST_FROZEN)
 
     def first_effective(self, contract_id: int) -> datetime | None:
         rows = self._by_contract.get(contract_id)
@@ -121,9 +117,10 @@ def period_kind_and_zone(terms: Terms | None) -> tuple[str, str]:
 
 
 def resolve_period(label: str | None, terms: Terms | None, now: datetime) -> Period:
-    """The period a ``?period=`` value names (default: the current one); PeriodError if malformed."""
+    """The period a ``?period=`` value names (default: the current one); PeriodError if malformed.
+    Under quarterly terms a month label means the quarter holding it (a link to a month stays valid)."""
     kind, zone = period_kind_and_zone(terms)
-    return parse_period(label, kind=kind, zone=zone) if label else period_at(now, kind=kind, zone=zone)
+    return parse(label, zone=zone).enclosing(kind) if label else period_of(now, kind=kind, zone=zone)
 
 
 def period_report(contract: Contract, period: Period, *, book: TermsBook, now: datetime) -> PeriodReport | None:
@@ -145,7 +142,7 @@ def history(contract: Contract, *, book: TermsBook, now: datetime, count: int = 
     period when the contract had no terms in force then."""
     kind, zone = period_kind_and_zone(book.terms(contract.pk, now))
     out: list[PeriodReport | Period] = []
-    for period in last_periods(now, count, kind=kind, zone=zone):
+    for period in last_n(period_of(now, kind=kind, zone=zone), count):
         first = book.first_effective(contract.pk)
         report = period_report(contract, period, book=book, now=now) if first and period.end > first else None
         out.append(report or period)

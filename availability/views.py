@@ -25,7 +25,6 @@ from django.views.decorators.http import require_POST
 from availability.filters import OutageFilter, selected
 from availability.ical import build_calendar
 from availability.models import CalendarFeed, ChangeNotice, MaintenanceWindow, Outage
-from availability.periods import PeriodError
 from availability.report import (
     PeriodReport,
     TermsBook,
@@ -43,6 +42,7 @@ from contracts.access import contract_standing, get_visible_contract
 from contracts.forms import StyledForm, apply_domain_errors
 from contracts.models import Contract
 from core.errors import Conflict, InvalidInput, NotPermitted
+from core.periods import PeriodError
 from incidents.services.base import is_buyer_actor, is_vendor_actor
 
 OUTAGES_PER_PAGE = 20
@@ -220,7 +220,7 @@ def render_page(
         "components": component_rows(report) if report else [],
         "verdicts": _verdict_rows(report),
         "counted": _counted_rows(report),
-        "chart": mark_safe(chart),  # noqa: S308 - built by availability.charts, every text escaped there
+        "chart": mark_safe(chart),  # noqa: S308 - built by core.charts, every text escaped there
         "history": [r for r in rows if isinstance(r, PeriodReport)],
         "outage_page": page,
         "outage_filter": outage_filter,

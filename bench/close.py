@@ -23,8 +23,8 @@ from weasyprint import HTML  # noqa: E402
 
 from availability.models import Outage  # noqa: E402
 from contracts.models import Contract  # noqa: E402
+from core import periods  # noqa: E402
 from incidents.models import Incident  # noqa: E402
-from reports import periods  # noqa: E402
 from reports.services import close_period, render_report_html, render_report_pdf  # noqa: E402
 from reports.snapshot import gather  # noqa: E402
 

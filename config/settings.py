@@ -261,6 +261,7 @@ CELERY_TASK_ROUTES = {
     "reports.tasks.*": {"queue": "reports"},
     "reviews.tasks.*": {"queue": "reports"},
     "accounts.tasks.email_notifications": {"queue": "notifications"},
+    "reports.tasks.email_report": {"queue": "notifications"},
 }
 CELERY_QUEUE_NAMES = ("celery", "reports", "notifications")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

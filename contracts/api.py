@@ -62,7 +62,7 @@ from contracts.serializers import (
     SLAVersionUpdateSerializer,
     diff_rows,
 )
-from core.api import error_responses
+from core.api import AnyMediaRenderer, error_responses
 
 # --------------------------------------------------------------------------
 # Schema helpers
@@ -489,13 +489,6 @@ class ContactViewSet(ContractScopedMixin, mixins.ListModelMixin, mixins.CreateMo
         )
 
 
-class _AnyMediaRenderer(JSONRenderer):
-    """Lets a download be asked for with any Accept header; errors stay JSON."""
-
-    media_type = "*/*"
-    format = "json"  # never chosen by ?format=; only by the Accept header
-
-
 @extend_schema(parameters=[CONTRACT_PK])
 @extend_schema_view(
     list=extend_schema(
@@ -519,7 +512,7 @@ class DocumentViewSet(ContractScopedMixin, mixins.ListModelMixin, mixins.Retriev
 
     def get_renderers(self) -> list:
         if getattr(self, "action", None) == "download":
-            return [JSONRenderer(), _AnyMediaRenderer()]
+            return [JSONRenderer(), AnyMediaRenderer()]
         return super().get_renderers()
 
     @extend_schema(

@@ -9,7 +9,30 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from accounts.access import visibility_q
+from accounts.access import organization_ids
+from contracts.versions import InForceFallback
+
+
+def visibility_q(user: Any, *, via: str = "") -> Q:
+    """THE visibility rule: Q selecting the rows the user may see.
+
+    A person sees a contract when their organization is a party to it (buyer or
+    vendor) or when they sit on its governance board; everything that hangs off a
+    contract inherits that. Staff see everything. Every queryset that reaches a
+    view, an API response, a PDF or an email is filtered through this rule.
+
+    ``via`` is the lookup path from the queryset's model to its contract:
+    ``""`` for Contract itself, ``"contract__"`` for an incident, and so on.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Q(pk__in=[])
+    if user.is_staff:
+        return Q()
+    orgs = organization_ids(user)
+    contract_pk = f"{via}id" if via else "pk"
+    # A subquery, not a join, so a contract with several board seats is not repeated.
+    board = user.board_seats.values("contract_id")
+    return Q(**{f"{via}buyer_id__in": orgs}) | Q(**{f"{via}vendor_id__in": orgs}) | Q(**{f"{contract_pk}__in": board})
 
 
 class ContractQuerySet(models.QuerySet["Contract"]):
@@ -159,12 +182,31 @@ class SLAVersionQuerySet(models.QuerySet["SLAVersion"]):
     def visible_to(self, user: Any) -> SLAVersionQuerySet:
         return self.filter(visibility_q(user, via="contract__"))
 
+    def for_contract(self, contract: Contract | int) -> SLAVersionQuerySet:
+        return self.filter(contract=contract)
+
     def frozen(self) -> SLAVersionQuerySet:
         return self.filter(status=SLAVersion.Status.ACTIVE)
 
     def governing(self, at: datetime) -> SLAVersionQuerySet:
-        """The frozen version(s) in force at ``at``: at most one per contract."""
+        """The filter behind ``in_force_at``: the frozen version(s) in force at
+        ``at``, at most one per contract. For subqueries and many contracts at
+        once; "the version in force" of one contract is ``in_force_at``."""
         return self.frozen().filter(Q(effective_from__lte=at), Q(effective_to__isnull=True) | Q(effective_to__gt=at))
+
+    def in_force_at(self, at: datetime, *, fallback: InForceFallback = InForceFallback.NONE) -> SLAVersion | None:
+        """THE answer to "which SLA version governs ``at``" for one contract
+        (``SLAVersion.objects.for_contract(c).in_force_at(t)``): the frozen
+        version whose ``[effective_from, effective_to)`` holds ``at``, else
+        what ``fallback`` says. ``contracts.versions.in_force_among`` is the
+        same rule over versions already loaded."""
+        latest_first = ("-effective_from", "-number")
+        found = self.governing(at).order_by(*latest_first).first()
+        if found is not None or fallback is InForceFallback.NONE:
+            return found
+        if fallback is InForceFallback.EARLIEST_FROZEN:
+            return self.frozen().order_by("effective_from", "number").first()
+        return self.frozen().order_by(*latest_first).first()
 
 
 class SLAVersion(models.Model):
@@ -192,6 +234,14 @@ class SLAVersion(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     activated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     activated_at = models.DateTimeField(null=True, blank=True)
+    # A draft another process owns (an annual review's amendment): the terms
+    # editor refuses it and points at the owner, which edits it itself.
+    held_by = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="Who edits this draft instead of the terms editor, e.g. “Annual review 2027”.",
+    )
+    held_by_url = models.CharField(max_length=300, blank=True, help_text="The page where the holder edits it.")
 
     objects = SLAVersionQuerySet.as_manager()
 
@@ -215,6 +265,11 @@ class SLAVersion(models.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    @property
+    def is_held(self) -> bool:
+        """A draft whose edits belong to its holder (``held_by``), not the terms editor."""
+        return self.is_draft and bool(self.held_by)
 
 
 # --- the working routine: onboarding, training resources, feedback -------------------

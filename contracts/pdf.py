@@ -8,7 +8,6 @@ page and the PDF include the same ``contracts/_schedule.html``);
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -21,6 +20,7 @@ from django.utils import timezone
 
 from contracts.models import Contract, SLAVersion
 from contracts.terms import ENVIRONMENTS, PARTIES, SEVERITIES, TARGETS, raci_flags
+from core.pdf import html_to_pdf
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 ENVIRONMENT_LABELS = {"production": "Production", "non_production": "Non-production"}
@@ -63,9 +63,6 @@ CHANGE_KIND_LABELS = {
 }
 PERIOD_NOUNS = {"month": "month", "quarter": "quarter"}
 
-# WeasyPrint reports every layout step at INFO; a worker log needs none of it.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
-
 
 def human_minutes(minutes: int | None, clock: str = "24x7") -> str:
     """15 -> "15 min", 240 -> "4 h", 1440 -> "1 d", 90 -> "1 h 30 min".
@@ -91,10 +88,6 @@ def percent(value: Any) -> str:
 
 def plural(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def money(amount: Decimal, currency: str) -> str:
-    return f"{currency} {amount:,.2f}"
 
 
 # -- coverage calendar ---------------------------------------------------------
@@ -456,8 +449,6 @@ def schedule_context(version: SLAVersion, contract: Contract | None = None) -> d
 
 def render_schedule_pdf(version: SLAVersion) -> bytes:
     """The schedule as a PDF exhibit. Needs no request (print CSS is inline)."""
-    from weasyprint import HTML  # heavy import: only when a PDF is asked for
-
     contract = version.contract
     html = render_to_string(
         "pdf/sla_schedule.html",
@@ -468,4 +459,4 @@ def render_schedule_pdf(version: SLAVersion) -> bytes:
             "generated_at": timezone.now(),
         },
     )
-    return HTML(string=html).write_pdf()
+    return html_to_pdf(html)

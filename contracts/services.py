@@ -20,6 +20,7 @@ from contracts.access import can_amend, can_manage, can_manage_side, contract_st
 from contracts.models import BoardSeat, Contract, ContractContact, ContractDocument, SLAVersion
 from contracts.presets import PRESETS, preset_terms
 from contracts.terms import TermsError, validate_terms
+from core.actor import Actor, is_person
 from core.errors import Conflict, InvalidInput, NotPermitted
 
 CONTRACT_FIELDS = [
@@ -184,7 +185,8 @@ def contract_update(*, actor: Any, contract: Contract, **changes: Any) -> Contra
 
 
 def version_in_force(contract: Contract, at: datetime) -> SLAVersion | None:
-    return SLAVersion.objects.filter(contract=contract).governing(at).first()
+    """The frozen version in force at ``at``, None if none (``SLAVersionQuerySet.in_force_at``)."""
+    return SLAVersion.objects.for_contract(contract).in_force_at(at)
 
 
 def _start_instant(contract: Contract, terms: dict[str, Any]) -> datetime:
@@ -194,8 +196,16 @@ def _start_instant(contract: Contract, terms: dict[str, Any]) -> datetime:
 
 
 def sla_version_update(
-    *, actor: Any, version: SLAVersion, terms: dict[str, Any] | None = None, change_summary: str | None = None
+    *,
+    actor: Actor,
+    version: SLAVersion,
+    terms: dict[str, Any] | None = None,
+    change_summary: str | None = None,
+    holder_url: str = "",
 ) -> SLAVersion:
+    """Edit a draft's terms. A held draft (``sla_version_hold``) is edited
+    only by its holder, which names itself with ``holder_url``: everyone else
+    (the terms editor, the API) gets a 409 pointing at the holder's page."""
     require(can_amend(contract_standing(actor, version.contract)), "You may not edit this contract's SLA.")
     with transaction.atomic():
         version = SLAVersion.objects.select_for_update().get(pk=version.pk)
@@ -205,6 +215,8 @@ def sla_version_update(
                 state=version.status,
                 allowed=["amend"],
             )
+        if version.is_held and holder_url != version.held_by_url:
+            raise held_conflict(version)
         if terms is not None:
             _check_terms(terms)
         before = {"terms": version.terms, "change_summary": version.change_summary}
@@ -218,6 +230,71 @@ def sla_version_update(
             audit.record(
                 actor=actor, verb="sla_version.updated", obj=version, contract_id=version.contract_id, changes=delta
             )
+    return version
+
+
+HELD = "held"
+
+
+def held_conflict(version: SLAVersion) -> Conflict:
+    """The refusal of an edit to a held draft, naming the holder and its page."""
+    return Conflict(
+        f"Draft SLA v{version.number} belongs to {version.held_by}: its terms are edited there, "
+        f"where a change is put to the board again ({version.held_by_url}).",
+        state=HELD,
+        allowed=[],
+    )
+
+
+def sla_version_hold(*, actor: Actor, version: SLAVersion, label: str, url: str) -> SLAVersion:
+    """Hand a draft's edits to a holder (an annual review's amendment, named
+    ``label`` and edited at ``url``) until ``sla_version_release``. The
+    holder's own service has checked the actor's right to propose it; here
+    the actor must still be one who may edit the SLA. Holding again by the
+    same holder changes nothing."""
+    require(can_amend(contract_standing(actor, version.contract)), "You may not edit this contract's SLA.")
+    label, url = label.strip()[:120], url.strip()[:300]
+    if not label or not url:
+        raise InvalidInput("Name the holder and its page.", errors={"held_by": ["Required."]})
+    with transaction.atomic():
+        version = SLAVersion.objects.select_for_update().get(pk=version.pk)
+        if not version.is_draft:
+            raise Conflict(f"SLA v{version.number} is active and frozen.", state=version.status, allowed=["amend"])
+        if version.is_held and version.held_by_url != url:
+            raise held_conflict(version)
+        if (version.held_by, version.held_by_url) == (label, url):
+            return version
+        before = {"held_by": version.held_by, "held_by_url": version.held_by_url}
+        version.held_by, version.held_by_url = label, url
+        version.save(update_fields=["held_by", "held_by_url"])
+        audit.record(
+            actor=actor,
+            verb="sla_version.held",
+            obj=version,
+            contract_id=version.contract_id,
+            changes=audit.diff(before, {"held_by": label, "held_by_url": url}),
+        )
+    return version
+
+
+def sla_version_release(*, actor: Actor, version: SLAVersion, url: str) -> SLAVersion:
+    """The holder at ``url`` gives the version back to the terms editor (an
+    activated version stays frozen either way). Releasing a version that
+    holder does not hold changes nothing."""
+    with transaction.atomic():
+        version = SLAVersion.objects.select_for_update().get(pk=version.pk)
+        if not version.held_by or version.held_by_url != url:
+            return version
+        before = {"held_by": version.held_by, "held_by_url": version.held_by_url}
+        version.held_by, version.held_by_url = "", ""
+        version.save(update_fields=["held_by", "held_by_url"])
+        audit.record(
+            actor=actor,
+            verb="sla_version.released",
+            obj=version,
+            contract_id=version.contract_id,
+            changes=audit.diff(before, {"held_by": "", "held_by_url": ""}),
+        )
     return version
 
 
@@ -462,3 +539,39 @@ def document_upload(*, actor: Any, contract: Contract, title: str, file: Uploade
             changes={"title": [None, doc.title], "sha256": [None, doc.sha256], "size": [None, doc.size]},
         )
     return doc
+
+
+def contract_termination_right_record(
+    *, actor: Actor, contract: Contract, triggered: bool, on: date, report_label: str
+) -> bool:
+    """Raise (``triggered``) or clear the contract's termination right as the latest period's
+    service report (``report_label``, e.g. "2026-10 r1") shows it; ``on`` is the day it is raised.
+    The right follows from the reports, so only the period close (a system actor) or staff record
+    it. Returns whether it changed: raising a raised right keeps the day it was first raised."""
+    require(
+        not is_person(actor) or actor.is_staff,
+        "The termination right follows from the service reports: only the period close or staff record it.",
+    )
+    with transaction.atomic():
+        contract = _lock(contract)
+        if triggered == contract.termination_right:
+            return False
+        before = [contract.termination_right, contract.termination_right_since]
+        contract.termination_right = triggered
+        contract.termination_right_since = on if triggered else None
+        contract.save(update_fields=["termination_right", "termination_right_since", "updated_at"])
+        audit.record(
+            actor=actor,
+            verb="contract.termination_right_raised" if triggered else "contract.termination_right_cleared",
+            obj=contract,
+            contract_id=contract.pk,
+            changes={
+                "termination_right": [before[0], triggered],
+                "termination_right_since": [
+                    str(before[1]) if before[1] else None,
+                    str(contract.termination_right_since),
+                ],
+                "report": [None, report_label],
+            },
+        )
+    return True

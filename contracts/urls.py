@@ -10,7 +10,9 @@ resolves the contract through the visibility rule first).
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from contracts import api, api_routine, views, views_routine
+from contracts import api, views
+from contracts.onboarding import api as api_routine
+from contracts.onboarding import views as views_routine
 
 app_name = "contracts"
 

@@ -68,6 +68,12 @@ def _conflict(request: HttpRequest, contract: Contract, version: SLAVersion, mes
     return render(request, "contracts/conflict.html", context, status=409)
 
 
+def _held(request: HttpRequest, contract: Contract, version: SLAVersion) -> HttpResponse:
+    """A draft an annual review's amendment holds: edited in the review, which
+    puts every change to the board again. The page links there (409)."""
+    return render(request, "contracts/version_edit.html", {"contract": contract, "version": version}, status=409)
+
+
 def _describe(exc: DomainError) -> str:
     """The error and its field messages, as one sentence for a flash message."""
     details = " ".join(
@@ -216,6 +222,8 @@ def version_edit(request: HttpRequest, pk: int, number: int) -> HttpResponse:
         return _forbidden(request, "Only the buyer's contract managers and the board may edit the SLA.", contract)
     if request.method != "POST" and not version.is_draft:
         return _conflict(request, contract, version, _FROZEN.format(number=version.number))
+    if version.is_held:
+        return _held(request, contract, version)
     if request.method == "POST":
         form = TermsForm(request.POST, terms=version.terms)
         if form.is_valid():
@@ -229,6 +237,9 @@ def version_edit(request: HttpRequest, pk: int, number: int) -> HttpResponse:
             except NotPermitted as exc:
                 return _forbidden(request, exc.message, contract)
             except Conflict as exc:
+                if exc.state == services.HELD:  # held while the form was open
+                    version.refresh_from_db()
+                    return _held(request, contract, version)
                 return _conflict(request, contract, version, exc.message)
             except InvalidInput as exc:
                 form.apply_errors(exc.errors)

@@ -12,8 +12,10 @@ from typing import Protocol, TypeAlias, runtime_checkable
 @runtime_checkable
 class Person(Protocol):
     pk: int
-    is_authenticated: bool
     is_staff: bool
+
+    @property
+    def is_authenticated(self) -> bool: ...
 
     def get_username(self) -> str: ...
 

@@ -15,6 +15,7 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -157,3 +158,24 @@ def enum_field(component: str, choices: list[tuple[str, str]]) -> type[serialize
 
     EnumField.__name__ = f"{component}Field"
     return EnumField
+
+
+class AnyMediaRenderer(JSONRenderer):
+    """For download endpoints (PDFs, CSV, iCal): the file can be asked for with any
+    Accept header, while errors still render as JSON."""
+
+    media_type = "*/*"
+    format = "json"  # never chosen by ?format=; only by the Accept header
+
+
+class ValidatedBodyMixin:
+    """``self._body(Serializer)``: the request body validated by an input serializer; a bad
+    body is a 400 naming each field and its rule (the one error shape)."""
+
+    request: Any
+    get_serializer_context: Any  # from GenericAPIView, which this mixes into
+
+    def _body(self, serializer_class: type[serializers.Serializer], *, partial: bool = False) -> dict[str, Any]:
+        serializer = serializer_class(data=self.request.data, partial=partial, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)

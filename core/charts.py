@@ -1,162 +1,271 @@
-"""Server-side SVG charts: pure Python, no Django.
+"""Server-side SVG charts, the one chart module: pure Python, no Django.
 
-A bar chart of availability against the target, with the colour names the
-annual review packet's trend charts share. (The service report itself draws
-its 12-period chart with ``availability.charts.availability_chart``, the same
-code as the availability page.) Text is escaped; sizes are in user units
-scaled by the viewBox, so the chart fits any width it is given.
+Each function returns a self-contained ``<svg>`` string (presentation
+attributes, no CSS classes, no script), so the same markup works in a page, an
+e-mail and a WeasyPrint PDF; text is escaped.
+
+* ``availability_chart``: availability per period against the target (the
+  availability page, the service report, the annual review packet and the
+  renewal reminder all draw it with this code).
+* ``trend_chart``: any other metric per period on a fixed scale (share of
+  incidents within target, satisfaction), for the review packet.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from xml.sax.saxutils import escape, quoteattr
 
-__all__ = ["Bar", "availability_chart"]
+__all__ = ["ChartPoint", "Point", "availability_chart", "trend_chart"]
 
 OK = "#1b7f3b"
 BAD = "#b3261e"
-NONE = "#cbd5e1"
-INK = "#111827"
+OK_SOFT = "#86c79b"
+BAD_SOFT = "#e8a39d"
+INK = "#0f2740"
 MUTED = "#6b7280"
 GRID = "#e5e7eb"
-TARGET = "#0f2740"
-FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+STEPS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 25.0)
+NONE = "#cbd5e1"  # outline of a period without a figure (trend chart)
+TARGET = INK  # the target line
+NEUTRAL = "#334e68"  # a figure with no target to meet
 
 
 @dataclass(frozen=True)
-class Bar:
-    label: str  # axis label ("Oct 26")
-    value: Decimal | None  # percent; None: no figure for that period
-    highlight: bool = False  # the period the report is about
+class ChartPoint:
+    label: str  # axis label, e.g. "Oct 26"
+    availability: Decimal | None  # percent; None: no measured time
+    partial: bool = False  # the period so far
+    title: str = ""  # tooltip, e.g. "October 2026: 99.982 %"
 
 
-_STEPS = [Decimal(x) for x in ("0.01", "0.02", "0.05", "0.1", "0.2", "0.25", "0.5", "1", "2", "5", "10", "20", "25")]
+def _fmt(value: float, step: float) -> str:
+    decimals = max(0, -math.floor(math.log10(step))) if step < 1 else 0
+    return f"{value:.{decimals}f}"
 
 
-def _step(span: Decimal, most: int) -> Decimal:
-    return next((s for s in _STEPS if span / s <= most), _STEPS[-1])
-
-
-def _floor_axis(lowest: Decimal) -> Decimal:
-    """A round lower bound a little below ``lowest``, so that the bars'
-    differences near 100 % stay visible (the chart says where the axis starts)."""
-    span = max(Decimal(100) - lowest, Decimal("0.04"))
-    raw = lowest - span * Decimal("0.3")
-    step = _step(span * Decimal("1.3"), 8)
-    floor = (raw / step).to_integral_value(rounding="ROUND_FLOOR") * step
-    return max(floor, Decimal(0))
-
-
-def _ticks(low: Decimal) -> list[Decimal]:
-    step = _step(Decimal(100) - low, 6)
-    ticks, t = [], Decimal(100)
-    while t >= low:
-        ticks.append(t)
-        t -= step
-    return ticks
-
-
-def _fmt(value: Decimal) -> str:
-    text = f"{value.normalize():f}"
-    return text
+def _axis(values: Sequence[float], target: float) -> tuple[float, float]:
+    """(axis minimum, tick step): 100 at the top, room below the lowest value and the target."""
+    low = min([target, *values])
+    gap = max(100.0 - low, 0.02)
+    floor_value = max(0.0, low - gap * 0.3)
+    for step in STEPS:
+        if (100.0 - floor_value) / step <= 5:
+            return max(0.0, math.floor(floor_value / step + 1e-9) * step), step
+    return 0.0, 25.0
 
 
 def availability_chart(
-    bars: Sequence[Bar],
+    points: Sequence[ChartPoint],
     *,
     target: Decimal,
+    width: int = 760,
+    height: int = 280,
     title: str = "Availability per period",
-    width: int = 640,
-    height: int = 240,
 ) -> str:
-    """A bar chart of availability against the target: green at or above it,
-    red below, grey outline where there is no figure. Returns an <svg> element."""
-    values = [b.value for b in bars if b.value is not None]
-    low = _floor_axis(min([*values, target]))
+    """Bars per period (green: target met, red: missed, paler: the period so
+    far) against a dashed target line; the y axis zooms to the range that
+    matters (100 % at the top)."""
+    left, right, top, bottom = 62, 104, 46, 44
+    plot_w, plot_h = width - left - right, height - top - bottom
+    measured = [float(p.availability) for p in points if p.availability is not None]
+    target_f = float(target)
+    axis_min, step = _axis(measured, target_f)
+    span = 100.0 - axis_min or 1.0
+
+    def y(value: float) -> float:
+        return top + plot_h * (100.0 - min(100.0, max(axis_min, value))) / span
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" aria-label={quoteattr(title)} style="max-width:100%;height:auto;font-family:{escape(FONT)}">',
+        f"<title>{escape(title)}</title>",
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
+    ]
+    # Grid and y labels.
+    ticks = int(round(span / step))
+    for i in range(ticks + 1):
+        value = axis_min + i * step
+        if value > 100.0 + 1e-9:
+            break
+        ty = y(value)
+        out.append(
+            f'<line x1="{left}" y1="{ty:.1f}" x2="{width - right}" y2="{ty:.1f}" stroke="{GRID}" stroke-width="1"/>'
+        )
+        out.append(
+            f'<text x="{left - 8}" y="{ty + 4:.1f}" font-size="11" fill="{MUTED}" text-anchor="end">{_fmt(value, step)} %</text>'
+        )
+    # Bars.
+    count = max(len(points), 1)
+    slot = plot_w / count
+    bar_w = min(46.0, slot * 0.62)
+    base = y(axis_min)
+    for i, point in enumerate(points):
+        cx = left + slot * (i + 0.5)
+        x = cx - bar_w / 2
+        tooltip = f"<title>{escape(point.title or point.label)}</title>"
+        if point.availability is None:
+            out.append(
+                f'<rect x="{x:.1f}" y="{top + plot_h - 18:.1f}" width="{bar_w:.1f}" height="18" fill="#f3f4f6" '
+                f'stroke="{GRID}" stroke-dasharray="3 2">{tooltip}</rect>'
+            )
+            out.append(
+                f'<text x="{cx:.1f}" y="{top + plot_h - 24:.1f}" font-size="10" fill="{MUTED}" text-anchor="middle">no data</text>'
+            )
+        else:
+            value = float(point.availability)
+            met = point.availability >= target
+            colour = (OK_SOFT if met else BAD_SOFT) if point.partial else (OK if met else BAD)
+            by = y(value)
+            h = max(base - by, 1.5)
+            extra = f' stroke="{OK if met else BAD}" stroke-width="1.5" stroke-dasharray="4 2"' if point.partial else ""
+            out.append(
+                f'<rect x="{x:.1f}" y="{base - h:.1f}" width="{bar_w:.1f}" height="{h:.1f}" rx="2" fill="{colour}"{extra}>{tooltip}</rect>'
+            )
+            label = f"{point.availability:.3f}".rstrip("0").rstrip(".")
+            out.append(
+                f'<text x="{cx:.1f}" y="{base - h - 5:.1f}" font-size="10.5" font-weight="600" fill="{INK if met else BAD}" '
+                f'text-anchor="middle">{escape(label)}</text>'
+            )
+        out.append(
+            f'<text x="{cx:.1f}" y="{top + plot_h + 17:.1f}" font-size="11" fill="{INK}" text-anchor="middle">{escape(point.label)}</text>'
+        )
+        if point.partial:
+            out.append(
+                f'<text x="{cx:.1f}" y="{top + plot_h + 31:.1f}" font-size="10" fill="{MUTED}" text-anchor="middle">so far</text>'
+            )
+    # Target line last, over the bars.
+    ty = y(target_f)
+    out.append(
+        f'<line x1="{left}" y1="{ty:.1f}" x2="{width - right}" y2="{ty:.1f}" stroke="{INK}" stroke-width="1.5" stroke-dasharray="6 4"/>'
+    )
+    # The target's label sits in the right margin, level with its line.
+    out.append(
+        f'<text x="{width - right + 8}" y="{ty - 2:.1f}" font-size="11" font-weight="600" fill="{INK}">target</text>'
+        f'<text x="{width - right + 8}" y="{ty + 11:.1f}" font-size="11" font-weight="600" fill="{INK}">'
+        f"{escape(f'{target.normalize():f} %')}</text>"
+    )
+    out.append(
+        f'<line x1="{left}" y1="{base:.1f}" x2="{width - right}" y2="{base:.1f}" stroke="#9ca3af" stroke-width="1"/>'
+    )
+    out.append(f'<text x="{left}" y="20" font-size="13" font-weight="600" fill="{INK}">{escape(title)}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+# -- other metrics: trend per period ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Point:
+    label: str  # axis label ("Oct 26")
+    value: Decimal | None  # None: no figure for that period
+    met: bool | None = None  # None: no target to meet (or nothing decided)
+
+
+def _fmt_places(value: Decimal, places: int) -> str:
+    return f"{value:.{places}f}"
+
+
+def trend_chart(
+    points: Sequence[Point],
+    *,
+    title: str,
+    low: Decimal,
+    high: Decimal,
+    step: Decimal,
+    unit: str = "",
+    places: int = 0,
+    target: Decimal | None = None,
+    target_label: str = "",
+    missing_label: str = "n/a",
+    width: int = 640,
+    height: int = 200,
+) -> str:
+    """Bars from ``low`` up to each value on a fixed ``low``..``high`` axis."""
     left, right, top, bottom = 46, 12, 22, 40
     plot_w, plot_h = width - left - right, height - top - bottom
+    span = high - low or Decimal(1)
 
     def y(v: Decimal) -> float:
-        return top + float((Decimal(100) - v) / (Decimal(100) - low)) * plot_h if low < 100 else top
+        v = min(max(v, low), high)
+        return top + float((high - v) / span) * plot_h
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
         f'role="img" aria-label={quoteattr(title)} font-family={quoteattr(FONT)} class="chart">',
         f"<title>{escape(title)}</title>",
     ]
-    for tick in _ticks(low):
+    tick = high
+    while tick >= low:
         ty = y(tick)
         out.append(
             f'<line x1="{left}" y1="{ty:.1f}" x2="{width - right}" y2="{ty:.1f}" stroke="{GRID}" stroke-width="1"/>'
         )
         out.append(
-            f'<text x="{left - 6}" y="{ty + 3.5:.1f}" font-size="10" fill="{MUTED}" text-anchor="end">{_fmt(tick)} %</text>'
+            f'<text x="{left - 6}" y="{ty + 3.5:.1f}" font-size="10" fill="{MUTED}" text-anchor="end">'
+            f"{escape(_fmt_places(tick, 0 if step >= 1 else 1))}{escape(unit)}</text>"
         )
-    n = max(len(bars), 1)
+        tick -= step
+    n = max(len(points), 1)
     slot = plot_w / n
-    bar_w = min(slot * 0.74, 48)
-    for i, bar in enumerate(bars):
+    bar_w = min(slot * 0.62, 48)
+    base = y(low)
+    for i, p in enumerate(points):
         cx = left + slot * i + slot / 2
-        label_weight = ' font-weight="bold"' if bar.highlight else ""
         out.append(
-            f'<text x="{cx:.1f}" y="{height - bottom + 15}" font-size="10" fill="{INK}" '
-            f'text-anchor="middle"{label_weight}>{escape(bar.label)}</text>'
+            f'<text x="{cx:.1f}" y="{height - bottom + 15}" font-size="10" fill="{INK}" text-anchor="middle">'
+            f"{escape(p.label)}</text>"
         )
-        if bar.value is None:
+        if p.value is None:
             out.append(
-                f'<rect x="{cx - bar_w / 2:.1f}" y="{top + plot_h - 14:.1f}" width="{bar_w:.1f}" height="14" '
+                f'<rect x="{cx - bar_w / 2:.1f}" y="{base - 14:.1f}" width="{bar_w:.1f}" height="14" '
                 f'fill="none" stroke="{NONE}" stroke-dasharray="3 2"/>'
             )
             out.append(
-                f'<text x="{cx:.1f}" y="{top + plot_h - 18:.1f}" font-size="8" fill="{MUTED}" text-anchor="middle">n/a</text>'
+                f'<text x="{cx:.1f}" y="{base - 18:.1f}" font-size="8" fill="{MUTED}" text-anchor="middle">n/a</text>'
             )
             continue
-        colour = OK if bar.value >= target else BAD
-        by = y(max(bar.value, low))
-        h = max(top + plot_h - by, 1.5)
-        stroke = f' stroke="{INK}" stroke-width="1.5"' if bar.highlight else ""
+        colour = NEUTRAL if p.met is None else OK if p.met else BAD
+        by = y(p.value)
+        h = max(base - by, 1.5)
         out.append(
-            f'<rect x="{cx - bar_w / 2:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
-            f'fill="{colour}"{stroke}/>'
+            f'<rect x="{cx - bar_w / 2:.1f}" y="{base - h:.1f}" width="{bar_w:.1f}" height="{h:.1f}" fill="{colour}"/>'
         )
-        inside = h >= 18  # on a tall bar the figure sits inside its top, clear of the target line
-        ty_label = top + plot_h - h + 11 if inside else top + plot_h - h - 4
+        inside = h > 18  # a tall bar carries its figure inside, clear of the target line
         out.append(
-            f'<text x="{cx:.1f}" y="{ty_label:.1f}" font-size="8.5" fill="{"#ffffff" if inside else INK}" '
-            f'text-anchor="middle"{label_weight}>{escape(str(bar.value))}</text>'
+            f'<text x="{cx:.1f}" y="{base - h + 12 if inside else base - h - 4:.1f}" font-size="9" '
+            f'fill="{"#ffffff" if inside else INK}" text-anchor="middle" font-weight="bold">'
+            f"{escape(_fmt_places(p.value, places))}</text>"
         )
-    ty = y(target)
+    if target is not None:
+        ty = y(target)
+        out.append(
+            f'<line x1="{left}" y1="{ty:.1f}" x2="{width - right}" y2="{ty:.1f}" stroke="{TARGET}" '
+            f'stroke-width="1.5" stroke-dasharray="6 3"/>'
+        )
+        if target_label:
+            out.append(
+                f'<text x="{left + 4}" y="{max(ty - 5, 10):.1f}" font-size="10" fill="{TARGET}" '
+                f'text-anchor="start" font-weight="bold">{escape(target_label)}</text>'
+            )
     out.append(
-        f'<line x1="{left}" y1="{ty:.1f}" x2="{width - right}" y2="{ty:.1f}" stroke="{TARGET}" '
-        f'stroke-width="1.5" stroke-dasharray="6 3"/>'
-    )
-    out.append(
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" stroke="{MUTED}" stroke-width="1"/>'
+        f'<line x1="{left}" y1="{base:.1f}" x2="{width - right}" y2="{base:.1f}" stroke="{MUTED}" stroke-width="1"/>'
     )
     legend_y = height - 8
-    out.append(f'<rect x="{left}" y="{legend_y - 8}" width="9" height="9" fill="{OK}"/>')
-    out.append(f'<text x="{left + 13}" y="{legend_y}" font-size="9" fill="{INK}">target met</text>')
-    out.append(f'<rect x="{left + 80}" y="{legend_y - 8}" width="9" height="9" fill="{BAD}"/>')
-    out.append(f'<text x="{left + 93}" y="{legend_y}" font-size="9" fill="{INK}">below target</text>')
+    legend = [(OK, "target met"), (BAD, "target missed"), (NEUTRAL, "no target")]
+    x = left
+    for colour, text in legend:
+        out.append(f'<rect x="{x}" y="{legend_y - 8}" width="9" height="9" fill="{colour}"/>')
+        out.append(f'<text x="{x + 13}" y="{legend_y}" font-size="9" fill="{INK}">{text}</text>')
+        x += 92
     out.append(
-        f'<rect x="{left + 172}" y="{legend_y - 8}" width="9" height="9" fill="none" stroke="{NONE}" stroke-dasharray="3 2"/>'
+        f'<rect x="{x}" y="{legend_y - 8}" width="9" height="9" fill="none" stroke="{NONE}" stroke-dasharray="3 2"/>'
     )
-    out.append(f'<text x="{left + 185}" y="{legend_y}" font-size="9" fill="{INK}">no report</text>')
-    out.append(
-        f'<line x1="{left + 250}" y1="{legend_y - 3.5}" x2="{left + 272}" y2="{legend_y - 3.5}" stroke="{TARGET}" '
-        f'stroke-width="1.5" stroke-dasharray="6 3"/>'
-    )
-    out.append(
-        f'<text x="{left + 277}" y="{legend_y}" font-size="9" fill="{TARGET}" font-weight="bold">'
-        f"target {_fmt(target)} %</text>"
-    )
-    if low > 0:
-        out.append(
-            f'<text x="{width - right}" y="{legend_y}" font-size="8" fill="{MUTED}" text-anchor="end">'
-            f"axis starts at {_fmt(low)} %</text>"
-        )
+    out.append(f'<text x="{x + 13}" y="{legend_y}" font-size="9" fill="{INK}">{escape(missing_label)}</text>')
     out.append("</svg>")
     return "".join(out)

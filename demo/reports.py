@@ -32,9 +32,9 @@ from django.utils import timezone
 
 from availability.models import ChangeNotice, MaintenanceWindow, Outage
 from contracts.models import Contract
+from core import periods
 from incidents import services as incident_services
 from incidents.models import Incident
-from reports import periods
 from reports.models import ServiceReport
 
 MONTHS = 6

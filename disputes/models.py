@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
-from accounts.access import visibility_q
+from contracts.models import visibility_q
 
 
 class DisputeQuerySet(models.QuerySet["Dispute"]):

@@ -1,16 +1,15 @@
 """Celery beat task for the dispute ladder's deadlines (daily).
 
 Registered with beat in config/schedules.py as
-``disputes.tasks.remind_dispute_deadlines``; the worker imports this
-module from ``reviews.apps.ReviewsConfig.ready`` (autodiscovery only finds
-``tasks.py``)."""
+``disputes.tasks.remind_dispute_deadlines``; the worker finds it by
+autodiscovery (the app's ``tasks.py``)."""
 
 from __future__ import annotations
 
 from celery import shared_task
 from django.utils import timezone
 
-from disputes.services import remind_deadlines
+from disputes.services.reminders import remind_deadlines
 
 
 @shared_task(time_limit=300, soft_time_limit=270, ignore_result=True)

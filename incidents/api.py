@@ -25,7 +25,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.api import error_responses
+from core.api import AnyMediaRenderer, ValidatedBodyMixin, error_responses
 from core.errors import NotPermitted
 from incidents import services
 from incidents.filters import IncidentFilter
@@ -82,13 +82,6 @@ def transition(summary: str, request: Any, description: str = "", codes: tuple[i
     )
 
 
-class _AnyMediaRenderer(JSONRenderer):
-    """Lets a download be asked for with any Accept header; errors stay JSON."""
-
-    media_type = "*/*"
-    format = "json"  # never chosen by ?format=; only by the Accept header
-
-
 # --------------------------------------------------------------------------
 # Incidents
 # --------------------------------------------------------------------------
@@ -107,7 +100,7 @@ class _AnyMediaRenderer(JSONRenderer):
         responses={200: IncidentDetailSerializer, **errors(404)},
     ),
 )
-class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class IncidentViewSet(ValidatedBodyMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Incidents on the contracts you may see (staff: all). Each lifecycle step
     is its own POST; the service decides who may take it and when."""
 
@@ -133,7 +126,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def get_renderers(self) -> list:
         if getattr(self, "action", None) == "download_attachment":
-            return [JSONRenderer(), _AnyMediaRenderer()]
+            return [JSONRenderer(), AnyMediaRenderer()]
         return super().get_renderers()
 
     # -- helpers ----------------------------------------------------------
@@ -148,11 +141,6 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             )
         except (Incident.DoesNotExist, ValueError, TypeError):
             raise NotFound("No such incident.") from None
-
-    def _body(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
-        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
 
     def _render(self, incident: Incident, code: int = status.HTTP_200_OK) -> Response:
         """The incident as it is now, through the visibility rule again."""

@@ -17,7 +17,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from contracts.serializers_routine import PersonSerializer, enum_field, pattern_field
+from contracts.onboarding.serializers import PersonSerializer, enum_field, pattern_field
 from contracts.terms import PLAYBOOK_TRIGGERS, ROLES, TARGETS
 from incidents.api import errors
 from incidents.models import Incident

@@ -9,11 +9,7 @@ field errors, ``NotPermitted`` the 403 page with the service's message,
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
 from django.contrib import messages
@@ -29,31 +25,17 @@ from accounts.access import organization_ids, standing
 from contracts.access import contract_standing
 from contracts.forms import apply_domain_errors
 from contracts.models import Contract
-from contracts.pdf import human_minutes
 from contracts.terms import Terms
 from core.api import CappedPaginator as Paginator
 from core.errors import Conflict, InvalidInput, NotPermitted
 from incidents import services
+from incidents.actions import ACTIONS, conflict_message
 from incidents.filters import IncidentFilter
 from incidents.forms import (
-    AttachForm,
-    AttributeForm,
-    ChangeSeverityForm,
-    ClaimExclusionForm,
-    CommentForm,
-    ConfirmForm,
-    DecideClaimForm,
     ImportForm,
     IncidentCreateForm,
-    NoInputForm,
-    PauseForm,
-    ProposeWorkaroundForm,
-    RejectWorkaroundForm,
-    ReopenForm,
-    ResolveForm,
 )
 from incidents.models import (
-    TARGET_KINDS,
     ExclusionClaim,
     Incident,
     IncidentAttachment,
@@ -61,6 +43,7 @@ from incidents.models import (
     IncidentPlaybookTick,
     Severity,
 )
+from incidents.presenters import clock_cards, next_countdown, when_parts, zone_of
 from incidents.services.base import is_buyer_actor, is_party_actor
 from incidents.services.playbook import playbook_checklist, tick_playbook_step
 
@@ -71,132 +54,6 @@ DEFAULT_ORDER = "-opened_at"
 
 
 # -- presentation helpers -------------------------------------------------------------------
-
-
-def span_text(delta: timedelta) -> str:
-    """A duration the way the countdown shows it (countdown.js formats alike):
-    "<1m", "42m", "3h 05m", "2d 4h"."""
-    minutes = int(abs(delta).total_seconds()) // 60
-    days, rest = divmod(minutes, 1440)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {mins:02d}m"
-    return f"{mins}m" if mins else "<1m"
-
-
-@dataclass(frozen=True)
-class Countdown:
-    """The live SLA countdown of one running target."""
-
-    target: str
-    due: datetime
-    risk: datetime | None
-    now: datetime
-
-    @property
-    def over(self) -> bool:
-        return self.now > self.due
-
-    @property
-    def at_risk(self) -> bool:
-        return not self.over and self.risk is not None and self.risk <= self.now
-
-    @property
-    def css(self) -> str:
-        return "countdown-bad" if self.over else "countdown-warn" if self.at_risk else "countdown-ok"
-
-    @property
-    def text(self) -> str:
-        span = span_text(self.due - self.now)
-        return f"over by {span}" if self.over else f"{span} left"
-
-    @property
-    def due_iso(self) -> str:
-        return self.due.astimezone(UTC).isoformat()
-
-    @property
-    def risk_iso(self) -> str:
-        return self.risk.astimezone(UTC).isoformat() if self.risk else ""
-
-
-def next_countdown(incident: Incident, now: datetime) -> Countdown | None:
-    """The earliest-due target still running, from the stored per-target due
-    times (a target the watcher already marked breached keeps counting "over
-    by"); amber once the stored ``next_risk_at`` has passed."""
-    if incident.is_finished:
-        return None
-    running = []
-    for kind in TARGET_KINDS:
-        fields = incident.target_fields(kind)
-        if fields["due_at"] is not None and fields["met_at"] is None:
-            running.append((fields["due_at"], kind))
-    if not running:
-        return None
-    due, kind = min(running)
-    return Countdown(target=kind, due=due, risk=incident.next_risk_at, now=now)
-
-
-def _zone(incident: Incident) -> str:
-    try:
-        name = incident.sla_version.terms["calendar"]["timezone"]
-        ZoneInfo(name)
-    except (KeyError, TypeError, ZoneInfoNotFoundError):
-        return "UTC"
-    return name
-
-
-def _when(value: datetime | None, zone: str) -> dict[str, str] | None:
-    """A time in the contract's calendar zone, and in UTC when that differs."""
-    if value is None:
-        return None
-    local = value.astimezone(ZoneInfo(zone))
-    utc = value.astimezone(UTC)
-    return {
-        "local": f"{local:%a %d %b %Y %H:%M} {local.tzname()}",
-        "utc": "" if local.utcoffset() == timedelta(0) and zone == "UTC" else f"{utc:%d %b %H:%M} UTC",
-        "iso": utc.isoformat(),
-    }
-
-
-def clock_cards(incident: Incident, now: datetime, countdown: Countdown | None) -> list[dict[str, Any]]:
-    terms = Terms(incident.sla_version.terms)
-    zone = _zone(incident)
-    cards = []
-    for kind in TARGET_KINDS:
-        f = incident.target_fields(kind)
-        target = terms.target(incident.severity, incident.environment, kind)
-        card: dict[str, Any] = {
-            "kind": kind,
-            "title": kind.capitalize(),
-            "target": human_minutes(target.minutes, target.clock) if target else None,
-            "clock": ("24x7" if target.clock == "24x7" else "business hours") if target else "",
-            "due": _when(f["due_at"], zone),
-            "met": _when(f["met_at"], zone),
-            "elapsed": span_text(f["elapsed"]) if f["elapsed"] is not None else None,
-            "countdown": None,
-            "paused_stops": incident.is_paused and terms.pause_stops(kind),
-        }
-        if target is None:
-            card["state"], card["badge"] = "No target", ""
-        elif f["met_at"] is not None:
-            card["state"], card["badge"] = ("Met late", "badge-bad") if f["breached"] else ("Met", "badge-ok")
-        elif f["due_at"] is None:
-            card["state"], card["badge"] = ("Paused", "") if incident.is_paused else ("Not running", "")
-        else:
-            running = Countdown(target=kind, due=f["due_at"], risk=None, now=now)
-            if countdown is not None and countdown.target == kind:
-                running = countdown
-            card["countdown"] = running
-            if f["breached"] or running.over:
-                card["state"], card["badge"] = "Breached", "badge-bad"
-            elif running.at_risk:
-                card["state"], card["badge"] = "At risk", "badge-warn"
-            else:
-                card["state"], card["badge"] = "Running", "badge-info"
-        cards.append(card)
-    return cards
 
 
 def _forbidden(request: HttpRequest, message: str, incident: Incident | None = None) -> HttpResponse:
@@ -365,159 +222,6 @@ def incident_create(request: HttpRequest) -> HttpResponse:
 # -- one incident -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Action:
-    """One thing a person can do to an incident: the form that parses it, the
-    service call, and the flash on success."""
-
-    label: str
-    form: type[forms.Form]
-    run: Callable[[Any, Incident, dict[str, Any]], Any]
-    done: str | Callable[[Incident, dict[str, Any], Any], str]  # "{ref} ..." or (incident, data, result) -> text
-    style: str = ""  # "" (primary), "secondary", "contrast"
-    where: str = "panel"  # "panel": the actions panel; "inline": in its section of the page
-
-
-def _decide(user: Any, incident: Incident, d: dict[str, Any]) -> ExclusionClaim:
-    claim = get_object_or_404(ExclusionClaim, pk=d["claim"], incident=incident)
-    return services.decide_claim(actor=user, claim=claim, accept=d["decision"] == "accept", reason=d["reason"])
-
-
-ACTIONS: dict[str, Action] = {
-    "acknowledge": Action(
-        "Acknowledge",
-        NoInputForm,
-        lambda u, i, d: services.acknowledge_incident(actor=u, incident=i),
-        "{ref} acknowledged: the acknowledge clock stopped.",
-    ),
-    "propose_workaround": Action(
-        "Propose workaround",
-        ProposeWorkaroundForm,
-        lambda u, i, d: services.propose_workaround(actor=u, incident=i, text=d["text"], temporary=d["temporary"]),
-        "Workaround proposed on {ref}; it awaits the buyer's answer.",
-        style="secondary",
-    ),
-    "accept_workaround": Action(
-        "Accept workaround",
-        NoInputForm,
-        lambda u, i, d: services.accept_workaround(actor=u, incident=i),
-        "Workaround accepted: {ref} is restored and the restore clock stopped.",
-        where="inline",
-    ),
-    "reject_workaround": Action(
-        "Reject workaround",
-        RejectWorkaroundForm,
-        lambda u, i, d: services.reject_workaround(actor=u, incident=i, reason=d["reason"]),
-        "Workaround rejected; {ref} stays acknowledged.",
-        style="secondary",
-        where="inline",
-    ),
-    "resolve": Action(
-        "Resolve",
-        ResolveForm,
-        lambda u, i, d: services.resolve_incident(actor=u, incident=i, message=d["message"]),
-        "{ref} resolved; it awaits the buyer's confirmation.",
-    ),
-    "confirm": Action(
-        "Confirm resolution",
-        ConfirmForm,
-        lambda u, i, d: services.confirm_resolution(actor=u, incident=i, rating=d["rating"], comment=d["comment"]),
-        "Resolution confirmed: {ref} is closed.",
-    ),
-    "reopen": Action(
-        "Reopen",
-        ReopenForm,
-        lambda u, i, d: services.reopen_incident(actor=u, incident=i, reason=d["reason"]),
-        "{ref} reopened: the resolve clock runs again.",
-        style="secondary",
-    ),
-    "pause": Action(
-        "Pause clock",
-        PauseForm,
-        lambda u, i, d: services.pause_incident(actor=u, incident=i, reason=d["reason"]),
-        "Clock paused on {ref} while waiting for the customer.",
-        style="secondary",
-    ),
-    "resume": Action(
-        "Resume clock",
-        NoInputForm,
-        lambda u, i, d: services.resume_incident(actor=u, incident=i),
-        "Clock resumed on {ref}.",
-    ),
-    "change_severity": Action(
-        "Change severity",
-        ChangeSeverityForm,
-        lambda u, i, d: services.change_severity(actor=u, incident=i, severity=d["severity"], reason=d["reason"]),
-        "Severity of {ref} changed; targets recomputed from the original open time.",
-        style="secondary",
-    ),
-    "claim_exclusion": Action(
-        "Claim exclusion",
-        ClaimExclusionForm,
-        lambda u, i, d: services.claim_exclusion(actor=u, incident=i, kind=d["kind"], reason=d["reason"]),
-        "Exclusion claimed on {ref}; it awaits the buyer's decision.",
-        style="secondary",
-    ),
-    "decide_claim": Action(
-        "Decide claim",
-        DecideClaimForm,
-        _decide,
-        lambda i, d, claim: (
-            f"Exclusion accepted: {i.reference} no longer counts against the SLA."
-            if claim.status == ExclusionClaim.Status.ACCEPTED
-            else f"Exclusion claim rejected: {i.reference} still counts against the SLA."
-        ),
-        where="inline",
-    ),
-    "attribute": Action(
-        "Attribute to contract",
-        AttributeForm,
-        lambda u, i, d: services.attribute_incident(
-            actor=u, incident=i, to_contract=d["to_contract"], reason=d["reason"], move=d["move"]
-        ),
-        lambda i, d, result: (
-            f"{i.reference} moved to {d['to_contract'].reference}; its clocks now run under that contract's SLA."
-            if d["move"]
-            else f"{i.reference} linked to {d['to_contract'].reference}."
-        ),
-        style="secondary",
-    ),
-    "comment": Action(
-        "Comment",
-        CommentForm,
-        lambda u, i, d: services.comment_incident(actor=u, incident=i, text=d["text"]),
-        "Comment added to {ref}.",
-        style="secondary",
-        where="inline",
-    ),
-    "attach": Action(
-        "Attach file",
-        AttachForm,
-        lambda u, i, d: services.attach_file(actor=u, incident=i, file=d["file"]),
-        "File attached to {ref}.",
-        style="secondary",
-        where="inline",
-    ),
-}
-
-
-def _label(action: str) -> str:
-    return ACTIONS[action].label if action in ACTIONS else action.replace("_", " ")
-
-
-def conflict_message(exc: Conflict, incident: Incident, allowed: list[str]) -> str:
-    """The service's reason, the incident's state, and what this person may do now."""
-    message = exc.message.split(" Allowed now:")[0].rstrip()
-    state = incident.get_status_display().lower()
-    if state not in message.lower():
-        message += f" The incident is {state}."
-    if allowed:
-        message += f" Allowed now: {', '.join(_label(a).lower() for a in allowed)}."
-    else:
-        message += " Nothing is open to you on it now."
-    return message
-
-
 def _load_detail(incident: Incident) -> Incident:
     """The incident with everything the page shows, in a fixed number of queries."""
     return (
@@ -569,7 +273,7 @@ def render_detail(
     claims = list(incident.claims.all())
     pending = next((c for c in claims if c.status == ExclusionClaim.Status.PENDING), None)
     terms = Terms(incident.sla_version.terms)
-    zone = _zone(incident)
+    zone = zone_of(incident)
     open_pause = next((p for p in incident.pauses.all() if p.ended_at is None), None)
     playbook = playbook_checklist(incident, at=now, ticks=incident.playbook_ticks.all(), pauses=incident.pauses.all())
     context = {
@@ -589,8 +293,8 @@ def render_detail(
         "workaround_days": terms.temporary_workaround_days,
         "attachments": list(incident.attachments.all()),
         "links": list(incident.links.all()),
-        "opened": _when(incident.opened_at, zone),
-        "workaround_expires": _when(incident.workaround_expires_at, zone),
+        "opened": when_parts(incident.opened_at, zone),
+        "workaround_expires": when_parts(incident.workaround_expires_at, zone),
         "now": now,
         "playbook": playbook,
         "playbook_due": sum(1 for step in playbook if step.state == "due"),

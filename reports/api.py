@@ -21,7 +21,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
-from core.api import ErrorSerializer, error_responses
+from core.api import AnyMediaRenderer, ErrorSerializer, error_responses
 from reports.models import ServiceReport
 from reports.services import store_pdf
 from reports.services.publish import pdf_filename
@@ -113,13 +113,6 @@ class ReportDetailSerializer(ReportSerializer):
         read_only_fields = fields
 
 
-class _AnyMediaRenderer(JSONRenderer):
-    """Lets the PDF be asked for with any Accept header; errors stay JSON."""
-
-    media_type = "*/*"
-    format = "json"
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="Service reports you may see",
@@ -157,7 +150,7 @@ class ReportViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_renderers(self) -> list[Any]:
         if getattr(self, "action", None) == "pdf":
-            return [JSONRenderer(), _AnyMediaRenderer()]
+            return [JSONRenderer(), AnyMediaRenderer()]
         return super().get_renderers()
 
     @extend_schema(

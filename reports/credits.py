@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from core.money import minor_units
+
 __all__ = [
     "AVAILABILITY",
     "INCIDENT_BREACH",
@@ -181,41 +183,6 @@ def availability_credit(*, tiers: Sequence[CreditTier], availability: Decimal) -
 
 
 # --- money ---------------------------------------------------------------------
-
-_EXPONENTS: dict[str, int] = {
-    **dict.fromkeys(
-        [
-            "BIF",
-            "CLP",
-            "DJF",
-            "GNF",
-            "ISK",
-            "JPY",
-            "KMF",
-            "KRW",
-            "PYG",
-            "RWF",
-            "UGX",
-            "UYI",
-            "VND",
-            "VUV",
-            "XAF",
-            "XOF",
-            "XPF",
-        ],
-        0,
-    ),
-    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
-    **dict.fromkeys(["CLF", "UYW"], 4),
-}
-
-
-def minor_units(currency: str) -> int:
-    """ISO 4217 exponent; currencies not in the table use 2."""
-    code = currency.strip().upper()
-    if len(code) != 3 or not code.isascii() or not code.isalpha():
-        raise ValueError(f"{currency!r} is not an ISO 4217 currency code")
-    return _EXPONENTS.get(code, 2)
 
 
 def _round(amount: Decimal, exponent: int) -> Decimal:

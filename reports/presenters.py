@@ -12,23 +12,16 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from availability.charts import ChartPoint, availability_chart
 from availability.models import Outage
 from contracts.pdf import CHANGE_KIND_LABELS, ENVIRONMENT_LABELS, TARGET_LABELS
+from core.charts import ChartPoint, availability_chart
+from core.money import money
 from incidents.models import ExclusionClaim, Incident
-from reports.credits import minor_units
 from reports.models import ServiceReport
 
 CLAIM_LABELS = dict(ExclusionClaim.Kind.choices)
 STATUS_LABELS = dict(Incident.Status.choices)
 SOURCE_LABELS = dict(Outage.Source.choices)
-
-
-def money(amount: str | Decimal | None, currency: str) -> str:
-    if amount is None:
-        return "–"
-    places = minor_units(currency)
-    return f"{currency} {Decimal(amount):,.{places}f}"
 
 
 def pct(value: str | None) -> str:

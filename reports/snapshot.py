@@ -26,9 +26,9 @@ from availability.models import ChangeNotice, MaintenanceWindow
 from contracts.models import Contract, SLAVersion
 from contracts.pdf import METRIC_LABELS, OUTCOME_LABELS, termination_text, tier_range
 from contracts.terms import TARGETS, Terms
-from disputes.models import Dispute
+from contracts.versions import in_force_among
+from core import periods
 from incidents.models import ExclusionClaim, Incident
-from reports import periods
 from reports.credits import (
     AVAILABILITY,
     Bound,
@@ -38,6 +38,7 @@ from reports.credits import (
     tier_contains,
 )
 from reports.models import ServiceReport
+from reports.outside import open_disputes
 from reports.snapshot_parts import (
     binding,
     changes_part,
@@ -68,12 +69,10 @@ def frozen_versions(contract: Contract) -> list[SLAVersion]:
     return list(SLAVersion.objects.filter(contract=contract).frozen().order_by("effective_from", "number"))
 
 
-def _in_force(versions: Sequence[SLAVersion], at: datetime) -> SLAVersion | None:
-    found = None
-    for v in versions:
-        if v.effective_from <= at and (v.effective_to is None or v.effective_to > at):
-            found = v
-    return found
+def reporting_version(versions: Sequence[SLAVersion], period: periods.Period) -> SLAVersion | None:
+    """The version a period's report is issued under: the one in force at the
+    period's last instant, else (the SLA ended within it) at its first."""
+    return in_force_among(versions, period.end - _MICRO) or in_force_among(versions, period.start)
 
 
 def resolve_period(
@@ -92,7 +91,7 @@ def resolve_period(
         except ValueError as exc:
             errors.append(str(exc))
             continue
-        reporting = _in_force(versions, period.end - _MICRO) or _in_force(versions, period.start)
+        reporting = reporting_version(versions, period)
         if reporting is None:
             errors.append(f"No SLA version of {contract.reference} was in force during {period.title}.")
             continue
@@ -372,5 +371,5 @@ def gather(contract: Contract, label: str, *, now: datetime) -> dict[str, Any]:
             "triggered": bool(triggered),
         },
         "history": history,
-        "open_disputes": Dispute.objects.open().filter(contract=contract).count(),
+        "open_disputes": open_disputes(contract.pk),
     }

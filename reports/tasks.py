@@ -27,11 +27,12 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import notify
 from contracts.models import Contract, SLAVersion
+from contracts.versions import InForceFallback, in_force_among
+from core import periods
 from core.errors import DomainError
 from outbox.services import enqueue
-from reports import periods
 from reports.models import PeriodClose, ServiceReport
-from reports.services import close_period, current_report, deliver_report, store_pdf
+from reports.services import close_period, current_report, deliver_report, publish, store_pdf
 
 log = logging.getLogger(__name__)
 S = PeriodClose.State
@@ -168,6 +169,15 @@ def publish_report(report_id: int) -> int:
     return deliver_report(store_pdf(report))
 
 
+@shared_task(
+    acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=5, time_limit=120
+)
+def email_report(report_id: int, notification_ids: list[int]) -> int:
+    """The report-ready mail with the PDF, after the notifications committed (each is mailed once)."""
+    report = ServiceReport.objects.select_related("contract").get(pk=report_id)
+    return publish.email_report(report=report, notification_ids=notification_ids)
+
+
 def due_closes(now: datetime) -> list[tuple[int, periods.Period]]:
     """(contract id, period) for each active contract whose last ended period
     has reached its report due day (in the terms' own time zone)."""
@@ -181,10 +191,8 @@ def due_closes(now: datetime) -> list[tuple[int, periods.Period]]:
         by_contract.setdefault(v.contract_id, []).append(v)
     due = []
     for contract_id, versions in by_contract.items():
-        current = next(
-            (v for v in reversed(versions) if v.effective_from <= now and (not v.effective_to or v.effective_to > now)),
-            versions[-1],
-        )
+        current = in_force_among(versions, now, fallback=InForceFallback.LATEST_FROZEN)
+        assert current is not None  # versions holds at least one frozen version
         up = current.terms["uptime"]
         period = periods.last_ended(now, kind=up["period"], zone=up["timezone"])
         if versions[0].effective_from >= period.end:

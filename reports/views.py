@@ -14,9 +14,9 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from contracts.access import get_visible_contract
-from disputes.models import Dispute
+from core.money import money
 from reports.models import Credit, ServiceReport
-from reports.presenters import money
+from reports.outside import open_disputes
 from reports.presenters import report_context as present
 from reports.services import store_pdf
 from reports.services.publish import pdf_filename
@@ -89,7 +89,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "contract": report.contract,
         "newer": newer,
         "ledger": list(Credit.objects.filter(report=report).order_by("pk")),
-        "open_disputes_now": Dispute.objects.open().filter(contract=report.contract).count(),
+        "open_disputes_now": open_disputes(report.contract_id),
     }
     return render(request, "reports/reports_detail.html", context)
 

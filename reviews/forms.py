@@ -1,5 +1,5 @@
 """HTML forms of the annual review pages: they parse input into what
-``reviews.services.annual`` takes; the rules live in the services."""
+the ``reviews.services`` use cases take; the rules live in the services."""
 
 from __future__ import annotations
 

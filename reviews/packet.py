@@ -25,14 +25,15 @@ from contracts.diffing import MISSING, diff_terms, label_for
 from contracts.models import BoardSeat, Contract, FeedbackItem, SLAVersion
 from contracts.pdf import METRIC_LABELS, OUTCOME_LABELS, TARGET_LABELS, human_minutes, termination_text
 from contracts.terms import SCHEMA
-from core.charts import Bar, availability_chart
+from contracts.versions import InForceFallback
+from core import periods
+from core.charts import ChartPoint, Point, availability_chart, trend_chart
 from core.checksum import checksum
+from core.money import money
+from core.pdf import html_to_pdf
 from disputes.models import Dispute
 from incidents.models import Incident
-from reports import periods
 from reports.models import Credit, ServiceReport
-from reports.presenters import money
-from reviews.charts import Point, trend_chart
 from reviews.models import AnnualReview
 
 SCHEMA_VERSION = 1
@@ -58,8 +59,7 @@ def _parse(value: str | None) -> datetime | None:
 
 def reference_version(contract: Contract, at: datetime) -> SLAVersion | None:
     """The version in force at ``at``, else the latest activated one."""
-    active = SLAVersion.objects.filter(contract=contract).frozen()
-    return active.governing(at).first() or active.order_by("-effective_from").first()
+    return SLAVersion.objects.for_contract(contract).in_force_at(at, fallback=InForceFallback.LATEST_FROZEN)
 
 
 def window(contract: Contract, anniversary: date, version: SLAVersion | None) -> list[periods.Period]:
@@ -411,6 +411,23 @@ def _signatory_rows(review: AnnualReview) -> list[dict[str, Any]]:
     ]
 
 
+def review_section(review: AnnualReview) -> dict[str, Any]:
+    """The board's record as the packet shows it (and as a signature on it attests)."""
+    return {
+        "id": review.pk,
+        "year": review.year,
+        "anniversary": iso(review.anniversary),
+        "scheduled_for": iso(review.scheduled_for),
+        "agenda": review.agenda,
+        "meeting_date": iso(review.meeting_date),
+        "minutes": review.minutes,
+        "decisions": review.decisions,
+        "recommendation": review.recommendation,
+        "recommendation_label": review.get_recommendation_display() if review.recommendation else "",
+        "recommendation_reasons": review.recommendation_reasons,
+    }
+
+
 def packet_data(review: AnnualReview) -> dict[str, Any]:
     contract = Contract.objects.select_related("buyer", "vendor").get(pk=review.contract_id)
     zone_guess = datetime.combine(review.anniversary, time(0), tzinfo=UTC)
@@ -427,19 +444,7 @@ def packet_data(review: AnnualReview) -> dict[str, Any]:
     term = terms.get("termination")
     return {
         "schema": SCHEMA_VERSION,
-        "review": {
-            "id": review.pk,
-            "year": review.year,
-            "anniversary": iso(review.anniversary),
-            "scheduled_for": iso(review.scheduled_for),
-            "agenda": review.agenda,
-            "meeting_date": iso(review.meeting_date),
-            "minutes": review.minutes,
-            "decisions": review.decisions,
-            "recommendation": review.recommendation,
-            "recommendation_label": review.get_recommendation_display() if review.recommendation else "",
-            "recommendation_reasons": review.recommendation_reasons,
-        },
+        "review": review_section(review),
         "contract": {
             "id": contract.pk,
             "reference": contract.reference,
@@ -511,7 +516,10 @@ def metric_chart(m: Mapping[str, Any], noun: str) -> str:
     n = len(m["points"])
     if m["metric"] == "availability":
         return availability_chart(
-            [Bar(label=p["short"], value=None if p["value"] is None else Decimal(p["value"])) for p in m["points"]],
+            [
+                ChartPoint(label=p["short"], availability=None if p["value"] is None else Decimal(p["value"]))
+                for p in m["points"]
+            ],
             target=Decimal(m["target"]),
             title=f"Availability per {noun}, last {n} {noun}s, against the {m['target']} % target",
         )
@@ -638,10 +646,8 @@ def render_packet_html(data: Mapping[str, Any], *, version: int, generated_at: d
 
 
 def render_packet_pdf(data: Mapping[str, Any], *, version: int, generated_at: datetime, frozen: bool) -> bytes:
-    from weasyprint import HTML  # heavy import: only when a PDF is asked for
-
-    html = render_packet_html(data, version=version, generated_at=generated_at, frozen=frozen)
-    return HTML(string=html).write_pdf()
+    """Seconds of WeasyPrint: never inside a transaction (``reviews.services.packets``)."""
+    return html_to_pdf(render_packet_html(data, version=version, generated_at=generated_at, frozen=frozen))
 
 
 def packet_filename(review: AnnualReview, version: int) -> str:

@@ -26,6 +26,7 @@ urlpatterns = [
     path("<int:pk>/packets/<int:version>/pdf/", views.packet_pdf, name="packet-pdf"),
     path("<int:pk>/amendments/", views.amendment_propose, name="propose"),
     path("<int:pk>/amendments/<int:amendment_pk>/", views.amendment_update, name="amendment"),
+    path("<int:pk>/amendments/<int:amendment_pk>/terms/", views.amendment_terms, name="amendment-terms"),
     path("<int:pk>/amendments/<int:amendment_pk>/withdraw/", views.amendment_withdraw, name="withdraw"),
     path("<int:pk>/comments/", views.comment_add, name="comment"),
     path("<int:pk>/sign/", views.review_sign, name="sign"),

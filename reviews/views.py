@@ -2,7 +2,7 @@
 
 Every review is reached through ``AnnualReview.objects.visible_to`` (another
 tenant's review is a 404), every write goes through
-``reviews.services.annual``; views parse, call and show. Packet and reminder
+the ``reviews.services`` use cases; views parse, call and show. Packet and reminder
 PDFs are served by views after the visibility check, never from a media URL.
 """
 
@@ -19,6 +19,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q,
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -27,15 +28,16 @@ from accounts.models import Membership
 from availability import ical
 from availability.models import ChangeNotice, MaintenanceWindow
 from availability.services import periods as av
-from contracts.forms import apply_domain_errors
+from contracts.access import can_amend, contract_standing
+from contracts.forms import TermsForm, apply_domain_errors
 from contracts.models import BoardSeat, Contract
 from core.errors import DomainError, InvalidInput, NotPermitted
-from reports.presenters import money
-from reviews import packet as packets
+from core.money import money
+from reviews import packet as document
 from reviews.forms import AmendmentForm, CommentForm, ReasonForm, RecordForm, SignForm
 from reviews.ical import governance_events
 from reviews.models import Amendment, AnnualReview, RenewalReminder, ReviewPacket, ReviewSignatory, Signature
-from reviews.services import annual
+from reviews.services import amendments, board, comments, lifecycle, opening, packets, signatures
 from reviews.services.renewals import reminder_filename
 
 PAGE_SIZE = 25
@@ -71,7 +73,7 @@ def _review(request: HttpRequest, pk: int) -> AnnualReview:
 
 
 def _zone(contract: Contract) -> str:
-    version = packets.reference_version(contract, timezone.now())
+    version = document.reference_version(contract, timezone.now())
     return version.terms["calendar"]["timezone"] if version else "UTC"
 
 
@@ -112,7 +114,7 @@ def openable_contracts(user: Any) -> QuerySet[Contract]:
     qs = (
         Contract.objects.visible_to(user)
         .active()
-        .exclude(pk__in=AnnualReview.objects.filter(status__in=annual.OPEN_STATES).values("contract_id"))
+        .exclude(pk__in=AnnualReview.objects.filter(status__in=lifecycle.OPEN_STATES).values("contract_id"))
         .select_related("vendor")
         .order_by("reference")
     )
@@ -158,7 +160,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
         "contract": contract,
         "querystring": params.urlencode(),
         "openable": list(openable_contracts(request.user)),
-        "lead_days": annual.lead_days(),
+        "lead_days": opening.lead_days(),
     }
     return render(request, "reviews/list.html", context)
 
@@ -168,7 +170,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
 def review_open(request: HttpRequest) -> HttpResponse:
     contract = get_object_or_404(Contract.objects.visible_to(request.user), pk=request.POST.get("contract") or 0)
     try:
-        review = annual.review_open(actor=request.user, contract=contract)
+        review = opening.review_open(actor=request.user, contract=contract)
     except NotPermitted as exc:
         return _forbidden(request, exc.message, contract)
     except DomainError as exc:
@@ -185,17 +187,17 @@ def detail_context(request: HttpRequest, review: AnnualReview, **forms: Any) -> 
     contract = review.contract
     zone = _zone(contract)
     user = request.user
-    actions = annual.allowed_actions(review, user)
+    actions = signatures.allowed_actions(review, user)
     packet_list = list(review.packets.order_by("-version").select_related("generated_by"))
     current = packet_list[0] if packet_list else None
-    signing = annual.signing_packet(review)
-    amendments = list(
+    signing = packets.signing_packet(review)
+    proposals = list(
         review.amendments.select_related("sla_version", "sla_version__based_on", "proposed_by").order_by("pk")
     )
-    fingerprint = packets.amendments_fingerprint(review)
-    for a in amendments:
+    fingerprint = document.amendments_fingerprint(review)
+    for a in proposals:
         base = a.sla_version.based_on
-        a.rows = packets.diff_rows(base.terms if base else {}, a.sla_version.terms) if a.status != "withdrawn" else []
+        a.rows = document.diff_rows(base.terms if base else {}, a.sla_version.terms) if a.status != "withdrawn" else []
         a.form = AmendmentForm(
             prefix=f"a{a.pk}",
             zone=zone,
@@ -208,7 +210,7 @@ def detail_context(request: HttpRequest, review: AnnualReview, **forms: Any) -> 
         )
     bad = forms.pop("amendment_errors", None)
     if bad is not None:
-        for a in amendments:
+        for a in proposals:
             if a.pk == bad.prefix_pk:
                 a.form = bad
     figures = None
@@ -230,9 +232,9 @@ def detail_context(request: HttpRequest, review: AnnualReview, **forms: Any) -> 
             "window": d["window"]["title"],
         }
     history = list(Signature.objects.filter(review=review).select_related("user", "packet").order_by("-at", "-pk"))
-    me = next((row for row in annual.signature_panel(review) if row["user"].pk == user.pk), None)
-    _, missing = annual.signatory_plan(contract)
-    comments = list(review.comments.select_related("author", "amendment").order_by("created_at", "pk"))
+    me = next((row for row in signatures.signature_panel(review) if row["user"].pk == user.pk), None)
+    _, missing = board.signatory_plan(contract)
+    thread = list(review.comments.select_related("author", "amendment").order_by("created_at", "pk"))
     return {
         "review": review,
         "contract": contract,
@@ -240,16 +242,16 @@ def detail_context(request: HttpRequest, review: AnnualReview, **forms: Any) -> 
         "status_css": STATUS_CSS.get(review.status, "info"),
         "actions": actions,
         "board": list(BoardSeat.objects.filter(contract=contract).select_related("user")),
-        "panel": annual.signature_panel(review),
+        "panel": signatures.signature_panel(review),
         "me": me,
         "missing_roles": missing,
         "packets": packet_list,
         "current": current,
         "signing": signing,
         "packet_stale": bool(current and not current.frozen and current.amendments_fingerprint != fingerprint),
-        "amendments": amendments,
-        "proposed": next((a for a in amendments if a.status == "proposed"), None),
-        "comments": comments,
+        "amendments": proposals,
+        "proposed": next((a for a in proposals if a.status == "proposed"), None),
+        "comments": thread,
         "history": history,
         "figures": figures,
         "record_form": forms.get("record_form") or RecordForm(zone=zone, review=review),
@@ -279,7 +281,7 @@ def packet_pdf(request: HttpRequest, pk: int, version: int) -> FileResponse:
     return FileResponse(
         handle,
         as_attachment=request.GET.get("download") == "1",
-        filename=packets.packet_filename(review, packet.version),
+        filename=document.packet_filename(review, packet.version),
         content_type="application/pdf",
     )
 
@@ -297,7 +299,7 @@ def _act(request: HttpRequest, review: AnnualReview, call: Any, done: str, ancho
 
 
 def review_url(review: AnnualReview) -> str:
-    return annual.review_url(review)
+    return reverse("reviews:detail", args=[review.pk])
 
 
 @login_required
@@ -307,7 +309,7 @@ def record_update(request: HttpRequest, pk: int) -> HttpResponse:
     form = RecordForm(request.POST, zone=_zone(review.contract))
     if form.is_valid():
         try:
-            annual.review_update(actor=request.user, review=review, **form.changes())
+            lifecycle.review_update(actor=request.user, review=review, **form.changes())
         except NotPermitted as exc:
             return _forbidden(request, exc.message, review.contract)
         except InvalidInput as exc:
@@ -329,7 +331,7 @@ def packet_regenerate(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         review,
-        lambda: annual.packet_regenerate(actor=request.user, review=review),
+        lambda: packets.packet_regenerate(actor=request.user, review=review),
         "A new packet was generated from today's figures.",
         "#packet",
     )
@@ -344,13 +346,13 @@ def amendment_propose(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            amendment = annual.amendment_propose(
+            amendment = amendments.amendment_propose(
                 actor=request.user,
                 review=review,
                 title=data["title"],
                 rationale=data["rationale"],
                 evidence=data["evidence"],
-                effective_from=annual.effective_from_date(review.contract, data["effective_from"]),
+                effective_from=amendments.effective_from_date(review.contract, data["effective_from"]),
             )
         except NotPermitted as exc:
             return _forbidden(request, exc.message, review.contract)
@@ -379,13 +381,13 @@ def amendment_update(request: HttpRequest, pk: int, amendment_pk: int) -> HttpRe
     if form.is_valid():
         data = form.cleaned_data
         try:
-            annual.amendment_update(
+            amendments.amendment_update(
                 actor=request.user,
                 amendment=amendment,
                 title=data["title"],
                 rationale=data["rationale"],
                 evidence=data["evidence"],
-                effective_from=annual.effective_from_date(review.contract, data["effective_from"]),
+                effective_from=amendments.effective_from_date(review.contract, data["effective_from"]),
             )
         except NotPermitted as exc:
             return _forbidden(request, exc.message, review.contract)
@@ -402,6 +404,52 @@ def amendment_update(request: HttpRequest, pk: int, amendment_pk: int) -> HttpRe
 
 
 @login_required
+def amendment_terms(request: HttpRequest, pk: int, amendment_pk: int) -> HttpResponse:
+    """The terms editor for the draft SLA version the amendment holds (the
+    contract's own editor refuses it): saved through the review, so a change
+    after a signature voids the signatures and freezes a new packet."""
+    review = _review(request, pk)
+    amendment = get_object_or_404(Amendment.objects.select_related("sla_version"), pk=amendment_pk, review=review)
+    contract, version = review.contract, amendment.sla_version
+    back = f"{review_url(review)}#amendment-{amendment.pk}"
+    if not can_amend(contract_standing(request.user, contract)):
+        return _forbidden(request, "Only board members and the buyer's contract managers edit amendments.", contract)
+    if amendment.status != Amendment.Status.PROPOSED or not version.is_draft:
+        messages.error(
+            request, f"“{amendment.title}” is {amendment.get_status_display().lower()}: its terms are final."
+        )
+        return redirect(back)
+    form = TermsForm(request.POST or None, terms=version.terms, change_summary=version.change_summary)
+    if request.method == "POST" and form.is_valid():
+        try:
+            amendments.amendment_update(
+                actor=request.user,
+                amendment=amendment,
+                terms=form.build_terms(),
+                change_summary=form.cleaned_data["change_summary"],
+            )
+        except NotPermitted as exc:
+            return _forbidden(request, exc.message, contract)
+        except InvalidInput as exc:
+            form.apply_errors(exc.errors)
+            if not exc.errors:
+                form.add_error(None, exc.message)
+        except DomainError as exc:
+            messages.error(request, _describe(exc))
+            return redirect(back)
+        else:
+            messages.success(request, f"The terms of draft SLA v{version.number} are saved.")
+            return redirect(back)
+    context = {"contract": contract, "version": version, "form": form, "review": review, "amendment": amendment}
+    return render(
+        request,
+        "reviews/amendment_terms.html",
+        {**context, "cancel_url": back},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
 @require_POST
 def amendment_withdraw(request: HttpRequest, pk: int, amendment_pk: int) -> HttpResponse:
     review = _review(request, pk)
@@ -409,7 +457,7 @@ def amendment_withdraw(request: HttpRequest, pk: int, amendment_pk: int) -> Http
     return _act(
         request,
         review,
-        lambda: annual.amendment_withdraw(
+        lambda: amendments.amendment_withdraw(
             actor=request.user, amendment=amendment, reason=request.POST.get("reason", "")
         ),
         f"“{amendment.title}” is withdrawn.",
@@ -431,7 +479,7 @@ def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         review,
-        lambda: annual.comment_add(
+        lambda: comments.comment_add(
             actor=request.user, review=review, body=form.cleaned_data["body"], amendment=amendment
         ),
         "Comment added.",
@@ -446,19 +494,19 @@ def review_transition(request: HttpRequest, pk: int, action: str) -> HttpRespons
     reason = request.POST.get("reason", "")
     calls = {
         "circulate": (
-            lambda: annual.review_circulate(actor=request.user, review=review),
+            lambda: lifecycle.review_circulate(actor=request.user, review=review),
             "The packet is circulated to the board.",
         ),
         "freeze": (
-            lambda: annual.review_freeze(actor=request.user, review=review),
+            lambda: lifecycle.review_freeze(actor=request.user, review=review),
             "The packet is frozen and the signatories have been asked to sign.",
         ),
         "return": (
-            lambda: annual.review_return(actor=request.user, review=review, reason=reason),
+            lambda: lifecycle.review_return(actor=request.user, review=review, reason=reason),
             "The review is back in preparation.",
         ),
         "close": (
-            lambda: annual.review_close(actor=request.user, review=review, reason=reason),
+            lambda: lifecycle.review_close(actor=request.user, review=review, reason=reason),
             "The review is closed without agreement.",
         ),
     }
@@ -485,7 +533,7 @@ def review_sign(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         review,
-        lambda: annual.review_sign(
+        lambda: signatures.review_sign(
             actor=request.user,
             review=review,
             decision=data["decision"],
@@ -572,7 +620,7 @@ def calendar_ics(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     contract = Contract.objects.select_related("buyer", "vendor").get(pk=feed.contract_id)
     now = timezone.now()
     horizon = now - timedelta(days=90)
-    version = packets.reference_version(contract, now)
+    version = document.reference_version(contract, now)
     notice_days = version.terms["exclusions"]["maintenance_notice_days"] if version else 0
     windows = MaintenanceWindow.objects.filter(contract=contract, end__gte=horizon).order_by("start")
     notices = ChangeNotice.objects.filter(contract=contract, planned_at__gte=horizon).order_by("planned_at")

@@ -24,7 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contracts.models import Contract
-from core.api import error_responses
+from core.api import AnyMediaRenderer, error_responses
 from reviews.models import Amendment
 from simulator import serializers as s
 from simulator import services as simulations
@@ -84,13 +84,6 @@ class SimulationViewSet(viewsets.ViewSet):
         return Response(simulations.run_portfolio(user=request.user, inputs=body.validated_data))
 
 
-class _AnyMediaRenderer(JSONRenderer):
-    """Lets the PDF be asked for with any Accept header; errors stay JSON."""
-
-    media_type = "*/*"
-    format = "json"
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="Scenarios you may see",
@@ -129,7 +122,7 @@ class ScenarioViewSet(
 
     def get_renderers(self) -> list[Any]:
         if getattr(self, "action", None) == "pdf":
-            return [JSONRenderer(), _AnyMediaRenderer()]
+            return [JSONRenderer(), AnyMediaRenderer()]
         return super().get_renderers()
 
     @extend_schema(

@@ -23,7 +23,7 @@ from typing import Any
 
 from contracts.models import Contract, SLAVersion
 from contracts.terms import TARGETS
-from reports import periods
+from core import periods
 from reports.credits import CreditResult, availability_credit, compute_credits, termination_triggered
 from reports.snapshot import HISTORY, _floor_percent, tiers_of
 from simulator.history import History, IncidentFacts, load_history

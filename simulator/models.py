@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from accounts.access import visibility_q
+from contracts.models import visibility_q
 
 
 class ScenarioQuerySet(models.QuerySet["Scenario"]):

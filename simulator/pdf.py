@@ -11,6 +11,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core.pdf import html_to_pdf
 from simulator.present import contract_context, portfolio_context
 
 
@@ -45,9 +46,7 @@ def render_html(
 
 
 def render_pdf(results: dict[str, Any], **kwargs: Any) -> bytes:
-    from weasyprint import HTML  # heavy import: only when a PDF is asked for
-
-    return HTML(string=render_html(results, **kwargs)).write_pdf()
+    return html_to_pdf(render_html(results, **kwargs))
 
 
 def scenario_pdf(scenario: Any) -> bytes:

@@ -8,7 +8,8 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from contracts.terms import SEVERITIES, TARGETS
-from reports.presenters import money, pct
+from core.money import money
+from reports.presenters import pct
 from simulator.sensitivity import axis, sweep_chart
 
 PALETTE = ["#0f2740", "#b3261e", "#1d4ed8", "#b26a00", "#1b7f3b", "#6d28d9", "#0e7490", "#be185d", "#4d7c0f", "#78350f"]

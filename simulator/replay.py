@@ -19,17 +19,15 @@ from availability.models import Outage
 from contracts.calendars import ALWAYS, clock_for
 from contracts.models import SLAVersion
 from contracts.terms import TARGETS, Terms
+from core import periods
 from incidents.clocks import target_state
 from incidents.models import Incident
-from reports import periods
-from reports.snapshot import _in_force, slices
+from reports.snapshot import reporting_version, slices
 from reports.snapshot_parts import binding
 from simulator.history import History, IncidentFacts
 from simulator.terms import CandidateTerms
 
 __all__ = ["Candidate", "InForce", "Part", "Regime", "Replay"]
-
-_MICRO = timedelta(microseconds=1)
 
 
 # -- how a term set applies over time ---------------------------------------------------
@@ -54,7 +52,7 @@ class InForce:
         self.doc: dict[str, Any] | None = None
 
     def reporting(self, period: periods.Period) -> Terms | None:
-        v = _in_force(self.versions, period.end - _MICRO) or _in_force(self.versions, period.start)
+        v = reporting_version(self.versions, period)
         return None if v is None else self.by_id[v.pk]
 
     def parts(self, start: datetime, end: datetime) -> list[Part]:

@@ -22,7 +22,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from contracts.models import Contract
 from contracts.terms import ENVIRONMENTS, SEVERITIES, TARGETS
-from reports import periods
+from core import periods
 from simulator.engine import EXCLUDED, Replay, judge_term_set, simulate
 from simulator.replay import Candidate, InForce
 from simulator.terms import CandidateTerms, shift_tiers_to_target

@@ -231,16 +231,16 @@ def scenario_attach(*, actor: Any, scenario: Scenario, amendment: Amendment) -> 
     contract as its evidence: the reference is added to the amendment's
     evidence through the annual review service (which checks the role and
     the review's state, and treats it as a change to the amendment)."""
-    from reviews.services import annual
+    from reviews.services import amendments
 
     if scenario.contract_id is None or amendment.review.contract_id != scenario.contract_id:
         raise _bad("Wrong amendment.", {"amendment": ["Attach a scenario to an amendment of its own contract."]})
     if amendment.status != Amendment.Status.PROPOSED:
         raise Conflict(f"The amendment is {amendment.get_status_display().lower()}.", state=amendment.status)
+    ref = evidence_ref(scenario)
+    if ref not in amendment.evidence:  # commits by itself: it may render a new packet, never inside a transaction
+        amendments.amendment_update(actor=actor, amendment=amendment, evidence=[*amendment.evidence, ref])
     with transaction.atomic():
-        ref = evidence_ref(scenario)
-        if ref not in amendment.evidence:
-            annual.amendment_update(actor=actor, amendment=amendment, evidence=[*amendment.evidence, ref])
         before = scenario.amendment_id
         scenario.amendment, scenario.attached_at = amendment, timezone.now()
         scenario.save(update_fields=["amendment", "attached_at"])

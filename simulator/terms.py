@@ -20,6 +20,7 @@ from typing import Any
 from contracts.models import Contract, SLAVersion
 from contracts.presets import PRESETS, preset_terms
 from contracts.terms import ENVIRONMENTS, SEVERITIES, TARGETS, TermsError, validate_terms
+from contracts.versions import InForceFallback, in_force_among
 
 __all__ = [
     "CandidateError",
@@ -60,14 +61,11 @@ class CandidateTerms:
 def in_force_version(
     contract: Contract, at: datetime, versions: Sequence[SLAVersion] | None = None
 ) -> SLAVersion | None:
-    """The frozen version in force at ``at`` (else the latest frozen one)."""
+    """The frozen version in force at ``at`` (else the latest frozen one: the
+    simulator always starts from some agreed terms)."""
     if versions is None:
-        versions = list(SLAVersion.objects.filter(contract=contract).frozen().order_by("effective_from", "number"))
-    found = None
-    for v in versions:
-        if v.effective_from <= at and (v.effective_to is None or v.effective_to > at):
-            found = v
-    return found or (versions[-1] if versions else None)
+        return SLAVersion.objects.for_contract(contract).in_force_at(at, fallback=InForceFallback.LATEST_FROZEN)
+    return in_force_among(versions, at, fallback=InForceFallback.LATEST_FROZEN)
 
 
 # -- coverage hours as text ---------------------------------------------------------------

@@ -22,8 +22,8 @@ from django.views.decorators.http import require_POST
 
 from contracts.access import get_visible_contract
 from contracts.models import Contract, SLAVersion
+from core import periods
 from core.errors import DomainError, InvalidInput
-from reports import periods
 from reviews.models import Amendment
 from simulator import services as simulations
 from simulator.forms import AttachForm, PortfolioForm, SimulationForm

@@ -111,8 +111,9 @@ TABLE: dict[str, dict[str, str]] = {
     "POST contracts:schedule_pdf":                             row("ok     ok     ok     ok     ok     ok     ok     ok     login"),
     "GET contracts:version_activate":                          row("405    405    405    405    405    405    405    405    login"),
     "POST contracts:version_activate":                         row("done   403    403    403    403    403    403    done   login"),
-    "GET contracts:version_edit":                              row("ok     403    403    403    403    403    ok     ok     login"),
-    "POST contracts:version_edit":                             row("ok     403    403    403    403    403    ok     ok     login"),
+    # The world's draft v2 is its annual review's amendment: held, so the terms editor answers 409 with a link.
+    "GET contracts:version_edit":                              row("409    403    403    403    403    403    409    409    login"),
+    "POST contracts:version_edit":                             row("409    403    403    403    403    403    409    409    login"),
     "GET contracts:versions":                                  row("ok     ok     ok     ok     ok     ok     ok     ok     login"),
     "POST contracts:versions":                                 row("ok     ok     ok     ok     ok     ok     ok     ok     login"),
     # -- Incidents (pages) -----------------------------------------------------------------------------------
@@ -196,6 +197,8 @@ TABLE: dict[str, dict[str, str]] = {
     # -- Annual reviews and renewals (pages) -----------------------------------------------------------------
     "GET reviews:amendment":                                    row("405    405    405    405    405    405    405    405    login"),
     "POST reviews:amendment":                                   row("400    400    400    400    400    400    400    400    login"),
+    "GET reviews:amendment-terms":                              row("ok     403    403    403    403    403    ok     ok     login"),
+    "POST reviews:amendment-terms":                             row("400    403    403    403    403    403    400    400    login"),
     "GET reviews:calendar-feed":                                row("ok     ok     ok     ok     ok     ok     ok     ok     ok"),
     "POST reviews:calendar-feed":                               row("ok     ok     ok     ok     ok     ok     ok     ok     ok"),
     "GET reviews:comment":                                      row("405    405    405    405    405    405    405    405    login"),
@@ -304,7 +307,7 @@ TABLE: dict[str, dict[str, str]] = {
     "GET contracts-api:sla-version-amend":                     row("405    405    405    405    405    405    405    405    401"),
     "POST contracts-api:sla-version-amend":                    row("409    403    403    403    403    403    409    409    401"),
     "GET contracts-api:sla-version-detail":                    row("ok     ok     ok     ok     ok     ok     ok     ok     401"),
-    "PATCH contracts-api:sla-version-detail":                  row("ok     403    403    403    403    403    ok     ok     401"),
+    "PATCH contracts-api:sla-version-detail":                  row("409    403    403    403    403    403    409    409    401"),  # held: see version_edit
     "GET contracts-api:sla-version-diff":                      row("ok     ok     ok     ok     ok     ok     ok     ok     401"),
     "GET contracts-api:sla-version-in-force":                  row("ok     ok     ok     ok     ok     ok     ok     ok     401"),
     "GET contracts-api:sla-version-list":                      row("ok     ok     ok     ok     ok     ok     ok     ok     401"),

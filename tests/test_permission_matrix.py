@@ -185,7 +185,12 @@ def project_urls() -> dict[str, Url]:
     for name, _prefix, pattern in _walk(get_resolver()):
         callback = pattern.callback
         owner = getattr(callback, "cls", None) or getattr(callback, "view_class", None) or callback
-        if name in urls or name in EXCLUDED_NAMES or owner.__module__.split(".")[0] not in PROJECT_PACKAGES:
+        if (
+            name in urls
+            or name in EXCLUDED_NAMES
+            or name.startswith("admin:")
+            or owner.__module__.split(".")[0] not in PROJECT_PACKAGES
+        ):
             continue
         kwargs = tuple(pattern.pattern.converters) or tuple(pattern.pattern.regex.groupindex)
         if "format" in kwargs:

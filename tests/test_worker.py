@@ -41,6 +41,7 @@ def test_a_real_worker_runs_an_enqueued_task(worker, buyer):
         ("reports.tasks.publish_report", "reports"),
         ("reviews.tasks.send_renewal_reminders", "reports"),
         ("accounts.tasks.email_notifications", "notifications"),
+        ("reports.tasks.email_report", "notifications"),
         ("incidents.tasks.escalation_watch", "celery"),
         ("outbox.tasks.flush_outbox", "celery"),
     ],

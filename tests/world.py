@@ -112,7 +112,7 @@ def _side(contract: Any, *, buyer: Any, vendor: Any, vendor_eng: Any, chair: Any
     from reports.services import close_period
     from reports.services.publish import store_pdf
     from reports.tests.factories import add_outage, at, downtime_for
-    from reviews.services import annual
+    from reviews.services import amendments, comments, opening, packets
     from simulator import services as simulations
 
     side = Side(contract=contract)
@@ -182,14 +182,14 @@ def _side(contract: Any, *, buyer: Any, vendor: Any, vendor_eng: Any, chair: Any
         title="The outage was shorter", statement="Our logs show 40 minutes, not 220.",
     )  # fmt: skip
 
-    side.review = annual.review_open(actor=chair, contract=contract, anniversary=date(2027, 1, 1), now=NOW)
-    side.packet = annual.current_packet(side.review)
+    side.review = opening.review_open(actor=chair, contract=contract, anniversary=date(2027, 1, 1), now=NOW)
+    side.packet = packets.current_packet(side.review)
     terms = dict(contract.sla_versions.get(number=1).terms)
-    side.amendment = annual.amendment_propose(
+    side.amendment = amendments.amendment_propose(
         actor=chair, review=side.review, title="Raise the target", rationale="October fell short.",
         effective_from=datetime(2027, 1, 1, tzinfo=UTC), evidence=["Report 2026-10"], terms=terms,
     )  # fmt: skip
-    side.comment = annual.comment_add(actor=chair, review=side.review, body="Agenda agreed.")
+    side.comment = comments.comment_add(actor=chair, review=side.review, body="Agenda agreed.")
 
     # A negotiating position: a simulation the buyer saved (its side sees it, the vendor does not).
     results = simulations.run(contract=contract, inputs={}, now=NOW)
@@ -200,14 +200,19 @@ def _side(contract: Any, *, buyer: Any, vendor: Any, vendor_eng: Any, chair: Any
 
 
 def _reminders(*sides: Side) -> None:
-    """The renewal reminder 30 days before the (shared) notice deadline, PDF stored."""
+    """The renewal reminder 30 days before the (shared) notice deadline, PDF stored and emailed."""
+    from outbox.models import OutboxMessage
     from reviews.models import RenewalReminder
     from reviews.services import renewals
+    from reviews.tasks import email_renewal_reminder
 
     deadline = sides[0].contract.notice_deadline
     then = datetime.combine(deadline - timedelta(days=30), datetime.min.time(), tzinfo=UTC)
     for row in renewals.claim_due(today=deadline - timedelta(days=30), now=then):
         renewals.send(row, now=then)
+    # The emails leave after commit through the outbox; the world's transaction never commits.
+    for message in OutboxMessage.objects.filter(task="reviews.tasks.email_renewal_reminder").order_by("pk"):
+        email_renewal_reminder(*message.args)
     for side in sides:
         side.reminder = RenewalReminder.objects.get(contract=side.contract, superseded=False)
 

@@ -21,6 +21,8 @@ from availability.models import Outage
 from contracts.access import contract_standing
 from contracts.models import Contract, SLAVersion
 from contracts.terms import Terms
+from contracts.versions import InForceFallback
+from core.actor import Actor
 from core.errors import Conflict, InvalidInput, NotPermitted
 from incidents.models import Incident
 from incidents.services.base import is_buyer_actor, is_vendor_actor
@@ -35,8 +37,7 @@ CLAIM_LABELS = {"third_party": "Third-party dependency", "force_majeure": "Force
 
 def governing_terms(contract: Contract, at: datetime) -> Terms | None:
     """The terms in force at ``at``; before the first version, the earliest one."""
-    versions = SLAVersion.objects.filter(contract=contract).frozen()
-    version = versions.governing(at).first() or versions.order_by("effective_from").first()
+    version = SLAVersion.objects.for_contract(contract).in_force_at(at, fallback=InForceFallback.EARLIEST_FROZEN)
     return Terms(version.terms) if version else None
 
 
@@ -130,7 +131,7 @@ def record_outage(
     return outage
 
 
-def correct_outage(*, actor: Any, outage: Outage, reason: str, **changes: Any) -> Outage:
+def correct_outage(*, actor: Actor, outage: Outage, reason: str, **changes: Any) -> Outage:
     """Staff correct ``component``, ``start``, ``end`` or ``cause`` of any outage, with a reason."""
     _require(getattr(actor, "is_staff", False), "Only staff may correct outages.")
     reason = _text(reason, "reason", "A reason")
@@ -138,8 +139,48 @@ def correct_outage(*, actor: Any, outage: Outage, reason: str, **changes: Any) -
     unknown = sorted(set(changes) - allowed)
     if unknown:
         raise InvalidInput("Unknown field.", errors={k: ["This field cannot be changed."] for k in unknown})
+    return _correct(actor=actor, outage=outage, changes=changes, note=reason, noted={"reason": [None, reason]})
+
+
+def outage_correct_on_dispute(
+    *, actor: Actor, outage: Outage, start: datetime, end: datetime | None, reason: str, dispute_ref: str
+) -> Outage:
+    """The parties settled a dispute on the outage's times (``reason``: the agreed resolution).
+    Who may agree it is the dispute's rule (the side the change goes against); here, either
+    party's managers and staff. An outage cannot start in the future and ends after it starts."""
+    reason = _text(reason, "reason", "The agreed resolution")
+    _aware(start, "start"), _aware(end, "end")
+    if start > timezone.now():
+        raise InvalidInput("An outage cannot start in the future.", errors={"start": ["In the future."]})
+    _ordered(start, end, strict=True)
+    note = f"Corrected on resolving dispute {dispute_ref}: {reason}"
+    return _correct(
+        actor=actor,
+        outage=outage,
+        changes={"start": start, "end": end},
+        note=note,
+        noted={"reason": [None, note], "dispute": [None, dispute_ref]},
+        who=(
+            lambda s: s.is_staff or is_buyer_actor(s) or is_vendor_actor(s),
+            "Only the parties or staff may settle a dispute on an outage.",
+        ),
+    )
+
+
+def _correct(
+    *,
+    actor: Actor,
+    outage: Outage,
+    changes: dict[str, Any],
+    note: str,
+    noted: dict[str, Any],
+    who: tuple[Callable[[Standing], bool], str] | None = None,
+) -> Outage:
+    """Lock, check, change, note why on the outage, audit."""
     with transaction.atomic():
         outage = Outage.objects.select_for_update().select_related("contract").get(pk=outage.pk)
+        if who is not None:
+            _standing(actor, outage.contract, *who)
         before = audit.snapshot(outage, OUTAGE_FIELDS)
         if "component" in changes:
             outage.component = _text(changes["component"], "component", "The component", max_length=100)
@@ -156,14 +197,14 @@ def correct_outage(*, actor: Any, outage: Outage, reason: str, **changes: Any) -
             raise InvalidInput(
                 "Nothing to correct.", errors={"non_field_errors": ["No value differs from the record."]}
             )
-        outage.reason = f"{outage.reason}\n{reason}".strip() if outage.reason else reason
+        outage.reason = f"{outage.reason}\n{note}".strip() if outage.reason else note
         outage.save()
         audit.record(
             actor=actor,
             verb="outage.corrected",
             obj=outage,
             contract_id=outage.contract_id,
-            changes={**delta, "reason": [None, reason]},
+            changes={**delta, **noted},
         )
     return outage
 
@@ -227,6 +268,37 @@ def decide_outage_exclusion(*, actor: Any, outage: Outage, accept: bool, reason:
                 "exclusion": ["claimed", outage.exclusion],
                 **({"decision_reason": [None, reason.strip()]} if reason.strip() else {}),
             },
+        )
+    return outage
+
+
+def outage_exclusion_settle(*, actor: Actor, outage: Outage, reason: str, dispute_ref: str) -> Outage:
+    """The parties settled a dispute by accepting the outage's exclusion (``reason``: the agreed
+    resolution): a pending claim is decided as accepted; an outage nobody claimed, or whose claim
+    was rejected, is excluded with the dispute noted as the reason. The buyer's decision (or
+    staff's), as for a claim."""
+    reason = _text(reason, "reason", "The agreed resolution")
+    note = f"Accepted on resolving dispute {dispute_ref}: {reason}"
+    with transaction.atomic():
+        outage = Outage.objects.select_for_update().select_related("contract").get(pk=outage.pk)
+        _standing(
+            actor, outage.contract, is_buyer_actor, "Only the buyer's contract managers and operations may decide."
+        )
+        if outage.exclusion == Outage.Exclusion.ACCEPTED:
+            raise Conflict("The outage's exclusion is already accepted.", state=outage.exclusion, allowed=[])
+        if outage.exclusion == Outage.Exclusion.CLAIMED:
+            return decide_outage_exclusion(actor=actor, outage=outage, accept=True, reason=note)
+        fields = ["exclusion", "exclusion_reason"]
+        before = audit.snapshot(outage, fields)
+        outage.exclusion = Outage.Exclusion.ACCEPTED
+        outage.exclusion_reason = f"{outage.exclusion_reason}\n{note}".strip()
+        outage.save(update_fields=fields)
+        audit.record(
+            actor=actor,
+            verb="outage.exclusion_accepted",
+            obj=outage,
+            contract_id=outage.contract_id,
+            changes={**audit.diff(before, audit.snapshot(outage, fields)), "dispute": [None, dispute_ref]},
         )
     return outage
 

@@ -167,6 +167,52 @@ def test_staff_enter_and_correct_outages_with_a_reason(clock, client_for, contra
     ]
 
 
+def test_a_dispute_corrects_an_outages_times_through_the_service(clock, contract, staff, buyer, vendor, buyer_viewer):
+    from availability.services.outages import outage_correct_on_dispute
+
+    clock.set(t(20, 9))
+    o = outage(contract, staff, "api", t(5, 10), t(5, 12))
+    with pytest.raises(NotPermitted):  # a party's people or staff, never a bystander
+        outage_correct_on_dispute(
+            actor=buyer_viewer, outage=o, start=t(5, 10, 20), end=t(5, 11), reason="x", dispute_ref="D-1"
+        )
+    with pytest.raises(InvalidInput) as exc:
+        outage_correct_on_dispute(actor=buyer, outage=o, start=t(25, 9), end=None, reason="x", dispute_ref="D-1")
+    assert exc.value.errors == {"start": ["In the future."]}
+    with pytest.raises(InvalidInput):
+        outage_correct_on_dispute(actor=buyer, outage=o, start=t(5, 10), end=t(5, 12), reason="x", dispute_ref="D-1")
+    fixed = outage_correct_on_dispute(
+        actor=buyer, outage=o, start=t(5, 10, 20), end=t(5, 11, 5), reason="Probe logs agree", dispute_ref="D-1"
+    )
+    assert (fixed.start, fixed.end) == (t(5, 10, 20), t(5, 11, 5))
+    assert fixed.reason == "test\nCorrected on resolving dispute D-1: Probe logs agree"
+    entry = AuditEntry.objects.get(verb="outage.corrected")
+    assert entry.changes["start"] == ["2026-10-05T10:00:00Z", "2026-10-05T10:20:00Z"]
+    assert entry.changes["dispute"] == [None, "D-1"]
+
+
+def test_a_dispute_accepts_an_outages_exclusion_claimed_or_not(clock, contract, staff, buyer, vendor, vendor_engineer):
+    from availability.services.outages import claim_outage_exclusion, outage_exclusion_settle
+
+    unclaimed = outage(contract, staff, "api", t(5, 10), t(5, 11))
+    with pytest.raises(NotPermitted):  # the buyer's decision, as for a claim
+        outage_exclusion_settle(actor=vendor, outage=unclaimed, reason="Agreed", dispute_ref="D-2")
+    settled = outage_exclusion_settle(actor=buyer, outage=unclaimed, reason="Agreed", dispute_ref="D-2")
+    assert settled.exclusion == Outage.Exclusion.ACCEPTED
+    assert settled.exclusion_reason == "Accepted on resolving dispute D-2: Agreed"
+    assert AuditEntry.objects.get(verb="outage.exclusion_accepted").changes["dispute"] == [None, "D-2"]
+    with pytest.raises(Conflict):
+        outage_exclusion_settle(actor=buyer, outage=unclaimed, reason="Again", dispute_ref="D-3")
+
+    claimed = outage(contract, staff, "api", t(6, 10), t(6, 11))
+    claim_outage_exclusion(actor=vendor_engineer, outage=claimed, kind="third_party", reason="CDN")
+    decided = outage_exclusion_settle(actor=buyer, outage=claimed, reason="CDN page", dispute_ref="D-4")
+    assert decided.exclusion == Outage.Exclusion.ACCEPTED
+    entry = AuditEntry.objects.filter(verb="outage.exclusion_accepted", object_id=str(claimed.pk)).get()
+    assert entry.changes["exclusion"] == ["claimed", "accepted"]
+    assert entry.changes["decision_reason"] == [None, "Accepted on resolving dispute D-4: CDN page"]
+
+
 def test_unknown_component_entered_by_staff_is_flagged(contract, staff):
     assert outage(contract, staff, "billing", t(5, 10), t(5, 11)).unknown_component is True
 

@@ -10,10 +10,10 @@ from django.test import Client
 from icalendar import Calendar
 
 from accounts.models import Membership
-from availability.charts import ChartPoint, availability_chart
 from availability.ical import notice_uid, window_uid
 from availability.models import CalendarFeed, ChangeNotice
 from availability.services import periods as av
+from core.charts import ChartPoint, availability_chart
 
 pytestmark = pytest.mark.django_db
 

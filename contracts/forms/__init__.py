@@ -3,8 +3,8 @@ and route the services' field errors back to the inputs; the rules themselves
 live in the services and in ``contracts.terms``.
 
 ``base``: what every form shares; ``contract``: create, activate, amend;
-``terms`` (+ ``playbook``): the SLA terms editor; ``routine``: onboarding,
-training resources and the feedback register.
+``terms`` (+ ``playbook``): the SLA terms editor. (Onboarding, training
+resources and the feedback register: ``contracts.onboarding.forms``.)
 """
 
 from contracts.forms.base import StyledForm, apply_domain_errors, split_names

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import template
 
-from contracts.routine import onboarding_progress as _progress
+from contracts.onboarding.selectors import onboarding_progress as _progress
 
 register = template.Library()
 

@@ -13,9 +13,9 @@ from pypdf import PdfReader
 from contracts import services
 from contracts.diffing import diff_terms, label_for
 from contracts.forms import TermsForm
+from contracts.onboarding.selectors import people_of, playbook_steps, raci_table
 from contracts.pdf import render_schedule_pdf
 from contracts.presets import PRESETS, preset_terms
-from contracts.routine import people_of, playbook_steps, raci_table
 from contracts.terms import Terms, TermsError, raci_flags, validate_terms
 from core.errors import InvalidInput
 

@@ -368,3 +368,43 @@ def test_a_board_member_may_draft_an_amendment_but_not_put_it_in_force(board_mem
         services.sla_version_activate(actor=board_member, version=draft)
     draft.refresh_from_db()
     assert draft.is_draft
+
+
+# -- the termination right, recorded from the period close --------------------------------------------
+
+
+def test_the_termination_right_is_raised_once_cleared_and_audited(contract, buyer, staff):
+    from core.actor import SystemActor
+
+    closer = SystemActor("system:period_close")
+    with pytest.raises(NotPermitted):  # it follows from the reports, not from a party's say-so
+        services.contract_termination_right_record(
+            actor=buyer, contract=contract, triggered=True, on=date(2026, 11, 3), report_label="2026-10 r1"
+        )
+    assert services.contract_termination_right_record(
+        actor=closer, contract=contract, triggered=True, on=date(2026, 11, 3), report_label="2026-10 r1"
+    )
+    assert not services.contract_termination_right_record(  # already raised: the first day stays
+        actor=closer, contract=contract, triggered=True, on=date(2026, 12, 2), report_label="2026-11 r1"
+    )
+    contract.refresh_from_db()
+    assert (contract.termination_right, contract.termination_right_since) == (True, date(2026, 11, 3))
+    raised = AuditEntry.objects.get(verb="contract.termination_right_raised")
+    assert raised.actor_label == "system:period_close"
+    assert raised.changes["report"] == [None, "2026-10 r1"]
+    assert services.contract_termination_right_record(
+        actor=staff, contract=contract, triggered=False, on=date(2027, 1, 4), report_label="2026-12 r1"
+    )
+    contract.refresh_from_db()
+    assert (contract.termination_right, contract.termination_right_since) == (False, None)
+    assert AuditEntry.objects.filter(verb="contract.termination_right_cleared").count() == 1
+
+
+def test_contract_managers_are_each_sides_managers_but_not_the_person_acting(
+    contract, buyer, buyer_ops, vendor, vendor_engineer
+):
+    from contracts.access import contract_managers
+
+    assert {u.pk for u in contract_managers(contract)} == {buyer.pk, vendor.pk}
+    assert [u.pk for u in contract_managers(contract, side="vendor")] == [vendor.pk]
+    assert [u.pk for u in contract_managers(contract, exclude=buyer)] == [vendor.pk]

@@ -1,4 +1,4 @@
-"""The one visibility rule (accounts.access.visibility_q) for contracts and SLA
+"""The one visibility rule (contracts.models.visibility_q) for contracts and SLA
 versions: in querysets, in API lists and on API detail routes."""
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 periodic tasks written before the move keep working after it."""
 
 from django.db import migrations
+from django.utils import timezone
 
 # Order matters: reviews.tasks became reports.tasks before reviews.tasks_annual became reviews.tasks.
 RENAMES = [
@@ -19,12 +20,21 @@ def _rename(apps, pairs):
                 model.objects.filter(pk=row.pk).update(task=new + row.task[len(old) :])
 
 
+def _tell_beat(apps):
+    """A bulk update fires no signal: bump beat's change marker so a running beat reloads its schedule."""
+    apps.get_model("django_celery_beat", "PeriodicTasks").objects.update_or_create(
+        ident=1, defaults={"last_update": timezone.now()}
+    )
+
+
 def forwards(apps, schema_editor):
     _rename(apps, RENAMES)
+    _tell_beat(apps)
 
 
 def backwards(apps, schema_editor):
     _rename(apps, [(new, old) for old, new in reversed(RENAMES)])
+    _tell_beat(apps)
 
 
 class Migration(migrations.Migration):

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
 from contracts.models import Contract, SLAVersion
+from contracts.versions import in_force_among
 from core.errors import InvalidInput, NotPermitted
 from incidents.models import Environment, Incident, IncidentEvent, Severity
 from incidents.services.base import audit_incident, event, now, save_with_clocks
@@ -104,14 +105,7 @@ def import_incidents(
                 problems.append("acknowledged_at is required when resolved_at is given")
             if resolved and resolved < (acked or opened):
                 problems.append("resolved_at is before it was acknowledged/opened")
-        version = next(
-            (
-                v
-                for v in versions
-                if opened and v.effective_from <= opened and (v.effective_to is None or opened < v.effective_to)
-            ),
-            None,
-        )
+        version = in_force_among(versions, opened) if opened else None
         if opened and version is None:
             problems.append("no SLA version of the contract was in force at opened_at")
         if problems:

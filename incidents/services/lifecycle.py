@@ -34,7 +34,7 @@ MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 
 
 def _governing_version(contract: Contract, at: datetime) -> SLAVersion:
-    version = SLAVersion.objects.filter(contract=contract).governing(at).first()
+    version = SLAVersion.objects.for_contract(contract).in_force_at(at)
     if version is None:
         raise Conflict(
             f"Contract {contract.reference} has no SLA in force at {at:%Y-%m-%d %H:%M} UTC; activate its SLA first.",

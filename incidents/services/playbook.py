@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 
-from contracts.routine import People, people_of, playbook_steps
+from contracts.onboarding.selectors import People, people_of, playbook_steps
 from core.errors import Conflict, InvalidInput
 from incidents.clocks import Interval, due_time
 from incidents.models import Incident, IncidentEvent, IncidentPause, IncidentPlaybookTick

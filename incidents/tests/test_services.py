@@ -177,6 +177,69 @@ def test_exclusion_claims_pending_rejected_accepted(buyer, vendor_engineer, cont
     ]
 
 
+def test_a_dispute_settles_an_exclusion_by_accepting_the_pending_claim(buyer, vendor_engineer, contract, clock):
+    from incidents.services.disputes import incident_exclusion_settle
+
+    incident = _open(buyer, contract)
+    claim = services.claim_exclusion(actor=vendor_engineer, incident=incident, kind="third_party", reason="DNS")
+    with pytest.raises(NotPermitted):  # the buyer's decision, as for a claim
+        incident_exclusion_settle(
+            actor=vendor_engineer, incident=incident, reason="Agreed", dispute_id=7, dispute_ref="D-7"
+        )
+    clock.advance(minutes=30)  # past the 15-minute acknowledge target
+    accepted = incident_exclusion_settle(
+        actor=buyer, incident=incident, reason="Registrar confirms", dispute_id=7, dispute_ref="D-7"
+    )
+    assert accepted.pk == claim.pk
+    claim.refresh_from_db()
+    assert (claim.status, claim.decided_by) == (ExclusionClaim.Status.ACCEPTED, buyer)
+    assert claim.decision_reason == "Accepted on resolving dispute D-7: Registrar confirms"
+    incident.refresh_from_db()
+    assert incident.excluded
+    assert incident.clocks_computed_at == clock.now  # recomputed like every incident event
+    assert incident.acknowledge_breached
+    assert incident.events.filter(kind=IncidentEvent.Kind.BREACHED, data={"target": "acknowledge"}).exists()
+    event = incident.events.get(kind=IncidentEvent.Kind.CLAIM_ACCEPTED)
+    assert event.data == {"dispute": 7, "claim": claim.pk}
+    entry = AuditEntry.objects.get(verb="incident.exclusion_accepted")
+    assert entry.changes["dispute"] == [None, "D-7"] and entry.changes["excluded"] == [False, True]
+    with pytest.raises(Conflict) as exc:  # the state is checked: once excluded, settled
+        incident_exclusion_settle(actor=buyer, incident=incident, reason="Again", dispute_id=8, dispute_ref="D-8")
+    assert "already excluded" in exc.value.message
+
+
+def test_a_dispute_settles_an_exclusion_the_buyer_rejected_as_a_new_claim(buyer, vendor_engineer, contract, clock):
+    from incidents.services.disputes import incident_exclusion_settle
+
+    incident = _open(buyer, contract)
+    claim = services.claim_exclusion(actor=vendor_engineer, incident=incident, kind="force_majeure", reason="Flood")
+    services.decide_claim(actor=buyer, claim=claim, accept=False, reason="Not a flood")
+    clock.advance(days=3)
+    with pytest.raises(InvalidInput):
+        incident_exclusion_settle(actor=buyer, incident=incident, reason=" ", dispute_id=3, dispute_ref="D-3")
+    accepted = incident_exclusion_settle(
+        actor=buyer, incident=incident, reason="The flood was real", dispute_id=3, dispute_ref="D-3"
+    )
+    assert (accepted.kind, accepted.status, accepted.claimed_by) == ("force_majeure", "accepted", vendor_engineer)
+    assert list(incident.claims.order_by("claimed_at").values_list("status", flat=True)) == ["rejected", "accepted"]
+    assert not Incident.objects.counted().filter(pk=incident.pk).exists()
+
+
+def test_a_dispute_excludes_an_unclaimed_incident_without_inventing_a_claim(staff, buyer, contract, clock):
+    from incidents.services.disputes import incident_exclusion_settle
+
+    incident = _open(buyer, contract)
+    assert (
+        incident_exclusion_settle(
+            actor=staff, incident=incident, reason="Board decision", dispute_id=1, dispute_ref="D-1"
+        )
+        is None
+    )
+    incident.refresh_from_db()
+    assert incident.excluded and not incident.claims.exists()
+    assert verify_chain().ok
+
+
 def test_fault_attribution_moves_the_incident_to_the_other_vendors_contract(buyer, contract, foreign_contract, clock):
     incident = _open(buyer, contract, severity="high")
     incident = services.attribute_incident(

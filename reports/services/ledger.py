@@ -3,27 +3,31 @@
     calculated -> claimed (buyer, only within the claim window)
                -> approved (vendor) -> applied (vendor or staff, on an invoice)
 
-or, while calculated or claimed, to disputed (a dispute on the credit; see
-``disputes.services``). Every transition is keyword-only, locks the
-credit, checks who (``NotPermitted``, 403) and the state (``Conflict``, 409,
-naming the state and what is allowed now), and writes one audit entry.
+or, while calculated or claimed, to disputed (a dispute on the credit: the disputes app opens it
+and calls ``credit_mark_disputed``; when the dispute ends it calls ``credit_release_from_dispute``
+or, when the parties agree an amount, ``credit_adjust_on_dispute``). Every transition is
+keyword-only, locks the credit, checks who (``NotPermitted``, 403) and the state (``Conflict``,
+409, naming the state and what is allowed now), and writes one audit entry.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.access import Standing
+from accounts.models import User
 from accounts.services import notify
 from audit import services as audit
-from contracts.access import contract_standing
+from contracts.access import contract_managers, contract_standing, is_buyer_manager, is_manager, is_vendor_manager
+from core.actor import Actor
+from core.datetimes import when
 from core.errors import Conflict, InvalidInput, NotPermitted
-from disputes import services as disputes
-from disputes.models import Dispute
-from disputes.services import is_buyer_manager, is_manager, is_vendor_manager, managers, now, when
+from core.money import minor_units
 from reports.models import Credit
 
 C = Credit.Status
@@ -43,6 +47,15 @@ WHY_NOT = {
     C.DISPUTED: "it is under dispute",
     C.VOID: "it was voided when its report was reissued",
 }
+
+
+def now() -> datetime:
+    return timezone.now()
+
+
+def _person(actor: Actor) -> User | None:
+    """The person to name on the credit (a system actor is named only in the audit trail)."""
+    return actor if isinstance(actor, User) else None
 
 
 def ledger_url(credit: Credit) -> str:
@@ -78,7 +91,7 @@ def _require_state(credit: Credit, action: str, s: Standing, at: datetime) -> No
     if credit.status in TRANSITIONS[action]:
         return
     allowed = allowed_actions(credit, s, at=at)
-    why = WHY_NOT[credit.status].format(invoice=credit.invoice_reference or "—")
+    why = WHY_NOT[C(credit.status)].format(invoice=credit.invoice_reference or "—")
     raise Conflict(
         f"Cannot {VERBS[action]} a credit that is {credit.get_status_display().lower()}: {why}."
         + (f" Allowed now: {', '.join(allowed)}." if allowed else ""),
@@ -98,7 +111,7 @@ def _require_window(credit: Credit, action: str, s: Standing, at: datetime) -> N
     )
 
 
-def _record(actor: Any, credit: Credit, verb: str, before: dict[str, Any], fields: list[str]) -> None:
+def _record(actor: Actor, credit: Credit, verb: str, before: dict[str, Any], fields: list[str]) -> None:
     audit.record(
         actor=actor,
         verb=verb,
@@ -108,7 +121,7 @@ def _record(actor: Any, credit: Credit, verb: str, before: dict[str, Any], field
     )
 
 
-def credit_claim(*, actor: Any, credit: Credit) -> Credit:
+def credit_claim(*, actor: Actor, credit: Credit) -> Credit:
     """The buyer's contract managers claim a calculated credit, while its claim window is open."""
     with transaction.atomic():
         credit = _lock(credit)
@@ -121,11 +134,11 @@ def credit_claim(*, actor: Any, credit: Credit) -> Credit:
         _require_window(credit, "claim", s, at)
         fields = ["status", "claimed_at", "claimed_by"]
         before = audit.snapshot(credit, fields)
-        credit.status, credit.claimed_at, credit.claimed_by = C.CLAIMED, at, actor
+        credit.status, credit.claimed_at, credit.claimed_by = C.CLAIMED, at, _person(actor)
         credit.save(update_fields=fields)
         _record(actor, credit, "credit.claimed", before, fields)
         notify(
-            users=managers(contract, side="vendor"),
+            users=contract_managers(contract, side="vendor"),
             verb="credit.claimed",
             title=f"Credit claimed on {contract.reference}: {credit.amount} {credit.currency}",
             body=f"{contract.buyer.name} claimed “{credit.description}” ({credit.report.period}). Approve it or "
@@ -135,7 +148,7 @@ def credit_claim(*, actor: Any, credit: Credit) -> Credit:
     return credit
 
 
-def credit_approve(*, actor: Any, credit: Credit) -> Credit:
+def credit_approve(*, actor: Actor, credit: Credit) -> Credit:
     """The vendor's account managers approve a claimed credit. The buyer cannot approve its own claim."""
     with transaction.atomic():
         credit = _lock(credit)
@@ -152,11 +165,11 @@ def credit_approve(*, actor: Any, credit: Credit) -> Credit:
         _require_state(credit, "approve", s, at)
         fields = ["status", "approved_at", "approved_by"]
         before = audit.snapshot(credit, fields)
-        credit.status, credit.approved_at, credit.approved_by = C.APPROVED, at, actor
+        credit.status, credit.approved_at, credit.approved_by = C.APPROVED, at, _person(actor)
         credit.save(update_fields=fields)
         _record(actor, credit, "credit.approved", before, fields)
         notify(
-            users=managers(contract, side="buyer"),
+            users=contract_managers(contract, side="buyer"),
             verb="credit.approved",
             title=f"Credit approved on {contract.reference}: {credit.amount} {credit.currency}",
             body=f"{contract.vendor.name} approved “{credit.description}” ({credit.report.period}).",
@@ -165,7 +178,7 @@ def credit_approve(*, actor: Any, credit: Credit) -> Credit:
     return credit
 
 
-def credit_apply(*, actor: Any, credit: Credit, invoice_reference: str) -> Credit:
+def credit_apply(*, actor: Actor, credit: Credit, invoice_reference: str) -> Credit:
     """The vendor's account managers (or staff) record the invoice an approved credit was applied on."""
     invoice_reference = (invoice_reference or "").strip()
     if not invoice_reference:
@@ -193,7 +206,7 @@ def credit_apply(*, actor: Any, credit: Credit, invoice_reference: str) -> Credi
         credit.save(update_fields=fields)
         _record(actor, credit, "credit.applied", before, fields)
         notify(
-            users=managers(contract, side="buyer"),
+            users=contract_managers(contract, side="buyer"),
             verb="credit.applied",
             title=f"Credit applied on {contract.reference}: {credit.amount} {credit.currency}",
             body=f"“{credit.description}” was applied on invoice {invoice_reference}.",
@@ -202,14 +215,109 @@ def credit_apply(*, actor: Any, credit: Credit, invoice_reference: str) -> Credi
     return credit
 
 
-def credit_dispute(*, actor: Any, credit: Credit, statement: str, title: str = "") -> Dispute:
-    """Open a dispute on the credit (either party's managers, within the claim
-    window); the credit is then disputed until the dispute ends."""
-    return disputes.dispute_open(
-        actor=actor,
-        contract=credit.contract,
-        subject_type=Dispute.Subject.CREDIT,
-        subject_id=str(credit.pk),
-        title=(title or "").strip() or f"Credit disputed: {credit.description}"[:200],
-        statement=statement,
-    )
+# -- the ledger side of a dispute on a credit (called by the disputes app) --------------------
+
+
+def _require_party_or_staff(s: Standing, credit: Credit, action: str) -> None:
+    if not (s.is_staff or is_manager(s)):
+        contract = credit.contract
+        raise NotPermitted(
+            f"Only {contract.buyer.name}'s contract managers, {contract.vendor.name}'s account managers or staff "
+            f"may {action} a disputed credit."
+        )
+
+
+def credit_mark_disputed(*, actor: Actor, credit: Credit, dispute_ref: str) -> Credit:
+    """A dispute was opened on the credit: it is disputed until the dispute ends. The buyer's
+    dispute on a calculated credit counts as its claim; the vendor may dispute only a claimed one.
+    Within the claim window only."""
+    with transaction.atomic():
+        credit = _lock(credit)
+        contract = credit.contract
+        s = contract_standing(actor, contract)
+        if not is_manager(s):
+            raise NotPermitted(
+                f"Only {contract.buyer.name}'s contract managers or {contract.vendor.name}'s account managers may "
+                "dispute a credit."
+            )
+        at = now()
+        _require_state(credit, "dispute", s, at)
+        if credit.status == C.CALCULATED and not is_buyer_manager(s):
+            raise Conflict(
+                "The buyer has not claimed this credit, so nothing is owed yet: dispute it once it is claimed.",
+                state=credit.status,
+                allowed=allowed_actions(credit, s, at=at),
+            )
+        _require_window(credit, "dispute", s, at)
+        fields = ["status", "claimed_at", "claimed_by"]
+        before = audit.snapshot(credit, fields)
+        if credit.status == C.CALCULATED:
+            credit.claimed_at, credit.claimed_by = at, _person(actor)
+        credit.status = C.DISPUTED
+        credit.save(update_fields=fields)
+        changes = audit.diff(before, audit.snapshot(credit, fields))
+        audit.record(
+            actor=actor,
+            verb="credit.disputed",
+            obj=credit,
+            contract_id=contract.pk,
+            changes={**changes, "dispute": [None, dispute_ref]},
+        )
+    return credit
+
+
+def credit_release_from_dispute(*, actor: Actor, credit: Credit, dispute_ref: str) -> Credit:
+    """The dispute on the credit ended without changing it: back to claimed (a disputed credit has
+    always been claimed). A credit no longer disputed (the resolution adjusted and so approved it)
+    is left as it is."""
+    with transaction.atomic():
+        credit = _lock(credit)
+        if credit.status != C.DISPUTED:
+            return credit
+        _require_party_or_staff(contract_standing(actor, credit.contract), credit, "release")
+        credit.status = C.CLAIMED
+        credit.save(update_fields=["status"])
+        audit.record(
+            actor=actor,
+            verb="credit.dispute_closed",
+            obj=credit,
+            contract_id=credit.contract_id,
+            changes={"status": [C.DISPUTED, C.CLAIMED], "dispute": [dispute_ref, None]},
+        )
+    return credit
+
+
+def credit_adjust_on_dispute(*, actor: Actor, credit: Credit, amount: Decimal, dispute_ref: str) -> Credit:
+    """The parties settled a dispute on an agreed amount: the credit takes it (rounded half up to
+    the currency's minor unit) and is approved. Who may agree it is the dispute's rule (the side
+    the change goes against); here, a party's manager or staff."""
+    with transaction.atomic():
+        credit = _lock(credit)
+        _require_party_or_staff(contract_standing(actor, credit.contract), credit, "adjust")
+        if credit.status in (C.APPLIED, C.VOID):
+            raise Conflict(
+                f"Closed matter: the credit is {credit.get_status_display().lower()} and can no longer be adjusted.",
+                state=credit.status,
+                allowed=[],
+            )
+        amount = amount.quantize(Decimal(1).scaleb(-minor_units(credit.currency)), rounding=ROUND_HALF_UP)
+        if amount < 0 or amount == credit.amount:
+            raise InvalidInput(
+                "The adjusted amount must be a different amount of zero or more.",
+                errors={"amount": ["Nothing changes." if amount == credit.amount else "Must be zero or more."]},
+            )
+        at = now()
+        fields = ["amount", "status", "claimed_at", "approved_at", "approved_by"]
+        before = audit.snapshot(credit, fields)
+        credit.amount, credit.status = amount, C.APPROVED
+        credit.claimed_at = credit.claimed_at or at
+        credit.approved_at, credit.approved_by = at, _person(actor)
+        credit.save(update_fields=fields)
+        audit.record(
+            actor=actor,
+            verb="credit.adjusted",
+            obj=credit,
+            contract_id=credit.contract_id,
+            changes={**audit.diff(before, audit.snapshot(credit, fields)), "dispute": [None, dispute_ref]},
+        )
+    return credit

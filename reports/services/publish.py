@@ -12,13 +12,15 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 
-from accounts.mail import send_templated
 from accounts.models import Membership, Notification, User
-from accounts.services import notify
+from accounts.services import notifications_email, notify
+from core.mail import send_templated
+from outbox.services import enqueue
 from reports.models import ServiceReport, report_pdf_path
 from reports.presenters import report_context
+
+REPORT_READY = "report.ready"
 
 
 def pdf_filename(report: ServiceReport) -> str:
@@ -68,39 +70,48 @@ def recipients(report: ServiceReport) -> list[User]:
     )
 
 
-def deliver_report(report: ServiceReport) -> int:
-    """An in-app notification and an email with the PDF attached for each
-    recipient, once: a person who already has this report's notification is
-    skipped, so a retried delivery sends only what is missing. Returns the
-    number of emails sent."""
-    report = store_pdf(report)
-    url = reverse("reports:detail", args=[report.pk])
-    verb = "report.ready"
-    done = set(Notification.objects.filter(verb=verb, url=url).values_list("user_id", flat=True))
-    s = report.snapshot
-    title = f"Service report {report.contract.reference} · {s['period']['title']}" + (
+def _title(report: ServiceReport) -> str:
+    return f"Service report {report.contract.reference} · {report.snapshot['period']['title']}" + (
         f" (revision {report.revision})" if report.revision > 1 else ""
     )
+
+
+def deliver_report(report: ServiceReport) -> int:
+    """An in-app notification for each recipient and, after commit, an email
+    with the PDF attached (``reports.tasks.email_report``). Once: a person who
+    already has this report's notification is skipped, so a retried delivery
+    adds only what is missing. Returns the number of people notified."""
+    report = store_pdf(report)  # before the transaction: no PDF is rendered while it is open
+    url = reverse("reports:detail", args=[report.pk])
+    done = set(Notification.objects.filter(verb=REPORT_READY, url=url).values_list("user_id", flat=True))
+    people = [user for user in recipients(report) if user.pk not in done]
+    if not people:
+        return 0
+    with transaction.atomic():
+        notes = notify(
+            users=people, verb=REPORT_READY, title=_title(report), body=_summary(report), url=url, email=False
+        )
+        enqueue("reports.tasks.email_report", report.pk, [note.pk for note in notes])
+    return len(notes)
+
+
+def email_report(*, report: ServiceReport, notification_ids: list[int]) -> int:
+    """The report-ready mail, PDF attached, for each of these notifications
+    not yet mailed; returns how many went out. Sends mail: runs in a task
+    after the notifications committed."""
     context: dict[str, Any] = {
         **report_context(report),
         "contract": report.contract,
-        "url": url,
-        "title": title,
+        "url": reverse("reports:detail", args=[report.pk]),
+        "title": _title(report),
     }
     with report.pdf.open("rb") as handle:
-        content = handle.read()
-    attachment = (pdf_filename(report), content, "application/pdf")
-    sent = 0
-    for user in recipients(report):
-        if user.pk in done:
-            continue
-        with transaction.atomic():  # a failed send rolls the notification back, so a retry redoes both
-            (note,) = notify(users=[user], verb=verb, title=title, body=_summary(report), url=url, email=False)
-            if user.email:
-                send_templated("report_ready", {**context, "user": user}, [user.email], attachments=[attachment])
-                Notification.objects.filter(pk=note.pk).update(emailed_at=timezone.now())
-                sent += 1
-    return sent
+        attachment = (pdf_filename(report), handle.read(), "application/pdf")
+
+    def send(note: Notification) -> None:
+        send_templated("report_ready", {**context, "user": note.user}, [note.user.email], attachments=[attachment])
+
+    return notifications_email(ids=notification_ids, send=send)
 
 
 def _summary(report: ServiceReport) -> str:

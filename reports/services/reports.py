@@ -19,18 +19,20 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Membership, User
 from accounts.services import notify
 from audit import services as audit
+from contracts.access import contract_managers
 from contracts.models import Contract
+from contracts.services import contract_termination_right_record
+from core import periods
+from core.actor import SystemActor
 from core.checksum import checksum
 from core.errors import Conflict, InvalidInput
 from outbox.services import enqueue
-from reports import periods
 from reports.models import Credit, PeriodClose, ServiceReport
 from reports.snapshot import PeriodError, gather, resolve_period
 
-SYSTEM = "system:period_close"
+SYSTEM = SystemActor("system:period_close")
 S = PeriodClose.State
 
 
@@ -184,42 +186,28 @@ def _apply_termination(report: ServiceReport, *, now: datetime) -> None:
     if latest != report.pk:
         return
     triggered = bool(report.snapshot["termination"]["triggered"])
-    contract = Contract.objects.select_for_update().get(pk=report.contract_id)
-    if triggered == contract.termination_right:
-        return
-    before = [contract.termination_right, contract.termination_right_since]
-    contract.termination_right = triggered
-    contract.termination_right_since = timezone.localdate(now) if triggered else None
-    contract.save(update_fields=["termination_right", "termination_right_since", "updated_at"])
-    audit.record(
+    contract = report.contract
+    changed = contract_termination_right_record(
         actor=SYSTEM,
-        verb="contract.termination_right_raised" if triggered else "contract.termination_right_cleared",
-        obj=contract,
-        contract_id=contract.pk,
-        changes={
-            "termination_right": [before[0], triggered],
-            "termination_right_since": [str(before[1]) if before[1] else None, str(contract.termination_right_since)],
-            "report": [None, f"{report.period} r{report.revision}"],
-        },
+        contract=contract,
+        triggered=triggered,
+        on=timezone.localdate(now),
+        report_label=f"{report.period} r{report.revision}",
     )
-    if triggered:
-        rule = report.snapshot["termination"]["rule"]
-        notify(
-            users=User.objects.filter(
-                is_active=True,
-                memberships__organization_id=contract.buyer_id,
-                memberships__role=Membership.Role.CONTRACT_MANAGER,
-                memberships__is_active=True,
-            ),
-            verb="contract.termination_right",
-            title=f"Termination right raised on {contract.reference}",
-            body=(
-                f"The service report for {report.snapshot['period']['title']} shows {rule}, which the terms "
-                f"of {contract.reference} ({contract.product}) make a right to terminate. Review the report "
-                "and decide with your governance board."
-            ),
-            url=reverse("reports:detail", args=[report.pk]),
-        )
+    if not (changed and triggered):
+        return
+    rule = report.snapshot["termination"]["rule"]
+    notify(
+        users=contract_managers(contract, side="buyer"),
+        verb="contract.termination_right",
+        title=f"Termination right raised on {contract.reference}",
+        body=(
+            f"The service report for {report.snapshot['period']['title']} shows {rule}, which the terms "
+            f"of {contract.reference} ({contract.product}) make a right to terminate. Review the report "
+            "and decide with your governance board."
+        ),
+        url=reverse("reports:detail", args=[report.pk]),
+    )
 
 
 # -- reissue ------------------------------------------------------------------------

@@ -10,8 +10,6 @@ from audit.models import AuditEntry
 from audit.services import verify_chain
 from contracts.access import contract_standing
 from core.errors import Conflict, InvalidInput, NotPermitted
-from disputes import services as disputes
-from disputes.models import Dispute
 from reports.models import Credit
 from reports.services import ledger
 from reports.tests.ledger_factories import freeze, make_credit, make_report
@@ -148,94 +146,77 @@ def test_applying_a_claimed_credit_is_refused(buyer, vendor, credit, clock):
     assert exc.value.allowed == ["approve", "dispute"]
 
 
-# -- dispute --------------------------------------------------------------------------------
+# -- the ledger side of a dispute (the disputes app opens and ends it) -------------------------
 
 
-def test_a_dispute_on_an_applied_credit_is_refused_as_a_closed_matter(buyer, vendor, credit, clock):
-    _approved(buyer, vendor, credit)
-    ledger.credit_apply(actor=vendor, credit=credit, invoice_reference="INV-77")
+def test_marking_a_calculated_credit_disputed_counts_as_the_buyers_claim(buyer, credit, clock):
+    disputed = ledger.credit_mark_disputed(actor=buyer, credit=credit, dispute_ref="D-7")
+    assert (disputed.status, disputed.claimed_by, disputed.claimed_at) == (C.DISPUTED, buyer, clock.now)
+    entry = AuditEntry.objects.get(verb="credit.disputed")
+    assert entry.changes["status"] == ["calculated", "disputed"]
+    assert entry.changes["dispute"] == [None, "D-7"]
     with pytest.raises(Conflict) as exc:
-        ledger.credit_dispute(actor=buyer, credit=credit, statement="The tier is wrong.")
-    assert exc.value.message.startswith("Closed matter: the credit was applied on invoice INV-77")
-    assert exc.value.state == "applied"
-    assert not Dispute.objects.exists()
+        ledger.credit_mark_disputed(actor=buyer, credit=credit, dispute_ref="D-8")
+    assert exc.value.state == "disputed"
+    assert "it is under dispute" in exc.value.message
 
 
-def test_the_buyers_dispute_on_a_calculated_credit_counts_as_its_claim(buyer, vendor, credit, clock):
-    dispute = ledger.credit_dispute(actor=buyer, credit=credit, statement="Availability was 98.9 %, not 99.2 %.")
-    credit = _reload(credit)
-    assert credit.status == C.DISPUTED
-    assert credit.claimed_by == buyer
-    assert dispute.subject_type == "credit" and dispute.subject_id == str(credit.pk)
-    assert dispute.report_id == credit.report_id
-    assert dispute.raised_by_side == "buyer"
-    assert dispute.stage_name == "Negotiation"
-    assert dispute.stage_deadline == clock.now + timedelta(days=10)
-    assert dispute.title.startswith("Credit disputed: Availability")
-    assert AuditEntry.objects.get(verb="credit.disputed").changes["status"] == ["calculated", "disputed"]
-    assert Notification.objects.filter(user=vendor, verb="dispute.opened").count() == 1
+def test_the_vendor_marks_only_a_claimed_credit_disputed_and_only_managers_may(
+    buyer, vendor, vendor_engineer, staff, credit, clock
+):
     with pytest.raises(Conflict) as exc:
-        ledger.credit_dispute(actor=vendor, credit=credit, statement="Again")
-    assert "already under dispute" in exc.value.message
-
-
-def test_the_vendor_disputes_only_a_claimed_credit(buyer, vendor, credit, clock):
-    with pytest.raises(Conflict) as exc:
-        ledger.credit_dispute(actor=vendor, credit=credit, statement="Not owed")
-    assert "has not claimed this credit" in exc.value.message
+        ledger.credit_mark_disputed(actor=vendor, credit=credit, dispute_ref="D-1")
+    assert "The buyer has not claimed this credit" in exc.value.message
+    for outsider_to_the_ladder in (vendor_engineer, staff):
+        with pytest.raises(NotPermitted):
+            ledger.credit_mark_disputed(actor=outsider_to_the_ladder, credit=credit, dispute_ref="D-1")
     ledger.credit_claim(actor=buyer, credit=credit)
-    dispute = ledger.credit_dispute(actor=vendor, credit=credit, statement="The outage was third-party.")
-    assert dispute.raised_by_side == "vendor"
-    assert _reload(credit).status == C.DISPUTED
+    disputed = ledger.credit_mark_disputed(actor=vendor, credit=credit, dispute_ref="D-1")
+    assert (disputed.status, disputed.claimed_by) == (C.DISPUTED, buyer)  # the buyer's claim stays
 
 
-def test_a_dispute_after_the_claim_window_is_refused(buyer, credit, clock):
+def test_marking_disputed_after_the_claim_window_is_refused(buyer, credit, clock):
     clock.set(DEADLINE + timedelta(seconds=1))
     with pytest.raises(Conflict) as exc:
-        ledger.credit_dispute(actor=buyer, credit=credit, statement="Late")
+        ledger.credit_mark_disputed(actor=buyer, credit=credit, dispute_ref="D-1")
     assert "claim window for this credit closed on 31 Mar 2026 00:00 UTC" in exc.value.message
+    assert _reload(credit).status == C.CALCULATED
 
 
-def test_withdrawing_returns_the_credit_to_claimed(buyer, vendor, credit, clock):
-    dispute = ledger.credit_dispute(actor=buyer, credit=credit, statement="Too low")
-    with pytest.raises(NotPermitted) as exc:
-        disputes.dispute_withdraw(actor=vendor, dispute=dispute)
-    assert "whose side raised" in exc.value.message
-    disputes.dispute_withdraw(actor=buyer, dispute=dispute, note="We re-checked the monitor.")
-    assert _reload(credit).status == C.CLAIMED
-    assert Dispute.objects.get().status == Dispute.Status.WITHDRAWN
-    assert ledger.credit_approve(actor=vendor, credit=credit).status == C.APPROVED
+def test_releasing_a_disputed_credit_returns_it_to_claimed_and_leaves_others_alone(buyer, vendor, credit, clock):
+    untouched = ledger.credit_release_from_dispute(actor=buyer, credit=credit, dispute_ref="D-1")
+    assert untouched.status == C.CALCULATED
+    assert not AuditEntry.objects.filter(verb="credit.dispute_closed").exists()
+    ledger.credit_mark_disputed(actor=buyer, credit=credit, dispute_ref="D-1")
+    released = ledger.credit_release_from_dispute(actor=vendor, credit=credit, dispute_ref="D-1")
+    assert released.status == C.CLAIMED
+    assert AuditEntry.objects.get(verb="credit.dispute_closed").changes == {
+        "status": ["disputed", "claimed"],
+        "dispute": ["D-1", None],
+    }
 
 
-def test_an_agreed_adjustment_is_recorded_by_the_side_it_goes_against(buyer, vendor, credit, clock):
-    ledger.credit_claim(actor=buyer, credit=credit)
-    dispute = ledger.credit_dispute(actor=vendor, credit=credit, statement="Half of it was maintenance.")
-    with pytest.raises(NotPermitted) as exc:  # the vendor may not lower its own debt
-        disputes.dispute_resolve(actor=vendor, dispute=dispute, resolution="Halved", outcome={"credit_amount": "250"})
-    assert "lowers a credit, which goes against the buyer" in exc.value.message
-    resolved = disputes.dispute_resolve(
-        actor=buyer,
-        dispute=dispute,
-        resolution="Agreed: half was announced maintenance.",
-        outcome={"credit_amount": "250"},
-    )
-    credit = _reload(credit)
-    assert credit.amount == Decimal("250.00")
-    assert credit.status == C.APPROVED
-    assert resolved.status == "resolved"
-    assert resolved.reissued_report is None  # the ledger changed, not the facts
-    assert AuditEntry.objects.get(verb="credit.adjusted").changes["amount"] == ["500.000", "250.00"]
-    assert "adjusted from EUR 500.00 to EUR 250.00 and approved" in resolved.steps.get(action="resolved").note
-    assert ledger.credit_apply(actor=vendor, credit=credit, invoice_reference="INV-9").status == C.APPLIED
+def test_an_agreed_amount_is_rounded_approved_and_audited(buyer, vendor, vendor_engineer, credit, clock):
+    ledger.credit_mark_disputed(actor=buyer, credit=credit, dispute_ref="D-3")
+    with pytest.raises(NotPermitted):
+        ledger.credit_adjust_on_dispute(actor=vendor_engineer, credit=credit, amount=Decimal("250"), dispute_ref="D-3")
+    with pytest.raises(InvalidInput) as exc:
+        ledger.credit_adjust_on_dispute(actor=buyer, credit=credit, amount=Decimal("500.001"), dispute_ref="D-3")
+    assert exc.value.errors == {"amount": ["Nothing changes."]}
+    adjusted = ledger.credit_adjust_on_dispute(actor=buyer, credit=credit, amount=Decimal("250.005"), dispute_ref="D-3")
+    assert (adjusted.amount, adjusted.status, adjusted.approved_by) == (Decimal("250.01"), C.APPROVED, buyer)
+    entry = AuditEntry.objects.get(verb="credit.adjusted")
+    assert entry.changes["amount"] == ["500.000", "250.01"]
+    assert entry.changes["dispute"] == [None, "D-3"]
 
 
-def test_a_resolution_that_changes_nothing_is_recorded_by_the_side_that_raised_it(buyer, vendor, credit, clock):
-    dispute = ledger.credit_dispute(actor=buyer, credit=credit, statement="Should be 10 %")
-    with pytest.raises(NotPermitted) as exc:
-        disputes.dispute_resolve(actor=vendor, dispute=dispute, resolution="No.")
-    assert "only Northwind Bank's contract managers may record that" in exc.value.message
-    disputes.dispute_resolve(actor=buyer, dispute=dispute, resolution="We accept the 5 % tier.")
-    assert _reload(credit).status == C.CLAIMED
+def test_an_applied_credit_is_not_adjusted(buyer, vendor, credit, clock):
+    _approved(buyer, vendor, credit)
+    ledger.credit_apply(actor=vendor, credit=credit, invoice_reference="INV-5")
+    with pytest.raises(Conflict) as exc:
+        ledger.credit_adjust_on_dispute(actor=buyer, credit=credit, amount=Decimal("1"), dispute_ref="D-1")
+    assert exc.value.state == "applied"
+    assert _reload(credit).amount == Decimal("500.00")
 
 
 # -- what each person may do -----------------------------------------------------------------

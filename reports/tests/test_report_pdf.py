@@ -85,7 +85,7 @@ def test_store_pdf_once_with_its_hash(contract):
 
 
 def test_report_due_and_period_helpers():
-    from reports import periods
+    from core import periods
 
     p = periods.parse("2026-Q4", zone="Europe/Berlin")
     assert p.start == datetime(2026, 9, 30, 22, 0, tzinfo=UTC)

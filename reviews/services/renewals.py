@@ -12,6 +12,10 @@ after ``RETRY_AFTER`` (an optimistic UPDATE on ``claimed_at``). A missed run
 (the portal was down) is caught up by the next one: it sends the nearest
 milestone that has passed and records the earlier missed ones as superseded,
 so nobody gets three reminders on the same morning.
+
+The PDF is rendered before the short transaction that stores and audits it;
+the emails leave after it commits, through the outbox
+(``reviews.tasks.email_renewal_reminder``), each notification mailed once.
 """
 
 from __future__ import annotations
@@ -31,23 +35,27 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.mail import send_templated
 from accounts.models import Membership, Notification, User
+from accounts.services import notifications_email, notify
 from audit import services as audit
 from contracts.models import Contract
 from contracts.pdf import termination_text
-from core.charts import Bar, availability_chart
+from core import periods
+from core.actor import SystemActor
+from core.charts import ChartPoint, availability_chart
+from core.mail import send_templated
+from core.money import money
+from core.pdf import html_to_pdf
 from disputes.models import Dispute
-from reports import periods
+from outbox.services import enqueue
 from reports.models import Credit, ServiceReport
-from reports.presenters import money
 from reviews.models import AnnualReview, RenewalReminder
 from reviews.packet import OWED, reference_version
 
 log = logging.getLogger(__name__)
 DEFAULT_MILESTONES = (120, 90, 60, 30, 7)
 RETRY_AFTER = timedelta(minutes=15)
-SYSTEM = "system:renewal-reminders"
+SYSTEM = SystemActor("system:renewal-reminders")
 
 
 def milestones() -> tuple[int, ...]:
@@ -210,7 +218,7 @@ def reminder_context(contract: Contract, *, today: date, days_left: int, milesto
         "noun": noun,
         "headline": headline,
         "chart_svg": availability_chart(
-            [Bar(label=r["short"], value=r["availability"]) for r in rows],
+            [ChartPoint(label=r["short"], availability=r["availability"]) for r in rows],
             target=target,
             title=f"Availability per {noun}, last {len(rows)} {noun}s",
         ),
@@ -226,9 +234,7 @@ def reminder_context(contract: Contract, *, today: date, days_left: int, milesto
 
 
 def render_reminder_pdf(context: dict[str, Any]) -> bytes:
-    from weasyprint import HTML  # heavy import: only when a PDF is asked for
-
-    return HTML(string=render_to_string("pdf/renewal_reminder.html", context)).write_pdf()
+    return html_to_pdf(render_to_string("pdf/renewal_reminder.html", context))
 
 
 def reminder_filename(row: RenewalReminder) -> str:
@@ -236,8 +242,19 @@ def reminder_filename(row: RenewalReminder) -> str:
     return f"{ref}-renewal-notice-{row.notice_deadline:%Y-%m-%d}-{row.milestone}d.pdf"
 
 
+def _title(row: RenewalReminder, days_left: int) -> str:
+    return (
+        f"Notice deadline for {row.contract.reference} in {days_left} day{'s' if days_left != 1 else ''}: "
+        f"{row.notice_deadline:%-d %b %Y}"
+    )
+
+
 def send(row: RenewalReminder, *, now: datetime) -> int:
-    """Render, store and email one claimed reminder; returns emails sent."""
+    """Render one claimed reminder (no transaction open: WeasyPrint takes
+    seconds), then store it, audit it and notify the buyer's contract
+    managers in one short transaction. The emails, with the PDF attached,
+    leave after commit (``reviews.tasks.email_renewal_reminder``). Returns
+    how many emails were queued."""
     contract = Contract.objects.select_related("buyer", "vendor").get(pk=row.contract_id)
     row.contract = contract
     today = timezone.localdate(now)
@@ -245,11 +262,6 @@ def send(row: RenewalReminder, *, now: datetime) -> int:
     context = reminder_context(contract, today=today, days_left=days_left, milestone=row.milestone)
     content = render_reminder_pdf(context)
     people = recipients(contract)
-    url = reverse("reviews:renewals")
-    title = (
-        f"Notice deadline for {contract.reference} in {days_left} day{'s' if days_left != 1 else ''}: "
-        f"{row.notice_deadline:%-d %b %Y}"
-    )
     with transaction.atomic():
         locked = RenewalReminder.objects.select_for_update().get(pk=row.pk)
         if locked.sent_at is not None:
@@ -272,36 +284,52 @@ def send(row: RenewalReminder, *, now: datetime) -> int:
                 "pdf_sha256": [None, locked.pdf_sha256],
             },
         )
-        Notification.objects.bulk_create(
-            [
-                Notification(
-                    user=u,
-                    verb="renewal.reminder",
-                    title=title[:200],
-                    body=context["headline"],
-                    url=url,
-                    emailed_at=now if u.email else None,
-                )
-                for u in people
-            ]
+        notes = notify(
+            users=people,
+            verb="renewal.reminder",
+            title=_title(row, days_left),
+            body=context["headline"],
+            url=reverse("reviews:renewals"),
+            email=False,  # our own mail below, with the PDF attached
         )
-    sent = 0
+        mailed = [n.pk for n in notes if n.user.email]
+        if mailed:
+            enqueue("reviews.tasks.email_renewal_reminder", locked.pk, mailed)
+    return len(mailed)
+
+
+def email_reminder(*, reminder_id: int, notification_ids: list[int]) -> int:
+    """Mail the stored reminder, PDF attached, to each notified person once
+    (``notifications_email`` claims each notification). Runs after the
+    reminder's transaction committed; returns how many went out."""
+    row = RenewalReminder.objects.select_related("contract", "contract__buyer", "contract__vendor").get(pk=reminder_id)
+    if row.sent_at is None or not row.pdf:
+        return 0
+    with row.pdf.open("rb") as handle:
+        content = handle.read()
+    today = timezone.localdate(row.sent_at)
+    context = reminder_context(row.contract, today=today, days_left=row.days_left, milestone=row.milestone)
+    extra = {
+        "title": _title(row, row.days_left),
+        "url": reverse("reviews:renewals"),
+        "deadline": row.notice_deadline,
+    }
     attachment = (reminder_filename(row), content, "application/pdf")
-    for user in people:
-        if not user.email:
-            continue
+
+    def mail(notification: Notification) -> None:
         send_templated(
             "renewal_reminder",
-            {**context, "user": user, "title": title, "url": url, "deadline": row.notice_deadline},
-            [user.email],
+            {**context, **extra, "user": notification.user},
+            [notification.user.email],
             attachments=[attachment],
         )
-        sent += 1
-    return sent
+
+    return notifications_email(ids=notification_ids, send=mail)
 
 
 def send_renewal_reminders(*, now: datetime | None = None) -> int:
-    """Claim what is due, then send it (and anything a dead run left claimed)."""
+    """Claim what is due, then send it (and anything a dead run left
+    claimed); returns how many emails were queued."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     rows = reclaim_stale(now=now) + claim_due(today=today, now=now)

@@ -12,7 +12,7 @@ from availability.models import ChangeNotice, MaintenanceWindow
 from contracts import services as contract_services
 from reports.services import close_period
 from reports.tests.factories import add_incident, add_outage, at, downtime_for
-from reviews.services import annual
+from reviews.services import amendments, opening, packets, signatures
 
 NOW = datetime(2026, 11, 5, 9, 0, tzinfo=UTC)  # the reviews conftest's clock
 ANNIVERSARY = date(2027, 1, 1)  # the factory contract starts on 1 Jan 2025
@@ -72,8 +72,8 @@ def raised_target(contract: Any, percent: str = "99.99") -> dict[str, Any]:
     return terms
 
 
-def open_review(contract: Any, actor: Any = annual.SYSTEM, **kwargs: Any) -> Any:
-    return annual.review_open(actor=actor, contract=contract, anniversary=ANNIVERSARY, **kwargs)
+def open_review(contract: Any, actor: Any = opening.SYSTEM, **kwargs: Any) -> Any:
+    return opening.review_open(actor=actor, contract=contract, anniversary=ANNIVERSARY, **kwargs)
 
 
 def propose(review: Any, actor: Any, *, percent: str = "99.99", **kwargs: Any) -> Any:
@@ -85,16 +85,16 @@ def propose(review: Any, actor: Any, *, percent: str = "99.99", **kwargs: Any) -
         "terms": raised_target(review.contract, percent),
         **kwargs,
     }
-    return annual.amendment_propose(actor=actor, review=review, **values)
+    return amendments.amendment_propose(actor=actor, review=review, **values)
 
 
 def sign_all(review: Any, people: list[Any], *, ip: str = "192.0.2.10") -> None:
     for person in people:
         review.refresh_from_db()
-        annual.review_sign(
+        signatures.review_sign(
             actor=person,
             review=review,
             decision="approve",
-            packet_checksum=annual.signing_packet(review).checksum,
+            packet_checksum=packets.signing_packet(review).checksum,
             ip_address=ip,
         )

@@ -18,7 +18,7 @@ from contracts import services as contract_services
 from contracts.models import FeedbackItem, SLAVersion
 from core.errors import Conflict, InvalidInput, NotPermitted
 from reviews.models import Amendment, AnnualReview, ReviewComment, ReviewPacket
-from reviews.services import annual
+from reviews.services import amendments, board, comments, lifecycle, opening, packets
 from reviews.tasks import open_due_reviews
 from reviews.tests.factories import ANNIVERSARY, EFFECTIVE, open_review, propose, seat_board, year_of_reports
 
@@ -98,20 +98,20 @@ def test_anniversaries():
         start_date = date(2024, 2, 29)
         term_end = date(2030, 1, 1)
 
-    assert annual.anniversary_in(date(2024, 2, 29), 2025) == date(2025, 2, 28)
-    assert annual.due_anniversary(C, date(2025, 1, 30), lead=30) == date(2025, 2, 28)
-    assert annual.due_anniversary(C, date(2025, 1, 28), lead=30) is None  # not yet, and none before
-    assert annual.due_anniversary(C, date(2025, 3, 20), lead=30) == date(2025, 2, 28)  # caught up
-    assert annual.due_anniversary(C, date(2025, 6, 1), lead=30) is None  # too long ago
+    assert opening.anniversary_in(date(2024, 2, 29), 2025) == date(2025, 2, 28)
+    assert opening.due_anniversary(C, date(2025, 1, 30), lead=30) == date(2025, 2, 28)
+    assert opening.due_anniversary(C, date(2025, 1, 28), lead=30) is None  # not yet, and none before
+    assert opening.due_anniversary(C, date(2025, 3, 20), lead=30) == date(2025, 2, 28)  # caught up
+    assert opening.due_anniversary(C, date(2025, 6, 1), lead=30) is None  # too long ago
 
 
 def test_opening_by_hand_is_for_the_chair_and_the_buyers_managers(contract, chair, vendor, buyer, clock):
     with pytest.raises(NotPermitted):
-        annual.review_open(actor=vendor, contract=contract)
-    review = annual.review_open(actor=chair, contract=contract, generate_packet=False)
+        opening.review_open(actor=vendor, contract=contract)
+    review = opening.review_open(actor=chair, contract=contract, generate_packet=False)
     assert review.anniversary == ANNIVERSARY  # the next one
     with pytest.raises(Conflict) as exc:
-        annual.review_open(actor=buyer, contract=contract)
+        opening.review_open(actor=buyer, contract=contract)
     assert "already open" in exc.value.message
 
 
@@ -140,7 +140,7 @@ def test_a_board_without_a_vendor_representative_cannot_sign(contract, staff, bu
     contract_services.board_seat_add(actor=staff, contract=contract, user=buyer)
     review = open_review(contract, generate_packet=False)
     with pytest.raises(Conflict) as exc:
-        annual.review_freeze(actor=chair, review=review)
+        lifecycle.review_freeze(actor=chair, review=review)
     assert "no a representative of Acme Cloud (the vendor)" in exc.value.message
     review.refresh_from_db()
     assert review.status == AnnualReview.Status.PREPARING
@@ -151,7 +151,7 @@ def test_a_chair_from_a_party_also_represents_it_when_nobody_else_does(buyer_org
     vendor = member("vendor-rep", vendor_org, Membership.Role.SUPPORT_ENGINEER)
     contract_services.board_seat_add(actor=staff, contract=contract, user=chair, is_chair=True)
     contract_services.board_seat_add(actor=staff, contract=contract, user=vendor)
-    plan, missing = annual.signatory_plan(contract)
+    plan, missing = board.signatory_plan(contract)
     assert missing == []
     assert [(u.username, role, req) for u, role, req in plan] == [
         ("buyer-chair", "Chair, Buyer representative", True),
@@ -185,7 +185,7 @@ def test_an_amendment_is_a_draft_version_with_a_rationale_and_the_packet_shows_b
         proposed_action="Split the restore target by business hours.",
         created_at=clock.now,
     )
-    packet = annual.packet_regenerate(actor=chair, review=review)
+    packet = packets.packet_regenerate(actor=chair, review=review)
     assert packet.version == 2 and not packet.frozen
     text = pdf_text(packet)
     assert "Annual review 2027" in text
@@ -241,7 +241,7 @@ def test_an_amendment_that_fails_the_contract_rules_cannot_be_put_to_signature(c
     broken["uptime"]["target_percent"] = "150"
     SLAVersion.objects.filter(pk=amendment.sla_version_id).update(terms=broken)  # past the editor's check
     with pytest.raises(InvalidInput) as exc:
-        annual.review_freeze(actor=chair, review=review)
+        lifecycle.review_freeze(actor=chair, review=review)
     assert "cannot be put to signature" in exc.value.message
     assert any(key.startswith(f"amendments[{amendment.pk}].terms.") for key in exc.value.errors)
     review.refresh_from_db()
@@ -252,10 +252,10 @@ def test_an_amendment_that_changes_nothing_or_takes_effect_in_the_past_cannot_be
     review = open_review(contract, generate_packet=False)
     amendment = propose(review, buyer, terms=None)  # the draft copies v1
     with pytest.raises(InvalidInput) as exc:
-        annual.review_freeze(actor=chair, review=review)
+        lifecycle.review_freeze(actor=chair, review=review)
     assert "changes nothing" in exc.value.errors[f"amendments[{amendment.pk}].terms"][0]
     with pytest.raises(InvalidInput) as exc:
-        annual.amendment_update(actor=buyer, amendment=amendment, effective_from=datetime(2026, 1, 1, tzinfo=UTC))
+        amendments.amendment_update(actor=buyer, amendment=amendment, effective_from=datetime(2026, 1, 1, tzinfo=UTC))
     assert "effective_from" in exc.value.errors
 
 
@@ -263,8 +263,8 @@ def test_withdrawing_leaves_the_draft_for_the_next_proposal(contract, chair, buy
     review = open_review(contract, generate_packet=False)
     first = propose(review, vendor)
     with pytest.raises(NotPermitted):
-        annual.amendment_withdraw(actor=vendor_engineer, amendment=first)
-    annual.amendment_withdraw(actor=vendor, amendment=first, reason="Folded into the buyer's proposal")
+        amendments.amendment_withdraw(actor=vendor_engineer, amendment=first)
+    amendments.amendment_withdraw(actor=vendor, amendment=first, reason="Folded into the buyer's proposal")
     second = propose(review, buyer, title="Raise the target further", percent="99.995")
     assert second.sla_version_id == first.sla_version_id  # the contract's one open draft
     assert second.sla_version.terms["uptime"]["target_percent"] == "99.995"
@@ -272,24 +272,24 @@ def test_withdrawing_leaves_the_draft_for_the_next_proposal(contract, chair, buy
 
 def test_any_board_member_comments(contract, chair, buyer, vendor, outsider, clock):
     review = open_review(contract, generate_packet=False)
-    comment = annual.comment_add(actor=vendor, review=review, body="We can commit to 99.99 % from April.")
+    comment = comments.comment_add(actor=vendor, review=review, body="We can commit to 99.99 % from April.")
     assert comment.author == vendor
     assert Notification.objects.filter(user=chair, verb="annual_review.commented").exists()
     with pytest.raises(NotPermitted):
-        annual.comment_add(actor=outsider, review=review, body="Hello")
+        comments.comment_add(actor=outsider, review=review, body="Hello")
     with pytest.raises(InvalidInput):
-        annual.comment_add(actor=buyer, review=review, body=" ")
+        comments.comment_add(actor=buyer, review=review, body=" ")
     assert ReviewComment.objects.count() == 1
 
 
 def test_the_record_and_the_renewal_recommendation(contract, chair, buyer, vendor, clock):
     review = open_review(contract, generate_packet=False)
     with pytest.raises(NotPermitted):
-        annual.review_update(actor=vendor, review=review, minutes="x")
+        lifecycle.review_update(actor=vendor, review=review, minutes="x")
     with pytest.raises(InvalidInput) as exc:
-        annual.review_update(actor=chair, review=review, recommendation="renegotiate")
+        lifecycle.review_update(actor=chair, review=review, recommendation="renegotiate")
     assert "recommendation_reasons" in exc.value.errors
-    annual.review_update(
+    lifecycle.review_update(
         actor=chair,
         review=review,
         meeting_date=datetime(2026, 12, 15, 14, 0, tzinfo=UTC),
@@ -301,4 +301,4 @@ def test_the_record_and_the_renewal_recommendation(contract, chair, buyer, vendo
     assert review.recommendation == "renegotiate"
     entry = AuditEntry.objects.filter(verb="annual_review.updated").latest("seq")
     assert entry.changes["recommendation"] == ["", "renegotiate"]
-    assert annual.latest_recommendation(contract) == review
+    assert lifecycle.latest_recommendation(contract) == review

@@ -13,8 +13,9 @@ from django.urls import reverse
 from accounts.models import Membership
 from accounts.tests.factories import member
 from contracts import services as contract_services
+from contracts.tests.test_views import form_data
 from reviews.models import AnnualReview, RenewalReminder, Signature
-from reviews.services import annual, renewals
+from reviews.services import comments, lifecycle, opening, packets, renewals, signatures
 from reviews.tests.factories import ANNIVERSARY, open_review, raised_target, seat_board
 
 S = AnnualReview.Status
@@ -56,8 +57,14 @@ def test_propose_freeze_and_sign_in_the_browser(client_for, contract, review, ch
     assert response.status_code == 302 and response["Location"].endswith(f"#amendment-{amendment.pk}")
     assert amendment.evidence == ["Service report 2026-10", "Incident INC-1"]
     assert amendment.effective_from == datetime(2027, 1, 1, tzinfo=UTC)
-    # The terms are edited in the contract's own editor (here: the service it calls).
-    contract_services.sla_version_update(actor=vendor, version=amendment.sla_version, terms=raised_target(contract))
+    # The review holds the draft: the contract's editor sends people to the review, whose terms page saves it.
+    held = client_for(vendor).get(reverse("contracts:version_edit", args=[contract.pk, amendment.sla_version.number]))
+    assert held.status_code == 409 and f'href="{detail(review)}"'.encode() in held.content
+    terms_page = reverse("reviews:amendment-terms", args=[review.pk, amendment.pk])
+    data = {**form_data(client_for(vendor).get(terms_page).context["form"]), "up_target": "99.99"}
+    assert client_for(vendor).post(terms_page, data).status_code == 302
+    amendment.sla_version.refresh_from_db()
+    assert amendment.sla_version.terms["uptime"] == raised_target(contract)["uptime"]
 
     page = client_for(buyer).get(detail(review))
     assert b"Uptime \xe2\x80\xba Target %" in page.content and b"99.99" in page.content  # before / after
@@ -66,7 +73,7 @@ def test_propose_freeze_and_sign_in_the_browser(client_for, contract, review, ch
     assert client_for(chair).post(reverse("reviews:transition", args=[review.pk, "freeze"])).status_code == 302
     review.refresh_from_db()
     assert review.status == S.AWAITING_SIGNATURES
-    packet = annual.signing_packet(review)
+    packet = packets.signing_packet(review)
 
     for person, ip in ((buyer, "198.51.100.1"), (vendor, "198.51.100.2"), (chair, "198.51.100.3")):
         page = client_for(person).get(detail(review))
@@ -87,9 +94,9 @@ def test_propose_freeze_and_sign_in_the_browser(client_for, contract, review, ch
 
 
 def test_a_double_submission_in_the_browser_is_refused_with_a_reason(client_for, review, chair, buyer, clock):
-    annual.review_freeze(actor=chair, review=review)
+    lifecycle.review_freeze(actor=chair, review=review)
     review.refresh_from_db()
-    data = {"decision": "approve", "packet_checksum": annual.signing_packet(review).checksum}
+    data = {"decision": "approve", "packet_checksum": packets.signing_packet(review).checksum}
     client_for(buyer).post(reverse("reviews:sign", args=[review.pk]), data)
     page = client_for(buyer).post(reverse("reviews:sign", args=[review.pk]), data, follow=True)
     assert b"You already approved packet v" in page.content
@@ -136,7 +143,7 @@ def test_people_without_the_role_get_403_not_a_change(client_for, review, vendor
 
 
 def test_an_outsider_gets_404_everywhere(client_for, review, outsider, chair, buyer):
-    packet = annual.review_freeze(actor=chair, review=review)
+    packet = lifecycle.review_freeze(actor=chair, review=review)
     c = client_for(outsider)
     for url in (
         detail(review),
@@ -178,8 +185,8 @@ def _more(buyer_org, vendor_org, staff, buyer, n, start, now):
     for i in range(start, start + n):
         c = make_contract(buyer=buyer_org, vendor=vendor_org, reference=f"C-L{i}")
         contract_services.board_seat_add(actor=staff, contract=c, user=buyer, is_chair=True)
-        review = annual.review_open(actor=annual.SYSTEM, contract=c, anniversary=ANNIVERSARY, generate_packet=False)
-        annual.comment_add(actor=buyer, review=review, body="Noted.")
+        review = opening.review_open(actor=opening.SYSTEM, contract=c, anniversary=ANNIVERSARY, generate_packet=False)
+        comments.comment_add(actor=buyer, review=review, body="Noted.")
         RenewalReminder.objects.bulk_create(
             RenewalReminder(
                 contract=c,
@@ -295,8 +302,8 @@ def test_the_api_flow_and_its_errors(client_for, contract, chair, buyer, vendor,
     assert rejected.status_code == 201
     state = api.get(f"/api/reviews/{rid}/").json()
     assert state["status"] == "preparing"
-    signatures = api.get(f"/api/reviews/{rid}/signatures/").json()
-    assert [(s["user"], s["decision"], s["void"]) for s in signatures] == [
+    signed = api.get(f"/api/reviews/{rid}/signatures/").json()
+    assert [(s["user"], s["decision"], s["void"]) for s in signed] == [
         ("buyer", "approve", True),
         ("vendor", "reject", False),
     ]
@@ -315,7 +322,7 @@ def test_the_api_flow_and_its_errors(client_for, contract, chair, buyer, vendor,
 def test_the_contract_calendar_has_the_governance_dates(client, contract, review, chair, buyer):
     from availability.services import periods as av
 
-    annual.review_update(actor=chair, review=review, meeting_date=datetime(2026, 12, 15, 14, 0, tzinfo=UTC))
+    lifecycle.review_update(actor=chair, review=review, meeting_date=datetime(2026, 12, 15, 14, 0, tzinfo=UTC))
     _, token = av.calendar_feed(actor=buyer, contract=contract)
     body = client.get(reverse("reviews:calendar-feed", args=[contract.pk, token])).content.decode()
     assert "SUMMARY:Notice deadline: C-1" in body and "DTSTART;VALUE=DATE:20271002" in body
@@ -325,13 +332,13 @@ def test_the_contract_calendar_has_the_governance_dates(client, contract, review
 
 
 def test_the_dashboard_shows_reviews_awaiting_my_signature(client_for, review, chair, buyer, vendor):
-    annual.review_freeze(actor=chair, review=review)
+    lifecycle.review_freeze(actor=chair, review=review)
     review.refresh_from_db()
     page = client_for(buyer).get("/")
     assert b"Awaiting your signature" in page.content
     assert f'href="{detail(review)}#sign"'.encode() in page.content
-    annual.review_sign(
-        actor=buyer, review=review, decision="approve", packet_checksum=annual.signing_packet(review).checksum
+    signatures.review_sign(
+        actor=buyer, review=review, decision="approve", packet_checksum=packets.signing_packet(review).checksum
     )
     assert f'href="{detail(review)}#sign"'.encode() not in client_for(buyer).get("/").content
     assert f'href="{detail(review)}#sign"'.encode() in client_for(vendor).get("/").content

@@ -1,7 +1,8 @@
 """Renewal reminders: at each milestone before the notice deadline the
 buyer's contract managers get an email with the reminder PDF attached, once
 per contract and milestone even if the task runs twice; a missed run is
-caught up by the next."""
+caught up by the next. The emails leave after commit through the outbox, so
+each run here executes its commit callbacks with Celery in-process."""
 
 from __future__ import annotations
 
@@ -10,14 +11,17 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core import mail
+from django.test import TestCase
 from pypdf import PdfReader
 
 from accounts.models import Notification
 from audit.models import AuditEntry
+from outbox.models import OutboxMessage
 from reports.tests.ledger_factories import make_credit, make_report
 from reviews.models import RenewalReminder
 from reviews.services import renewals
-from reviews.tasks import send_renewal_reminders
+from reviews.tasks import email_renewal_reminder
+from reviews.tasks import send_renewal_reminders as beat_task
 
 DEADLINE = date(2027, 9, 2)  # the factory contract: term ends 31 Dec 2027, 120 days' notice
 
@@ -27,6 +31,15 @@ def contract(buyer_org, vendor_org):
     from contracts.tests.factories import make_contract
 
     return make_contract(buyer=buyer_org, vendor=vendor_org, notice_period_days=120, auto_renew=True)
+
+
+pytestmark = pytest.mark.usefixtures("eager")
+
+
+def send_renewal_reminders() -> int:
+    """The beat task, then what its commit publishes: the emails."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return beat_task()
 
 
 def days_before(n: int) -> datetime:
@@ -139,3 +152,33 @@ def test_due_milestone():
     assert renewals.due_milestone(58, {120}, marks) == (60, [90])
     assert renewals.due_milestone(58, {120, 90, 60}, marks) == (None, [])
     assert renewals.due_milestone(-1, set(), marks) == (None, [])
+
+
+def test_the_email_leaves_after_commit_once_and_a_failed_send_is_retried(contract, buyer, clock, monkeypatch):
+    clock.set(days_before(30))
+    with TestCase.captureOnCommitCallbacks(execute=False) as published:
+        assert beat_task() == 1
+    assert len(published) == 1 and mail.outbox == []  # nothing left inside the transaction
+    row = RenewalReminder.objects.get(milestone=30)
+    note = Notification.objects.get(user=buyer, verb="renewal.reminder")
+    assert row.sent_at is not None and row.pdf and note.emailed_at is None
+    message = OutboxMessage.objects.get(task="reviews.tasks.email_renewal_reminder")
+    assert message.args == [row.pk, [note.pk]]
+
+    def refused(*args, **kwargs):
+        raise OSError("mail server down")
+
+    send = renewals.send_templated
+    monkeypatch.setattr(renewals, "send_templated", refused)
+    with pytest.raises(OSError):
+        email_renewal_reminder(*message.args)
+    note.refresh_from_db()
+    assert note.emailed_at is None and mail.outbox == []  # still owed: a retry sends it
+    monkeypatch.setattr(renewals, "send_templated", send)
+
+    assert email_renewal_reminder(*message.args) == 1
+    assert email_renewal_reminder(*message.args) == 0  # published twice: mailed once
+    ((filename, content, _),) = mail.outbox[0].attachments
+    assert filename == renewals.reminder_filename(row) and "30 days left" in pdf_text(content)
+    note.refresh_from_db()
+    assert note.emailed_at is not None

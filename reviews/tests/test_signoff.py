@@ -20,8 +20,9 @@ from audit.services import verify_chain
 from contracts import services as contract_services
 from contracts.models import SLAVersion
 from core.errors import Conflict, InvalidInput, NotPermitted
+from reviews import packet as document
 from reviews.models import Amendment, AnnualReview, ReviewPacket, Signature
-from reviews.services import annual
+from reviews.services import amendments, lifecycle, packets, signatures
 from reviews.tests.factories import EFFECTIVE, NOW, open_review, propose, seat_board, sign_all
 
 S = AnnualReview.Status
@@ -37,19 +38,19 @@ def frozen(contract, chair, buyer, clock):
     """A review with an amendment, frozen and awaiting the three signatures."""
     review = open_review(contract, generate_packet=False)
     propose(review, buyer)
-    annual.review_freeze(actor=chair, review=review)
+    lifecycle.review_freeze(actor=chair, review=review)
     review.refresh_from_db()
     return review
 
 
 def sign(review, person, decision="approve", *, reason="", checksum=None, ip="192.0.2.10"):
     review.refresh_from_db()
-    return annual.review_sign(
+    return signatures.review_sign(
         actor=person,
         review=review,
         decision=decision,
         reason=reason,
-        packet_checksum=checksum or annual.signing_packet(review).checksum,
+        packet_checksum=checksum or packets.signing_packet(review).checksum,
         ip_address=ip,
     )
 
@@ -63,7 +64,7 @@ def valid(review):
 
 def test_freezing_puts_the_packet_to_signature_and_asks_the_signatories(frozen, chair, buyer, vendor):
     assert frozen.status == S.AWAITING_SIGNATURES
-    packet = annual.signing_packet(frozen)
+    packet = packets.signing_packet(frozen)
     assert packet.frozen and packet.frozen_at == NOW
     assert len(packet.checksum) == 64
     with packet.pdf.open("rb") as handle:
@@ -77,7 +78,7 @@ def test_freezing_puts_the_packet_to_signature_and_asks_the_signatories(frozen, 
 def test_a_signature_records_the_person_the_time_the_address_and_the_checksum(frozen, buyer, clock):
     clock.advance(hours=2)
     signature = sign(frozen, buyer, ip="203.0.113.7")
-    packet = annual.signing_packet(frozen)
+    packet = packets.signing_packet(frozen)
     assert (signature.user, signature.decision, signature.at) == (buyer, "approve", clock.now)
     assert signature.ip_address == "203.0.113.7"
     assert signature.packet == packet and signature.packet_checksum == packet.checksum
@@ -111,7 +112,7 @@ def test_bad_signatures_are_refused_with_a_reason(frozen, buyer, vendor_engineer
     assert len(valid(frozen)) == 1
 
     with pytest.raises(InvalidInput) as exc:
-        annual.review_sign(actor=buyer, review=frozen, decision="maybe", packet_checksum="x")
+        signatures.review_sign(actor=buyer, review=frozen, decision="maybe", packet_checksum="x")
     assert "decision" in exc.value.errors
 
 
@@ -136,17 +137,17 @@ def test_a_rejection_needs_a_reason_and_returns_the_review_to_preparation(frozen
     assert "rejected packet v" in exc.value.message
 
     # Reworked and frozen again: a new packet, everybody signs it afresh.
-    annual.review_freeze(actor=chair, review=frozen)
+    lifecycle.review_freeze(actor=chair, review=frozen)
     frozen.refresh_from_db()
-    assert annual.signing_packet(frozen).pk != rejection.packet_id
+    assert packets.signing_packet(frozen).pk != rejection.packet_id
     sign_all(frozen, [buyer, vendor, chair])
     frozen.refresh_from_db()
     assert frozen.status == S.SIGNED
 
 
 def test_a_review_closed_without_agreement_cannot_be_signed(frozen, chair, buyer):
-    checksum = annual.signing_packet(frozen).checksum
-    annual.review_close(actor=chair, review=frozen, reason="The parties will renegotiate from scratch.")
+    checksum = packets.signing_packet(frozen).checksum
+    lifecycle.review_close(actor=chair, review=frozen, reason="The parties will renegotiate from scratch.")
     with pytest.raises(Conflict) as exc:
         sign(frozen, buyer, checksum=checksum)
     assert "closed without agreement" in exc.value.message
@@ -159,10 +160,10 @@ def test_a_review_closed_without_agreement_cannot_be_signed(frozen, chair, buyer
 def test_a_change_to_the_amendment_after_a_signature_voids_all_signatures_and_tells_the_signers(
     frozen, chair, buyer, vendor
 ):
-    first_packet = annual.signing_packet(frozen)
+    first_packet = packets.signing_packet(frozen)
     sign(frozen, buyer)
     sign(frozen, vendor)
-    annual.amendment_update(
+    amendments.amendment_update(
         actor=chair,
         amendment=frozen.amendments.get(),
         rationale="Availability fell below target three months in a row; 99.99 % from January.",
@@ -172,7 +173,7 @@ def test_a_change_to_the_amendment_after_a_signature_voids_all_signatures_and_te
     signatures = list(Signature.objects.filter(review=frozen))
     assert len(signatures) == 2 and all(s.is_void for s in signatures)  # rows kept, marked void
     assert all("changed after packet v" in s.void_reason for s in signatures)
-    new_packet = annual.signing_packet(frozen)
+    new_packet = packets.signing_packet(frozen)
     assert new_packet.version == first_packet.version + 1 and new_packet.frozen
     for person in (buyer, vendor):
         note = Notification.objects.get(user=person, verb="annual_review.signature_voided")
@@ -191,27 +192,68 @@ def test_a_change_to_the_amendment_after_a_signature_voids_all_signatures_and_te
 
 def test_regenerating_or_editing_the_record_after_a_signature_voids_too(frozen, chair, buyer):
     sign(frozen, buyer)
-    annual.packet_regenerate(actor=chair, review=frozen)
+    packets.packet_regenerate(actor=chair, review=frozen)
     assert not valid(frozen)
     sign(frozen, buyer)
-    annual.review_update(actor=chair, review=frozen, minutes="The board met on 15 December.")
+    lifecycle.review_update(actor=chair, review=frozen, minutes="The board met on 15 December.")
     assert not valid(frozen)
     assert ReviewPacket.objects.filter(review=frozen, frozen=True).count() == 3
 
 
-def test_editing_the_draft_terms_outside_the_review_voids_the_signatures(
-    frozen, chair, buyer, django_capture_on_commit_callbacks
-):
+def test_the_contracts_terms_editor_refuses_the_held_draft_and_the_signatures_stand(frozen, chair, buyer):
     sign(frozen, buyer)
     draft = frozen.amendments.get().sla_version
+    assert (draft.held_by, draft.held_by_url) == ("Annual review 2027", f"/reviews/{frozen.pk}/")
     terms = copy.deepcopy(draft.terms)
     terms["claim_window_days"] = terms["claim_window_days"] + 15
-    with django_capture_on_commit_callbacks(execute=True):
+    with pytest.raises(Conflict) as exc:
         contract_services.sla_version_update(actor=chair, version=draft, terms=terms)  # the contract's editor
+    assert exc.value.state == "held" and f"/reviews/{frozen.pk}/" in exc.value.message
+    draft.refresh_from_db()
+    assert draft.terms != terms
+    assert not Signature.objects.get(user=buyer).is_void
+
+
+def test_editing_the_draft_terms_through_the_review_voids_the_signatures_and_audits_it(frozen, chair, buyer):
+    sign(frozen, buyer)
+    first = packets.signing_packet(frozen)
+    amendment = frozen.amendments.get()
+    terms = copy.deepcopy(amendment.sla_version.terms)
+    terms["claim_window_days"] = terms["claim_window_days"] + 15
+    amendments.amendment_update(actor=chair, amendment=amendment, terms=terms)
+    assert SLAVersion.objects.get(pk=amendment.sla_version_id).terms == terms
     assert Signature.objects.get(user=buyer).is_void
+    voided = AuditEntry.objects.get(verb="annual_review.signatures_voided")
+    assert voided.changes["signatures"] == [["buyer"], []]
     assert Notification.objects.filter(user=buyer, verb="annual_review.signature_voided").exists()
-    packet = annual.signing_packet(frozen)
-    assert packet.amendments_fingerprint == annual.packets.amendments_fingerprint(frozen)
+    packet = packets.signing_packet(frozen)
+    assert packet.version == first.version + 1
+    assert packet.amendments_fingerprint == document.amendments_fingerprint(frozen)
+    assert verify_chain().ok
+
+
+def test_signing_puts_the_held_draft_in_force_and_releases_it(frozen, chair, buyer, vendor):
+    draft = frozen.amendments.get().sla_version
+    sign_all(frozen, [buyer, vendor, chair])
+    draft.refresh_from_db()
+    assert draft.status == "active" and not draft.held_by  # in force, and no longer the review's
+    assert AuditEntry.objects.filter(verb="sla_version.released", object_id=str(draft.pk)).count() == 1
+
+
+def test_closing_without_agreement_gives_the_draft_back_to_the_terms_editor(frozen, chair):
+    draft = frozen.amendments.get().sla_version
+    lifecycle.review_close(actor=chair, review=frozen, reason="The parties will renegotiate from scratch.")
+    draft.refresh_from_db()
+    assert draft.is_draft and not draft.is_held
+    assert AuditEntry.objects.filter(verb="sla_version.released", object_id=str(draft.pk)).count() == 1
+
+
+def test_withdrawing_the_amendment_gives_the_draft_back_to_the_terms_editor(frozen, chair):
+    amendment = frozen.amendments.get()
+    amendments.amendment_withdraw(actor=chair, amendment=amendment, reason="Next year.")
+    draft = SLAVersion.objects.get(pk=amendment.sla_version_id)
+    assert draft.is_draft and not draft.is_held
+    contract_services.sla_version_update(actor=chair, version=draft, change_summary="Back to the editor")
 
 
 def test_a_signature_on_terms_changed_behind_the_packet_is_refused(frozen, chair, buyer, vendor):
@@ -229,6 +271,19 @@ def test_a_signature_on_terms_changed_behind_the_packet_is_refused(frozen, chair
     assert not Signature.objects.filter(user=vendor).exists()
     sign(frozen, vendor)  # on the new packet
     assert [s.user for s in valid(frozen)] == [vendor]
+
+
+def test_a_signature_on_a_record_changed_behind_the_packet_is_refused(frozen, buyer, vendor):
+    """Between a record change's commit and its new packet, a signature on
+    the old packet is refused, and the new packet is frozen then."""
+    sign(frozen, buyer)
+    first = packets.signing_packet(frozen)
+    AnnualReview.objects.filter(pk=frozen.pk).update(minutes="The board met on 15 December.")
+    with pytest.raises(Conflict) as exc:
+        sign(frozen, vendor, checksum=first.checksum)
+    assert f"The board's record changed after packet v{first.version}" in exc.value.message
+    assert Signature.objects.get(user=buyer).is_void and not Signature.objects.filter(user=vendor).exists()
+    assert packets.signing_packet(frozen).data["review"]["minutes"] == "The board met on 15 December."
 
 
 # -- the last signature ----------------------------------------------------------------------------
@@ -285,7 +340,7 @@ def test_the_review_does_not_authorize_other_versions(frozen, contract, vendor):
 
 def test_without_amendments_signing_confirms_the_terms(contract, chair, buyer, vendor, clock):
     review = open_review(contract, generate_packet=False)
-    annual.review_freeze(actor=chair, review=review)
+    lifecycle.review_freeze(actor=chair, review=review)
     sign_all(review, [buyer, vendor, chair])
     review.refresh_from_db()
     assert review.status == S.SIGNED
@@ -327,7 +382,7 @@ def raced(transactional_db, contract, staff, buyer, vendor, monkeypatch):
     chair = seat_board(contract, staff=staff, buyer=buyer, vendor=vendor)
     review = open_review(contract, generate_packet=False)
     propose(review, buyer)
-    annual.review_freeze(actor=chair, review=review)
+    lifecycle.review_freeze(actor=chair, review=review)
     review.refresh_from_db()
     return review, chair
 
@@ -336,11 +391,11 @@ def raced(transactional_db, contract, staff, buyer, vendor, monkeypatch):
 def test_two_signatories_signing_at_the_same_moment_both_count_exactly_once(raced, contract, buyer, vendor):
     review, chair = raced
     sign(review, chair)
-    checksum = annual.signing_packet(review).checksum
+    checksum = packets.signing_packet(review).checksum
     results = _race(
         [
-            lambda: annual.review_sign(actor=buyer, review=review, decision="approve", packet_checksum=checksum),
-            lambda: annual.review_sign(actor=vendor, review=review, decision="approve", packet_checksum=checksum),
+            lambda: signatures.review_sign(actor=buyer, review=review, decision="approve", packet_checksum=checksum),
+            lambda: signatures.review_sign(actor=vendor, review=review, decision="approve", packet_checksum=checksum),
         ]
     )
     assert all(isinstance(r, Signature) for r in results), results
@@ -356,9 +411,9 @@ def test_two_signatories_signing_at_the_same_moment_both_count_exactly_once(race
 @pytest.mark.django_db(transaction=True)
 def test_the_same_person_submitting_twice_at_once_counts_once(raced, buyer):
     review, _ = raced
-    checksum = annual.signing_packet(review).checksum
+    checksum = packets.signing_packet(review).checksum
     results = _race(
-        [lambda: annual.review_sign(actor=buyer, review=review, decision="approve", packet_checksum=checksum)] * 2
+        [lambda: signatures.review_sign(actor=buyer, review=review, decision="approve", packet_checksum=checksum)] * 2
     )
     signed = [r for r in results if isinstance(r, Signature)]
     refused = [r for r in results if isinstance(r, Conflict)]

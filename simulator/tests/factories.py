@@ -12,9 +12,9 @@ from typing import Any
 
 from availability.models import MaintenanceWindow, Outage
 from contracts.models import SLAVersion
+from core import periods
 from incidents import sla
 from incidents.models import ExclusionClaim, Incident, IncidentPause
-from reports import periods
 
 NOW = datetime(2026, 11, 5, 9, 0, tzinfo=UTC)
 MONTHS = [f"2026-{m:02d}" for m in range(5, 11)]  # May to October 2026

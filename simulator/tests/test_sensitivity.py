@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from reports import periods
+from core import periods
 from reports.tests.factories import add_incident, add_outage, at, downtime_for
 from simulator.sensitivity import UPTIME, parameter_choices, sweep, sweep_chart, sweep_values
 from simulator.terms import resolve_candidate

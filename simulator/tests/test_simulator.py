@@ -24,8 +24,8 @@ from availability.models import Outage
 from contracts import services as contract_services
 from contracts.models import SLAVersion
 from contracts.tests.factories import make_contract
+from core import periods
 from incidents.models import ExclusionClaim, Incident, IncidentPause
-from reports import periods
 from reports.models import Credit, PeriodClose, ServiceReport
 from reports.services import close_period
 from reports.tests.factories import add_incident, add_outage, at, downtime_for

@@ -1,0 +1,232 @@
+"""Read side of the working routine: the agreed roles resolved to people, the
+RACI table checked against them, onboarding progress and who has read what.
+
+Everything here reads; the writes are in ``contracts.onboarding``. Each
+function runs a fixed number of queries whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from accounts.models import Membership
+from contracts.models import (
+    Contract,
+    ContractContact,
+    OnboardingItem,
+    Party,
+    ResourceConfirmation,
+    SLAVersion,
+    TrainingResource,
+)
+from contracts.pdf import PARTY_LABELS, RACI_LABELS, playbook_trigger_text, role_label
+from contracts.terms import CONTACT_ROLES, PARTIES, Terms, raci_flags
+from contracts.versions import InForceFallback, in_force_among
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    email: str = ""
+    phone: str = ""
+    user_id: int | None = None
+    source: str = "member"  # "contact" (named in the contract's contacts) or "member" (holds the membership role)
+
+
+@dataclass
+class People:
+    """Who fills each (party, role) on one contract, from its contacts and its parties' memberships."""
+
+    by_role: dict[tuple[str, str], list[Person]] = field(default_factory=dict)
+    by_party: dict[str, list[Person]] = field(default_factory=dict)
+
+    def of(self, party: str, role: str | None) -> list[Person]:
+        if not role:
+            return self.by_party.get(party, [])
+        return self.by_role.get((party, role), [])
+
+
+def people_of(contract: Contract) -> People:
+    """Two queries: the contract's contacts and the parties' active memberships."""
+    people = People()
+    for contact in ContractContact.objects.filter(contract=contract).select_related("user").order_by("name"):
+        name = contact.name or (str(contact.user) if contact.user else contact.email)
+        people.by_role.setdefault((contact.side, contact.role), []).append(
+            Person(name=name, email=contact.email, phone=contact.phone, user_id=contact.user_id, source="contact")
+        )
+    side = {contract.buyer_id: Party.BUYER, contract.vendor_id: Party.VENDOR}
+    members = (
+        Membership.objects.filter(organization_id__in=list(side), is_active=True, user__is_active=True)
+        .select_related("user")
+        .order_by("user__first_name", "user__username")
+    )
+    for m in members:
+        party = side[m.organization_id]
+        person = Person(name=str(m.user), email=m.user.email, user_id=m.user_id)
+        people.by_role.setdefault((party, m.role), []).append(person)
+        if m.role != Membership.Role.VIEWER:
+            people.by_party.setdefault(party, []).append(person)
+    return people
+
+
+def terms_in_force(contract: Contract, at: Any = None) -> SLAVersion | None:
+    """The version in force now (or the latest activated one, or the draft): whose routine is shown."""
+    at = at or timezone.now()
+    versions = list(contract.sla_versions.order_by("number"))
+    shown = in_force_among(versions, at, fallback=InForceFallback.LATEST_FROZEN)
+    return shown or (versions[-1] if versions else None)
+
+
+# -- RACI ------------------------------------------------------------------------------------
+
+
+def raci_table(terms: Mapping[str, Any], people: People) -> list[dict[str, Any]]:
+    """The agreed RACI rows, each cell with its people, and flags: nobody (or
+    both parties) accountable as agreed, or an accountable role nobody holds."""
+    rows = []
+    for r in Terms(terms).raci:
+        flags = list(raci_flags(r))
+        cells = []
+        for party in PARTIES:
+            letter = r.get(party) or ""
+            role = r.get(f"role_{party}") or None
+            holders = people.of(party, role) if letter else []
+            cells.append(
+                {
+                    "party": party,
+                    "party_label": PARTY_LABELS[party],
+                    "letter": letter,
+                    "meaning": RACI_LABELS[letter],
+                    "role": role or "",
+                    "role_label": role_label(role) if role else f"the {party}",
+                    "people": holders,
+                }
+            )
+            if letter == "A" and not flags and not holders:
+                who = f"no one on the {party} side is {_a(role_label(role))}" if role else f"the {party} has no people"
+                flags.append(f"Nobody accountable: {who}.")
+        rows.append({"activity": r["activity"], "cells": cells, "flags": flags, "flagged": bool(flags)})
+    return rows
+
+
+def _a(label: str) -> str:
+    return f"an {label.lower()}" if label[:1].lower() in "aeiou" else f"a {label.lower()}"
+
+
+# -- the playbook ------------------------------------------------------------------------------
+
+
+def playbook_steps(terms: Mapping[str, Any], people: People, severity: str | None = None) -> list[dict[str, Any]]:
+    """The playbook steps (of one severity) with the people who fill each role."""
+    out = []
+    for s in Terms(terms).playbook(severity):
+        holders = people.of(s["party"], s["role"])
+        out.append(
+            {
+                "severity": s["severity"],
+                "order": s["order"],
+                "party": s["party"],
+                "party_label": PARTY_LABELS[s["party"]],
+                "role": s["role"],
+                "role_label": role_label(s["role"]),
+                "contact_role": s["role"] in CONTACT_ROLES,
+                "people": holders,
+                "trigger": s["trigger"],
+                "value": s.get("value"),
+                "target": s.get("target"),
+                "when": playbook_trigger_text(s),
+                "action": s["action"],
+            }
+        )
+    return out
+
+
+# -- onboarding ---------------------------------------------------------------------------------
+
+
+def onboarding_progress(contract: Contract | int, today: date | None = None) -> dict[str, Any]:
+    """Counts of the plan's items by state, in one query."""
+    today = today or timezone.localdate()
+    open_q = Q(status=OnboardingItem.Status.OPEN)
+    counts = OnboardingItem.objects.filter(contract=contract).aggregate(
+        total=Count("id"),
+        done=Count("id", filter=Q(status=OnboardingItem.Status.DONE)),
+        waived=Count("id", filter=Q(status=OnboardingItem.Status.WAIVED)),
+        open=Count("id", filter=open_q),
+        overdue=Count("id", filter=open_q & Q(due_date__lt=today)),
+    )
+    finished = counts["done"] + counts["waived"]
+    counts["finished"] = finished
+    counts["percent"] = round(100 * finished / counts["total"]) if counts["total"] else 0
+    counts["complete"] = counts["total"] > 0 and counts["open"] == 0
+    return counts
+
+
+def audience_of_all(
+    contract: Contract, resources: Sequence[TrainingResource], people: People | None = None
+) -> dict[int, list[tuple[int, str]]]:
+    """resource id -> [(user id, name)] who must read it, for many resources in
+    two queries (memberships and contacts)."""
+    members = list(
+        Membership.objects.filter(
+            organization_id__in=[contract.buyer_id, contract.vendor_id], is_active=True, user__is_active=True
+        )
+        .select_related("user")
+        .order_by("user__username")
+    )
+    contacts = list(
+        ContractContact.objects.filter(contract=contract, user__isnull=False).values("side", "role", "user_id")
+    )
+    side_of = {contract.buyer_id: Party.BUYER, contract.vendor_id: Party.VENDOR}
+    out: dict[int, list[tuple[int, str]]] = {}
+    for resource in resources:
+        sides = set(PARTIES) if resource.audience == TrainingResource.Audience.BOTH else {resource.audience}
+        roles = set(resource.roles or [])
+        via_contact = {c["user_id"] for c in contacts if c["side"] in sides and c["role"] in roles}
+        chosen: dict[int, str] = {}
+        for m in members:
+            if side_of[m.organization_id] in sides and (not roles or m.role in roles or m.user_id in via_contact):
+                chosen[m.user_id] = str(m.user)
+        out[resource.pk] = sorted(chosen.items(), key=lambda pair: pair[1])
+    return out
+
+
+def reading_status(contract: Contract, resources: Sequence[TrainingResource], user: Any) -> list[dict[str, Any]]:
+    """Per resource: who must read it, who confirmed (and when), whether ``user`` has."""
+    audiences = audience_of_all(contract, resources)
+    confirmations: dict[int, dict[int, Any]] = {}
+    for c in ResourceConfirmation.objects.filter(resource__in=resources).select_related("user").order_by("at"):
+        confirmations.setdefault(c.resource_id, {})[c.user_id] = c
+    rows = []
+    for resource in resources:
+        read = confirmations.get(resource.pk, {})
+        audience = audiences[resource.pk]
+        pending = [name for uid, name in audience if uid not in read]
+        rows.append(
+            {
+                "resource": resource,
+                "audience": audience,
+                "confirmed": list(read.values()),
+                "pending": pending,
+                "confirmed_count": sum(1 for uid, _ in audience if uid in read),
+                "mine": read.get(getattr(user, "pk", None)),
+                "must_read": any(uid == getattr(user, "pk", None) for uid, _ in audience),
+                "roles": [role_label(r) for r in resource.roles or []],
+            }
+        )
+    return rows
+
+
+def item_rows(items: Iterable[OnboardingItem], today: date | None = None) -> list[OnboardingItem]:
+    today = today or timezone.localdate()
+    rows = list(items)
+    for item in rows:
+        item.overdue = item.is_overdue(today)
+        item.days_late = (today - item.due_date).days if item.overdue else 0
+    return rows
