@@ -66,7 +66,7 @@ def _full_clean(obj: Any) -> None:
 
 def contract_create(
     *,
-    actor: Any,
+    actor: Actor,
     buyer: Organization,
     vendor: Organization,
     reference: str,
@@ -140,7 +140,7 @@ def contract_create(
     return contract
 
 
-def _person(actor: Any) -> Any:
+def _person(actor: Actor) -> Any:
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
@@ -164,7 +164,7 @@ def _validate_contract(contract: Contract) -> None:
         raise InvalidInput("Please correct the errors below.", errors=getattr(exc, "message_dict", {})) from None
 
 
-def contract_update(*, actor: Any, contract: Contract, **changes: Any) -> Contract:
+def contract_update(*, actor: Actor, contract: Contract, **changes: Any) -> Contract:
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise InvalidInput("Unknown fields.", errors={k: ["This field cannot be changed here."] for k in unknown})
@@ -311,7 +311,7 @@ class ReviewLike(Protocol):
 
 def sla_version_activate(
     *,
-    actor: Any,
+    actor: Actor,
     version: SLAVersion,
     effective_from: datetime | None = None,
     authorized_by_review: ReviewLike | None = None,
@@ -395,7 +395,7 @@ def sla_version_activate(
     return version
 
 
-def sla_version_amend(*, actor: Any, contract: Contract, change_summary: str = "") -> SLAVersion:
+def sla_version_amend(*, actor: Actor, contract: Contract, change_summary: str = "") -> SLAVersion:
     """A new draft version copying the latest activated terms."""
     require(can_amend(contract_standing(actor, contract)), "You may not amend this contract's SLA.")
     with transaction.atomic():
@@ -436,7 +436,7 @@ def sla_version_amend(*, actor: Any, contract: Contract, change_summary: str = "
     return version
 
 
-def board_seat_add(*, actor: Any, contract: Contract, user: Any, is_chair: bool = False) -> BoardSeat:
+def board_seat_add(*, actor: Actor, contract: Contract, user: Any, is_chair: bool = False) -> BoardSeat:
     require(can_manage(contract_standing(actor, contract)), "Only the buyer's contract managers may change the board.")
     contract.__dict__.pop("_board_user_ids", None)  # the caller's cached board is about to change
     with transaction.atomic():
@@ -456,7 +456,7 @@ def board_seat_add(*, actor: Any, contract: Contract, user: Any, is_chair: bool 
     return seat
 
 
-def board_seat_remove(*, actor: Any, seat: BoardSeat) -> None:
+def board_seat_remove(*, actor: Actor, seat: BoardSeat) -> None:
     require(
         can_manage(contract_standing(actor, seat.contract)), "Only the buyer's contract managers may change the board."
     )
@@ -473,7 +473,7 @@ def board_seat_remove(*, actor: Any, seat: BoardSeat) -> None:
 
 
 def contact_add(
-    *, actor: Any, contract: Contract, side: str, role: str, name: str, email: str, phone: str = "", user: Any = None
+    *, actor: Actor, contract: Contract, side: str, role: str, name: str, email: str, phone: str = "", user: Any = None
 ) -> ContractContact:
     s = contract_standing(actor, contract)
     require(can_manage_side(s), "Only the parties' managers may change contacts.")
@@ -495,7 +495,7 @@ def contact_add(
     return contact
 
 
-def document_upload(*, actor: Any, contract: Contract, title: str, file: UploadedFile) -> ContractDocument:
+def document_upload(*, actor: Actor, contract: Contract, title: str, file: UploadedFile) -> ContractDocument:
     from django.conf import settings
 
     require(can_manage_side(contract_standing(actor, contract)), "Only the parties' managers may upload documents.")

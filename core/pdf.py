@@ -16,6 +16,5 @@ logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 def html_to_pdf(html: str) -> bytes:
     from weasyprint import HTML  # heavy import: only when a PDF is asked for
 
-    pdf = HTML(string=html).write_pdf()
-    assert pdf is not None  # write_pdf() without a target returns the bytes
+    pdf: bytes = HTML(string=html).write_pdf()  # without a target, write_pdf() returns the bytes
     return pdf

@@ -30,6 +30,7 @@ from accounts.models import Organization
 from audit import services as audit
 from contracts.access import contract_standing
 from contracts.models import Contract, SLAVersion
+from core.actor import Actor
 from core.errors import Conflict, InvalidInput, NotPermitted
 from reviews.models import Amendment
 from simulator import sensitivity as sens
@@ -174,7 +175,7 @@ def _summary(results: Mapping[str, Any]) -> str:
 
 def scenario_save(
     *,
-    actor: Any,
+    actor: Actor,
     name: str,
     inputs: Mapping[str, Any],
     results: Mapping[str, Any],
@@ -226,7 +227,7 @@ def evidence_ref(scenario: Scenario) -> str:
     return f"Simulation scenario #{scenario.pk} “{scenario.name}”: {reverse('simulator:scenario', args=[scenario.pk])}"
 
 
-def scenario_attach(*, actor: Any, scenario: Scenario, amendment: Amendment) -> Scenario:
+def scenario_attach(*, actor: Actor, scenario: Scenario, amendment: Amendment) -> Scenario:
     """Attach a contract scenario to a proposed amendment of the same
     contract as its evidence: the reference is added to the amendment's
     evidence through the annual review service (which checks the role and
@@ -254,7 +255,7 @@ def scenario_attach(*, actor: Any, scenario: Scenario, amendment: Amendment) -> 
     return scenario
 
 
-def scenario_delete(*, actor: Any, scenario: Scenario) -> None:
+def scenario_delete(*, actor: Actor, scenario: Scenario) -> None:
     if not (getattr(actor, "is_staff", False) or scenario.created_by_id == getattr(actor, "pk", None)):
         raise NotPermitted("Only the person who saved a scenario deletes it.")
     if scenario.amendment_id is not None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +20,7 @@ from availability.models import CalendarFeed, ChangeNotice, MaintenanceWindow
 from availability.services.outages import _aware, _components, _ordered, _standing, _text, governing_terms
 from contracts.models import Contract
 from contracts.terms import Terms
+from core.actor import Actor
 from core.errors import Conflict, InvalidInput
 from incidents.services.base import is_buyer_actor, is_vendor_actor
 
@@ -34,7 +34,7 @@ VENDOR_ONLY = "Only the vendor's account managers and support engineers may {}."
 
 
 def schedule_maintenance(
-    *, actor: Any, contract: Contract, title: str, start: datetime, end: datetime, components: Iterable[str] = ()
+    *, actor: Actor, contract: Contract, title: str, start: datetime, end: datetime, components: Iterable[str] = ()
 ) -> MaintenanceWindow:
     _standing(actor, contract, is_vendor_actor, VENDOR_ONLY.format("schedule maintenance"))
     title = _text(title, "title", "A title", max_length=200)
@@ -61,7 +61,7 @@ def schedule_maintenance(
     return window
 
 
-def _window_step(actor: Any, window: MaintenanceWindow, action: str) -> MaintenanceWindow:
+def _window_step(actor: Actor, window: MaintenanceWindow, action: str) -> MaintenanceWindow:
     window = MaintenanceWindow.objects.select_for_update().select_related("contract").get(pk=window.pk)
     _standing(actor, window.contract, is_vendor_actor, VENDOR_ONLY.format(f"{action} maintenance"))
     if window.status != MaintenanceWindow.Status.SCHEDULED:
@@ -72,7 +72,7 @@ def _window_step(actor: Any, window: MaintenanceWindow, action: str) -> Maintena
 
 
 def complete_maintenance(
-    *, actor: Any, window: MaintenanceWindow, actual_end: datetime | None = None
+    *, actor: Actor, window: MaintenanceWindow, actual_end: datetime | None = None
 ) -> MaintenanceWindow:
     """Record when the work really ended (default: now); past the planned end is an overrun."""
     _aware(actual_end, "actual_end")
@@ -94,7 +94,7 @@ def complete_maintenance(
     return window
 
 
-def cancel_maintenance(*, actor: Any, window: MaintenanceWindow, reason: str = "") -> MaintenanceWindow:
+def cancel_maintenance(*, actor: Actor, window: MaintenanceWindow, reason: str = "") -> MaintenanceWindow:
     with transaction.atomic():
         window = _window_step(actor, window, "cancel")
         window.status = MaintenanceWindow.Status.CANCELLED
@@ -123,7 +123,7 @@ def notice_check(terms: Terms | None, kind: str, announced_at: datetime, planned
 
 def announce_change(
     *,
-    actor: Any,
+    actor: Actor,
     contract: Contract,
     kind: str,
     title: str,
@@ -165,7 +165,7 @@ def announce_change(
     return notice
 
 
-def _answer(actor: Any, notice: ChangeNotice, status: str, text: str, verb: str) -> ChangeNotice:
+def _answer(actor: Actor, notice: ChangeNotice, status: str, text: str, verb: str) -> ChangeNotice:
     with transaction.atomic():
         notice = ChangeNotice.objects.select_for_update().select_related("contract").get(pk=notice.pk)
         _standing(
@@ -186,11 +186,11 @@ def _answer(actor: Any, notice: ChangeNotice, status: str, text: str, verb: str)
     return notice
 
 
-def acknowledge_change(*, actor: Any, notice: ChangeNotice, message: str = "") -> ChangeNotice:
+def acknowledge_change(*, actor: Actor, notice: ChangeNotice, message: str = "") -> ChangeNotice:
     return _answer(actor, notice, ChangeNotice.Status.ACKNOWLEDGED, (message or "").strip(), "change.acknowledged")
 
 
-def question_change(*, actor: Any, notice: ChangeNotice, question: str) -> ChangeNotice:
+def question_change(*, actor: Actor, notice: ChangeNotice, question: str) -> ChangeNotice:
     question = _text(question, "question", "The question")
     return _answer(actor, notice, ChangeNotice.Status.QUESTIONED, question, "change.questioned")
 
@@ -209,7 +209,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def calendar_feed(*, actor: Any, contract: Contract, rotate: bool = False) -> tuple[CalendarFeed, str]:
+def calendar_feed(*, actor: Actor, contract: Contract, rotate: bool = False) -> tuple[CalendarFeed, str]:
     """The person's feed for the contract (created on first use); ``rotate``
     retires the old URL and issues a new one."""
     _standing(actor, contract, lambda s: s.sees, "You may not see this contract.")

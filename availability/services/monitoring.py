@@ -25,6 +25,7 @@ from availability.models import MonitoringSource, Outage, RawPayload
 from availability.services.outages import governing_terms
 from contracts.access import can_manage, contract_standing, require
 from contracts.models import Contract
+from core.actor import Actor
 from core.errors import Conflict, InvalidInput
 
 TOKEN_PREFIX = "cvm_"  # noqa: S105 - a public marker, not a secret
@@ -43,7 +44,7 @@ def hash_token(token: str) -> str:
 
 def create_source(
     *,
-    actor: Any,
+    actor: Actor,
     contract: Contract,
     name: str,
     kind: str,
@@ -89,7 +90,7 @@ def create_source(
     return source, token
 
 
-def revoke_source(*, actor: Any, source: MonitoringSource) -> MonitoringSource:
+def revoke_source(*, actor: Actor, source: MonitoringSource) -> MonitoringSource:
     with transaction.atomic():
         source = MonitoringSource.objects.select_for_update().select_related("contract").get(pk=source.pk)
         require(

@@ -46,7 +46,7 @@ def _require(allowed: bool, message: str) -> None:
         raise NotPermitted(message)
 
 
-def _standing(actor: Any, contract: Contract, check: Callable[[Standing], bool], message: str) -> Standing:
+def _standing(actor: Actor, contract: Contract, check: Callable[[Standing], bool], message: str) -> Standing:
     s = contract_standing(actor, contract)
     _require(check(s), message)
     return s
@@ -95,7 +95,7 @@ def _components(contract: Contract, components: Iterable[str], *, field: str = "
 
 def record_outage(
     *,
-    actor: Any,
+    actor: Actor,
     contract: Contract,
     component: str,
     start: datetime,
@@ -209,7 +209,7 @@ def _correct(
     return outage
 
 
-def claim_outage_exclusion(*, actor: Any, outage: Outage, kind: str, reason: str) -> Outage:
+def claim_outage_exclusion(*, actor: Actor, outage: Outage, kind: str, reason: str) -> Outage:
     """The vendor claims the outage was a third party's or force majeure."""
     if kind not in CLAIMABLE:
         raise InvalidInput("Unknown exclusion.", errors={"kind": [f"Must be one of: {', '.join(CLAIMABLE)}."]})
@@ -245,7 +245,7 @@ def claim_outage_exclusion(*, actor: Any, outage: Outage, kind: str, reason: str
     return outage
 
 
-def decide_outage_exclusion(*, actor: Any, outage: Outage, accept: bool, reason: str = "") -> Outage:
+def decide_outage_exclusion(*, actor: Actor, outage: Outage, accept: bool, reason: str = "") -> Outage:
     if not accept:
         reason = _text(reason, "reason", "A reason to reject")
     with transaction.atomic():
@@ -303,7 +303,7 @@ def outage_exclusion_settle(*, actor: Actor, outage: Outage, reason: str, disput
     return outage
 
 
-def outage_from_incident(*, actor: Any, incident: Incident) -> Outage:
+def outage_from_incident(*, actor: Actor, incident: Incident) -> Outage:
     """Record a restored critical production incident as an outage, when the
     terms count them (period computation counts unconverted ones itself)."""
     incident = Incident.objects.select_related("contract", "sla_version").get(pk=incident.pk)

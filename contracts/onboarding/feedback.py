@@ -27,6 +27,7 @@ from contracts.onboarding.rules import (
     person_of,
     record_change,
 )
+from core.actor import Actor
 from core.errors import Conflict, InvalidInput
 
 # -- the feedback register ----------------------------------------------------------------------------
@@ -83,7 +84,7 @@ def evidence_links(evidence: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]
 
 def feedback_log(
     *,
-    actor: Any,
+    actor: Actor,
     contract: Contract,
     category: str,
     text: str,
@@ -151,7 +152,7 @@ def _lock_feedback(item: FeedbackItem) -> FeedbackItem:
 
 
 def feedback_respond(
-    *, actor: Any, item: FeedbackItem, response: str, proposed_action: str | None = None
+    *, actor: Actor, item: FeedbackItem, response: str, proposed_action: str | None = None
 ) -> FeedbackItem:
     """The other party answers (again, to revise its answer, until the item is closed)."""
     s = contract_standing(actor, item.contract)
@@ -178,7 +179,7 @@ def feedback_respond(
     return item
 
 
-def feedback_close(*, actor: Any, item: FeedbackItem, note: str = "") -> FeedbackItem:
+def feedback_close(*, actor: Actor, item: FeedbackItem, note: str = "") -> FeedbackItem:
     """The raising party (or staff) closes the item, e.g. once the proposed
     action is agreed in the review."""
     s = contract_standing(actor, item.contract)

@@ -39,13 +39,14 @@ from contracts.onboarding.rules import (
     person_of,
     record_change,
 )
+from core.actor import Actor
 from core.errors import Conflict, InvalidInput
 
 # -- the onboarding plan -------------------------------------------------------------------------
 
 
 def onboarding_plan_create(
-    *, actor: Any, contract: Contract, template: OnboardingTemplate | None = None, start: date | None = None
+    *, actor: Actor, contract: Contract, template: OnboardingTemplate | None = None, start: date | None = None
 ) -> list[OnboardingItem]:
     """The contract's plan from a template (the default one), due dates counted
     from ``start`` (the activation day). Once per contract: a plan that exists
@@ -84,7 +85,7 @@ def onboarding_plan_create(
     return items
 
 
-def _schedule_resource(actor: Any, contract: Contract) -> TrainingResource:
+def _schedule_resource(actor: Actor, contract: Contract) -> TrainingResource:
     """The SLA schedule PDF of the version in force, as the first training resource."""
     version = (
         SLAVersion.objects.filter(contract=contract, status=SLAVersion.Status.ACTIVE)
@@ -106,7 +107,7 @@ def _schedule_resource(actor: Any, contract: Contract) -> TrainingResource:
 
 def onboarding_item_add(
     *,
-    actor: Any,
+    actor: Actor,
     contract: Contract,
     title: str,
     owner_party: str,
@@ -144,7 +145,7 @@ _UNSET: Any = object()
 
 def onboarding_item_update(
     *,
-    actor: Any,
+    actor: Actor,
     item: OnboardingItem,
     owner: Any = _UNSET,
     due_date: Any = _UNSET,
@@ -188,7 +189,7 @@ def _require_open(item: OnboardingItem, action: str) -> None:
         )
 
 
-def onboarding_item_done(*, actor: Any, item: OnboardingItem, note: str = "") -> OnboardingItem:
+def onboarding_item_done(*, actor: Actor, item: OnboardingItem, note: str = "") -> OnboardingItem:
     """Mark an item done. An item that requires a training resource is done only
     once everyone who must read it has confirmed."""
     s = contract_standing(actor, item.contract)
@@ -215,7 +216,7 @@ def onboarding_item_done(*, actor: Any, item: OnboardingItem, note: str = "") ->
     return item
 
 
-def onboarding_item_waive(*, actor: Any, item: OnboardingItem, reason: str) -> OnboardingItem:
+def onboarding_item_waive(*, actor: Actor, item: OnboardingItem, reason: str) -> OnboardingItem:
     require(can_manage_side(contract_standing(actor, item.contract)), "Only the parties' managers may waive items.")
     reason = (reason or "").strip()
     if not reason:
@@ -239,7 +240,7 @@ def onboarding_item_waive(*, actor: Any, item: OnboardingItem, reason: str) -> O
 
 
 def onboarding_item_evidence(
-    *, actor: Any, item: OnboardingItem, note: str = "", link: str = "", file: UploadedFile | None = None
+    *, actor: Actor, item: OnboardingItem, note: str = "", link: str = "", file: UploadedFile | None = None
 ) -> OnboardingItem:
     """Add evidence: a note (appended), a link, an attachment (replaces the previous one)."""
     s = contract_standing(actor, item.contract)

@@ -19,6 +19,7 @@ from contracts.models import (
 )
 from contracts.onboarding.rules import check_link, check_upload, lock_item, person_of, record_change
 from contracts.terms import ROLES
+from core.actor import Actor
 from core.errors import InvalidInput
 
 # -- training resources ---------------------------------------------------------------------------
@@ -26,7 +27,7 @@ from core.errors import InvalidInput
 
 def resource_add(
     *,
-    actor: Any,
+    actor: Actor,
     contract: Contract,
     title: str,
     url: str = "",
@@ -85,7 +86,7 @@ def resource_add(
     return resource
 
 
-def resource_confirm(*, actor: Any, resource: TrainingResource) -> ResourceConfirmation:
+def resource_confirm(*, actor: Actor, resource: TrainingResource) -> ResourceConfirmation:
     """``actor`` confirms having read the resource (once; confirming again changes nothing)."""
     s = contract_standing(actor, resource.contract)
     require(getattr(actor, "is_authenticated", False) and s.sees, "Only the contract's people may confirm reading.")

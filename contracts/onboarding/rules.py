@@ -28,6 +28,7 @@ from contracts.models import (
     SLAVersion,
     TrainingResource,
 )
+from core.actor import Actor
 from core.errors import Conflict, InvalidInput
 
 # The living copy of the default checklist (migration 0002 seeded it once).
@@ -118,7 +119,7 @@ def is_worker(s: Standing) -> bool:
     return party_of(s) is not None and not s.has_role(Membership.Role.VIEWER)
 
 
-def can_work_item(s: Standing, item: OnboardingItem, actor: Any) -> bool:
+def can_work_item(s: Standing, item: OnboardingItem, actor: Actor) -> bool:
     if s.is_staff or can_manage_side(s):
         return True
     if item.owner_id is not None and item.owner_id == getattr(actor, "pk", None):
@@ -129,7 +130,7 @@ def can_work_item(s: Standing, item: OnboardingItem, actor: Any) -> bool:
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def person_of(actor: Any) -> Any:
+def person_of(actor: Actor) -> Any:
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
@@ -273,7 +274,7 @@ def lock_item(item: OnboardingItem) -> OnboardingItem:
     return locked
 
 
-def record_change(actor: Any, verb: str, obj: Any, contract_id: int, changes: Mapping[str, Any]) -> None:
+def record_change(actor: Actor, verb: str, obj: Any, contract_id: int, changes: Mapping[str, Any]) -> None:
     audit.record(actor=actor, verb=verb, obj=obj, contract_id=contract_id, changes=changes)
 
 

@@ -14,6 +14,7 @@ from contracts.models import (
     OnboardingTemplateItem,
     Party,
 )
+from core.actor import Actor
 from core.errors import InvalidInput
 
 # -- templates (staff) ----------------------------------------------------------------------------------
@@ -21,7 +22,7 @@ from core.errors import InvalidInput
 
 def onboarding_template_save(
     *,
-    actor: Any,
+    actor: Actor,
     name: str,
     items: list[Mapping[str, Any]],
     template: OnboardingTemplate | None = None,

@@ -13,6 +13,7 @@ from accounts.access import Standing
 from accounts.models import Membership
 from audit import services as audit
 from contracts.access import contract_standing
+from core.actor import SYSTEM, Actor
 from core.errors import Conflict, NotPermitted
 from incidents import sla
 from incidents.models import EscalationFired, Incident, IncidentEvent
@@ -52,7 +53,7 @@ def lock(incident: Incident) -> Incident:
     )
 
 
-def standing_on(actor: Any, incident: Incident) -> Standing:
+def standing_on(actor: Actor, incident: Incident) -> Standing:
     return contract_standing(actor, incident.contract)
 
 
@@ -106,14 +107,14 @@ def require_state(incident: Incident, action: str, s: Standing | None = None) ->
         )
 
 
-def actor_label(actor: Any) -> str:
+def actor_label(actor: Actor) -> str:
     if getattr(actor, "is_authenticated", False):
         return actor.get_username()
     return str(actor or "system")
 
 
 def event(
-    incident: Incident, *, kind: str, actor: Any, at: datetime, message: str = "", data: dict | None = None
+    incident: Incident, *, kind: str, actor: Actor, at: datetime, message: str = "", data: dict | None = None
 ) -> IncidentEvent:
     return IncidentEvent.objects.create(
         incident=incident,
@@ -129,7 +130,7 @@ def event(
 STATE_FIELDS = ["status", "severity", "workaround", "excluded", "contract_id", "paused_since"]
 
 
-def save_with_clocks(incident: Incident, *, at: datetime, actor: Any, extra_fields: Iterable[str] = ()) -> list[str]:
+def save_with_clocks(incident: Incident, *, at: datetime, actor: Actor, extra_fields: Iterable[str] = ()) -> list[str]:
     """Recompute clocks and escalation horizon, save, and put newly breached
     targets on the timeline. Caller holds the row lock."""
     pauses = list(incident.pauses.all())
@@ -143,7 +144,7 @@ def save_with_clocks(incident: Incident, *, at: datetime, actor: Any, extra_fiel
         event(
             incident,
             kind=IncidentEvent.Kind.BREACHED,
-            actor="system",
+            actor=SYSTEM,
             at=at,
             message=f"The {kind} target was missed.",
             data={"target": kind},
@@ -151,5 +152,5 @@ def save_with_clocks(incident: Incident, *, at: datetime, actor: Any, extra_fiel
     return newly
 
 
-def audit_incident(actor: Any, incident: Incident, verb: str, changes: dict[str, Any]) -> None:
+def audit_incident(actor: Actor, incident: Incident, verb: str, changes: dict[str, Any]) -> None:
     audit.record(actor=actor, verb=verb, obj=incident, contract_id=incident.contract_id, changes=changes)

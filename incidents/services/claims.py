@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 
 from contracts.access import contract_standing
 from contracts.models import Contract
 from contracts.terms import Terms
+from core.actor import Actor
 from core.errors import Conflict, InvalidInput
 from incidents.models import ExclusionClaim, Incident, IncidentEvent, IncidentLink
 from incidents.services.base import (
@@ -29,7 +28,7 @@ from incidents.services.lifecycle import _governing_version
 K = IncidentEvent.Kind
 
 
-def claim_exclusion(*, actor: Any, incident: Incident, kind: str, reason: str) -> ExclusionClaim:
+def claim_exclusion(*, actor: Actor, incident: Incident, kind: str, reason: str) -> ExclusionClaim:
     if kind not in ExclusionClaim.Kind.values:
         raise InvalidInput(
             "Unknown exclusion.", errors={"kind": [f"Must be one of: {', '.join(ExclusionClaim.Kind.values)}."]}
@@ -71,7 +70,7 @@ def claim_exclusion(*, actor: Any, incident: Incident, kind: str, reason: str) -
     return claim
 
 
-def decide_claim(*, actor: Any, claim: ExclusionClaim, accept: bool, reason: str = "") -> ExclusionClaim:
+def decide_claim(*, actor: Actor, claim: ExclusionClaim, accept: bool, reason: str = "") -> ExclusionClaim:
     if not accept and not reason.strip():
         raise InvalidInput("Say why the claim is rejected.", errors={"reason": ["This field is required to reject."]})
     with transaction.atomic():
@@ -107,7 +106,7 @@ def decide_claim(*, actor: Any, claim: ExclusionClaim, accept: bool, reason: str
 
 
 def attribute_incident(
-    *, actor: Any, incident: Incident, to_contract: Contract, reason: str, move: bool = True
+    *, actor: Actor, incident: Incident, to_contract: Contract, reason: str, move: bool = True
 ) -> Incident:
     """Fault isolation shows another vendor's component caused it: move the
     incident to that contract (its SLA then counts it, this one stops), or

@@ -12,6 +12,7 @@ from django.db.models import Q
 
 from accounts.services import notify
 from contracts.models import ContractContact
+from core.actor import SYSTEM
 from incidents import sla
 from incidents.models import EscalationFired, Incident, IncidentEvent
 from incidents.services.base import audit_incident, event, lock, save_with_clocks
@@ -60,7 +61,7 @@ def watch_incident(incident_id: int, *, now: datetime) -> WatcherResult:
             event(
                 incident,
                 kind=K.WORKAROUND_EXPIRED,
-                actor="system",
+                actor=SYSTEM,
                 at=now,
                 message="The temporary workaround expired; it now counts as no workaround.",
             )
@@ -92,7 +93,7 @@ def watch_incident(incident_id: int, *, now: datetime) -> WatcherResult:
             event(
                 incident,
                 kind=K.ESCALATED,
-                actor="system",
+                actor=SYSTEM,
                 at=now,
                 message=_describe(threshold),
                 data={"target": threshold.target, "level": threshold.level, "trigger": threshold.trigger},
@@ -104,7 +105,7 @@ def watch_incident(incident_id: int, *, now: datetime) -> WatcherResult:
                 {"escalation": [None, f"{threshold.target} L{threshold.level}"]},
             )
             result.fired += 1
-        result.breaches += len(save_with_clocks(incident, at=now, actor="system"))
+        result.breaches += len(save_with_clocks(incident, at=now, actor=SYSTEM))
     return result
 
 

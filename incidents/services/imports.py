@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_datetime
 
 from contracts.models import Contract, SLAVersion
 from contracts.versions import in_force_among
+from core.actor import Actor
 from core.errors import InvalidInput, NotPermitted
 from incidents.models import Environment, Incident, IncidentEvent, Severity
 from incidents.services.base import audit_incident, event, now, save_with_clocks
@@ -63,7 +64,7 @@ def _when(value: Any) -> datetime | None:
 
 
 def import_incidents(
-    *, actor: Any, contract: Contract, rows: list[tuple[int, dict[str, Any]]], source: str
+    *, actor: Actor, contract: Contract, rows: list[tuple[int, dict[str, Any]]], source: str
 ) -> list[Incident]:
     if not getattr(actor, "is_staff", False):
         raise NotPermitted("Only staff may import incident history.")

@@ -13,6 +13,7 @@ from django.db import transaction
 from contracts.access import contract_standing
 from contracts.models import Contract, SLAVersion
 from contracts.terms import SEVERITIES, Terms
+from core.actor import Actor
 from core.errors import Conflict, InvalidInput
 from incidents.models import Environment, Incident, IncidentAttachment, IncidentEvent, IncidentPause, Severity
 from incidents.services.base import (
@@ -46,7 +47,7 @@ def _governing_version(contract: Contract, at: datetime) -> SLAVersion:
 
 def open_incident(
     *,
-    actor: Any,
+    actor: Actor,
     contract: Contract,
     title: str,
     severity: str,
@@ -110,7 +111,7 @@ def open_incident(
 
 def _transition(
     *,
-    actor: Any,
+    actor: Actor,
     incident: Incident,
     action: str,
     role_ok: str,
@@ -142,7 +143,7 @@ def _transition(
     return incident
 
 
-def acknowledge_incident(*, actor: Any, incident: Incident, message: str = "") -> Incident:
+def acknowledge_incident(*, actor: Actor, incident: Incident, message: str = "") -> Incident:
     def mutate(i: Incident, at: datetime) -> None:
         i.status, i.acknowledged_at = Incident.Status.ACKNOWLEDGED, at
 
@@ -157,7 +158,7 @@ def acknowledge_incident(*, actor: Any, incident: Incident, message: str = "") -
     )
 
 
-def propose_workaround(*, actor: Any, incident: Incident, text: str, temporary: bool = False) -> Incident:
+def propose_workaround(*, actor: Actor, incident: Incident, text: str, temporary: bool = False) -> Incident:
     if not text.strip():
         raise InvalidInput("Describe the workaround.", errors={"text": ["This field is required."]})
 
@@ -183,7 +184,7 @@ def propose_workaround(*, actor: Any, incident: Incident, text: str, temporary: 
     )
 
 
-def accept_workaround(*, actor: Any, incident: Incident) -> Incident:
+def accept_workaround(*, actor: Actor, incident: Incident) -> Incident:
     def mutate(i: Incident, at: datetime) -> None:
         if i.workaround != Incident.Workaround.PROPOSED:
             raise Conflict("There is no proposed workaround to accept.", state=i.status, allowed=[])
@@ -202,7 +203,7 @@ def accept_workaround(*, actor: Any, incident: Incident) -> Incident:
     )
 
 
-def reject_workaround(*, actor: Any, incident: Incident, reason: str) -> Incident:
+def reject_workaround(*, actor: Actor, incident: Incident, reason: str) -> Incident:
     if not reason.strip():
         raise InvalidInput("Say why the workaround is rejected.", errors={"reason": ["This field is required."]})
 
@@ -222,7 +223,7 @@ def reject_workaround(*, actor: Any, incident: Incident, reason: str) -> Inciden
     )
 
 
-def resolve_incident(*, actor: Any, incident: Incident, message: str = "") -> Incident:
+def resolve_incident(*, actor: Actor, incident: Incident, message: str = "") -> Incident:
     def mutate(i: Incident, at: datetime) -> None:
         i.status, i.resolved_at = Incident.Status.RESOLVED, at
         if i.paused_since is not None:
@@ -239,7 +240,7 @@ def resolve_incident(*, actor: Any, incident: Incident, message: str = "") -> In
     )
 
 
-def confirm_resolution(*, actor: Any, incident: Incident, rating: int | None = None, comment: str = "") -> Incident:
+def confirm_resolution(*, actor: Actor, incident: Incident, rating: int | None = None, comment: str = "") -> Incident:
     if rating is not None and not (isinstance(rating, int) and 1 <= rating <= 5):
         raise InvalidInput("Ratings run from 1 to 5.", errors={"rating": ["Must be a whole number from 1 to 5."]})
 
@@ -260,7 +261,7 @@ def confirm_resolution(*, actor: Any, incident: Incident, rating: int | None = N
     )
 
 
-def reopen_incident(*, actor: Any, incident: Incident, reason: str) -> Incident:
+def reopen_incident(*, actor: Actor, incident: Incident, reason: str) -> Incident:
     if not reason.strip():
         raise InvalidInput("Say why the incident is reopened.", errors={"reason": ["This field is required."]})
 
@@ -287,7 +288,7 @@ def _end_pause(incident: Incident, at: datetime) -> None:
     incident.paused_since = None
 
 
-def pause_incident(*, actor: Any, incident: Incident, reason: str) -> Incident:
+def pause_incident(*, actor: Actor, incident: Incident, reason: str) -> Incident:
     if not reason.strip():
         raise InvalidInput("Say what you are waiting for.", errors={"reason": ["This field is required."]})
 
@@ -309,7 +310,7 @@ def pause_incident(*, actor: Any, incident: Incident, reason: str) -> Incident:
     )
 
 
-def resume_incident(*, actor: Any, incident: Incident, message: str = "") -> Incident:
+def resume_incident(*, actor: Actor, incident: Incident, message: str = "") -> Incident:
     def mutate(i: Incident, at: datetime) -> None:
         if i.paused_since is None:
             raise Conflict("The clock is not paused.", state=i.status, allowed=["pause"])
@@ -320,7 +321,7 @@ def resume_incident(*, actor: Any, incident: Incident, message: str = "") -> Inc
     )
 
 
-def change_severity(*, actor: Any, incident: Incident, severity: str, reason: str) -> Incident:
+def change_severity(*, actor: Actor, incident: Incident, severity: str, reason: str) -> Incident:
     if severity not in SEVERITIES:
         raise InvalidInput("Unknown severity.", errors={"severity": [f"Must be one of: {', '.join(SEVERITIES)}."]})
     if not reason.strip():
@@ -344,7 +345,7 @@ def change_severity(*, actor: Any, incident: Incident, severity: str, reason: st
     )
 
 
-def comment_incident(*, actor: Any, incident: Incident, text: str) -> IncidentEvent:
+def comment_incident(*, actor: Actor, incident: Incident, text: str) -> IncidentEvent:
     if not text.strip():
         raise InvalidInput("Write something.", errors={"text": ["This field is required."]})
     with transaction.atomic():
@@ -357,7 +358,7 @@ def comment_incident(*, actor: Any, incident: Incident, text: str) -> IncidentEv
     return entry
 
 
-def attach_file(*, actor: Any, incident: Incident, file: UploadedFile) -> IncidentAttachment:
+def attach_file(*, actor: Actor, incident: Incident, file: UploadedFile) -> IncidentAttachment:
     if file.size > MAX_ATTACHMENT_BYTES:
         raise InvalidInput("File too large.", errors={"file": [f"At most {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB."]})
     digest = hashlib.sha256()

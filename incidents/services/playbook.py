@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from django.db import IntegrityError, transaction
 
 from contracts.onboarding.selectors import People, people_of, playbook_steps
+from core.actor import Actor
 from core.errors import Conflict, InvalidInput
 from incidents.clocks import Interval, due_time
 from incidents.models import Incident, IncidentEvent, IncidentPause, IncidentPlaybookTick
@@ -150,7 +151,7 @@ def playbook_checklist(
     return out
 
 
-def tick_playbook_step(*, actor: Any, incident: Incident, order: int) -> IncidentPlaybookTick:
+def tick_playbook_step(*, actor: Actor, incident: Incident, order: int) -> IncidentPlaybookTick:
     """Either party's people (not viewers) tick a step off as the incident runs.
     Each step is ticked once; the tick is a timeline event and an audit entry."""
     with transaction.atomic():

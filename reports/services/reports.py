@@ -25,7 +25,7 @@ from contracts.access import contract_managers
 from contracts.models import Contract
 from contracts.services import contract_termination_right_record
 from core import periods
-from core.actor import SystemActor
+from core.actor import Actor, SystemActor
 from core.checksum import checksum
 from core.errors import Conflict, InvalidInput
 from outbox.services import enqueue
@@ -233,7 +233,7 @@ def _headline_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return out
 
 
-def reissue_report(*, actor: Any, contract: Contract, period: str, reason: str, changes: list[str]) -> ServiceReport:
+def reissue_report(*, actor: Actor, contract: Contract, period: str, reason: str, changes: list[str]) -> ServiceReport:
     """Recompute (contract, period) from today's facts into revision N+1,
     superseding the current one (which stays readable). Credits of the old
     revision still calculated or claimed are voided and replaced; settled
