@@ -56,8 +56,10 @@ INSTALLED_APPS = [
     "reviews",
     "simulator",
     "portal",
-    "demo",
 ]
+# Demo data and `seed_demo` are for development and tests: a production install (DJANGO_DEBUG=0) leaves them out.
+if DEBUG or TESTING or env.bool("COVENANT_DEMO", default=False):
+    INSTALLED_APPS.append("demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

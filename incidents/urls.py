@@ -11,8 +11,9 @@ through the visibility rule first.
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from incidents import api, views
-from incidents.playbook_api import IncidentPlaybookView
+from incidents import views
+from incidents.api import incidents as api
+from incidents.api.playbook import IncidentPlaybookView
 
 app_name = "incidents"
 

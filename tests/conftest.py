@@ -86,3 +86,26 @@ def broker_down():
     reset_pools()
     yield back
     back()
+
+
+@pytest.fixture(scope="module")
+def pdf_once_per_kind():
+    """For suites about who may fetch a document, not what it says: each kind of PDF (by its <title>,
+    digits aside) is rendered once and its bytes served afterwards. What PDFs say is tested, with real
+    renders, in each app's own tests."""
+    import re
+
+    import core.pdf
+
+    real, cache = core.pdf._render, {}
+
+    def render(html: str) -> bytes:
+        found = re.search(r"<title>(.*?)</title>", html, re.S)
+        kind = re.sub(r"[\d\s]+", " ", found.group(1)).strip() if found else html[:200]
+        if kind not in cache:
+            cache[kind] = real(html)
+        return cache[kind]
+
+    core.pdf._render = render
+    yield cache
+    core.pdf._render = real

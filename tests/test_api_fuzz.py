@@ -55,7 +55,7 @@ CONFIG = schemathesis.Config.from_dict(
 )
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application, config=CONFIG)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pdf_once_per_kind")]
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -44,7 +44,7 @@ from tests.world import (  # noqa: F401 - the fixtures
     world_fixture,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pdf_once_per_kind")]
 
 PROJECT_PACKAGES = {
     "accounts",

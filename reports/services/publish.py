@@ -16,6 +16,7 @@ from django.urls import reverse
 from accounts.models import Membership, Notification, User
 from accounts.services import notifications_email, notify
 from core.mail import send_templated
+from core.pdf import html_to_pdf
 from outbox.services import enqueue
 from reports.models import ServiceReport, report_pdf_path
 from reports.presenters import report_context
@@ -34,9 +35,7 @@ def render_report_html(report: ServiceReport) -> str:
 
 def render_report_pdf(report: ServiceReport) -> bytes:
     """The report as a PDF. Print CSS is inline; fonts are the system's."""
-    from weasyprint import HTML  # heavy import: only when a PDF is asked for
-
-    return HTML(string=render_report_html(report)).write_pdf()
+    return html_to_pdf(render_report_html(report))
 
 
 def store_pdf(report: ServiceReport) -> ServiceReport:

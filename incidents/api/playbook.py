@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from contracts.onboarding.serializers import PersonSerializer, enum_field, pattern_field
 from contracts.terms import PLAYBOOK_TRIGGERS, ROLES, TARGETS
-from incidents.api import errors
+from incidents.api.incidents import errors
 from incidents.models import Incident
 from incidents.services.playbook import Step, playbook_checklist, tick_playbook_step
 
