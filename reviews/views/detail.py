@@ -1,0 +1,161 @@
+"""One review's page: its context, the board record form, packet regeneration and the packet PDFs."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from contracts.forms import apply_domain_errors
+from contracts.models import BoardSeat
+from core.errors import DomainError, InvalidInput, NotPermitted
+from core.money import money
+from reviews import packet as document
+from reviews.forms import AmendmentForm, CommentForm, ReasonForm, RecordForm, SignForm
+from reviews.models import AnnualReview, ReviewPacket, Signature
+from reviews.services import board, lifecycle, packets, signatures
+from reviews.views.base import STATUS_CSS, _act, _describe, _forbidden, _review, _zone, review_url
+
+
+def detail_context(request: HttpRequest, review: AnnualReview, **forms: Any) -> dict[str, Any]:
+    contract = review.contract
+    zone = _zone(contract)
+    user = request.user
+    actions = signatures.allowed_actions(review, user)
+    packet_list = list(review.packets.order_by("-version").select_related("generated_by"))
+    current = packet_list[0] if packet_list else None
+    signing = packets.signing_packet(review)
+    proposals = list(
+        review.amendments.select_related("sla_version", "sla_version__based_on", "proposed_by").order_by("pk")
+    )
+    fingerprint = document.amendments_fingerprint(review)
+    for a in proposals:
+        base = a.sla_version.based_on
+        a.rows = document.diff_rows(base.terms if base else {}, a.sla_version.terms) if a.status != "withdrawn" else []
+        a.form = AmendmentForm(
+            prefix=f"a{a.pk}",
+            zone=zone,
+            initial={
+                "title": a.title,
+                "rationale": a.rationale,
+                "evidence": "\n".join(a.evidence or []),
+                "effective_from": a.effective_from.astimezone(ZoneInfo(zone)).date(),
+            },
+        )
+    bad = forms.pop("amendment_errors", None)
+    if bad is not None:
+        for a in proposals:
+            if a.pk == bad.prefix_pk:
+                a.form = bad
+    figures = None
+    if current is not None:
+        d = current.data
+        avail = next((m for g in d.get("metrics", []) for m in g["metrics"] if m["metric"] == "availability"), None)
+        figures = {
+            "availability": avail["year"]["value"] if avail else None,
+            "target": avail["target"] if avail else None,
+            "met": avail["met_periods"] if avail else 0,
+            "decided": (avail["met_periods"] + avail["missed_periods"]) if avail else 0,
+            "breaches": len(d.get("breaches", [])),
+            "credits": money(d["credits"]["total"], d["credits"]["currency"]),
+            "owed": money(d["credits"]["owed"], d["credits"]["currency"]),
+            "disputes": len(d.get("disputes", [])),
+            "open_disputes": sum(1 for x in d.get("disputes", []) if x["status"] == "open"),
+            "reported": sum(1 for p in d["window"]["periods"] if p["reported"]),
+            "periods": len(d["window"]["periods"]),
+            "window": d["window"]["title"],
+        }
+    history = list(Signature.objects.filter(review=review).select_related("user", "packet").order_by("-at", "-pk"))
+    me = next((row for row in signatures.signature_panel(review) if row["user"].pk == user.pk), None)
+    _, missing = board.signatory_plan(contract)
+    thread = list(review.comments.select_related("author", "amendment").order_by("created_at", "pk"))
+    return {
+        "review": review,
+        "contract": contract,
+        "zone": zone,
+        "status_css": STATUS_CSS.get(review.status, "info"),
+        "actions": actions,
+        "board": list(BoardSeat.objects.filter(contract=contract).select_related("user")),
+        "panel": signatures.signature_panel(review),
+        "me": me,
+        "missing_roles": missing,
+        "packets": packet_list,
+        "current": current,
+        "signing": signing,
+        "packet_stale": bool(current and not current.frozen and current.amendments_fingerprint != fingerprint),
+        "amendments": proposals,
+        "proposed": next((a for a in proposals if a.status == "proposed"), None),
+        "comments": thread,
+        "history": history,
+        "figures": figures,
+        "record_form": forms.get("record_form") or RecordForm(zone=zone, review=review),
+        "amendment_form": forms.get("amendment_form")
+        or AmendmentForm(zone=zone, initial={"effective_from": review.anniversary}),
+        "comment_form": forms.get("comment_form") or CommentForm(),
+        "sign_form": SignForm(initial={"packet_checksum": signing.checksum if signing else ""}),
+        "reason_form": ReasonForm(),
+        "now": timezone.now(),
+    }
+
+
+@login_required
+def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    review = _review(request, pk)
+    return render(request, "reviews/detail.html", detail_context(request, review))
+
+
+@login_required
+def packet_pdf(request: HttpRequest, pk: int, version: int) -> FileResponse:
+    review = _review(request, pk)
+    packet = get_object_or_404(ReviewPacket, review=review, version=version)
+    try:
+        handle = packet.pdf.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404("The packet's PDF is missing from storage.") from None
+    return FileResponse(
+        handle,
+        as_attachment=request.GET.get("download") == "1",
+        filename=document.packet_filename(review, packet.version),
+        content_type="application/pdf",
+    )
+
+
+@login_required
+@require_POST
+def record_update(request: HttpRequest, pk: int) -> HttpResponse:
+    review = _review(request, pk)
+    form = RecordForm(request.POST, zone=_zone(review.contract))
+    if form.is_valid():
+        try:
+            lifecycle.review_update(actor=request.user, review=review, **form.changes())
+        except NotPermitted as exc:
+            return _forbidden(request, exc.message, review.contract)
+        except InvalidInput as exc:
+            apply_domain_errors(form, exc)
+        except DomainError as exc:
+            messages.error(request, _describe(exc))
+            return redirect(f"{review_url(review)}#record")
+        else:
+            messages.success(request, "The board record is saved.")
+            return redirect(f"{review_url(review)}#record")
+    context = detail_context(request, review, record_form=form)
+    return render(request, "reviews/detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def packet_regenerate(request: HttpRequest, pk: int) -> HttpResponse:
+    review = _review(request, pk)
+    return _act(
+        request,
+        review,
+        lambda: packets.packet_regenerate(actor=request.user, review=review),
+        "A new packet was generated from today's figures.",
+        "#packet",
+    )
