@@ -1,0 +1,294 @@
+"""The JSON Schema of a terms document (also published in the OpenAPI document)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contracts.terms.vocabulary import (
+    CHANGE_KINDS,
+    CLOCKS,
+    ENVIRONMENTS,
+    ESCALATION_TRIGGERS,
+    METRICS,
+    OUTCOMES,
+    PARTIES,
+    PLAYBOOK_TRIGGERS,
+    RACI_LETTERS,
+    ROLES,
+    SEVERITIES,
+    TARGETS,
+)
+
+_decimal = {"type": "string", "pattern": r"^\d{1,3}(\.\d{1,4})?$"}
+_hhmm = {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$"}
+_minutes = {"type": "integer", "minimum": 1, "maximum": 60 * 24 * 365}
+_raci_letter = {
+    "enum": list(RACI_LETTERS),
+    "description": "R responsible, A accountable, C consulted, I informed; empty: not involved.",
+}
+_raci_role = {
+    "type": ["string", "null"],
+    "description": "A contact role or a membership role of that side; empty: the party as a whole.",
+}
+
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": [
+        "calendar",
+        "targets",
+        "pause",
+        "workaround",
+        "uptime",
+        "credit_tiers",
+        "credit_cap_percent",
+        "claim_window_days",
+        "breach_credits",
+        "exclusions",
+        "escalation",
+        "notice_rules",
+        "reporting",
+        "disputes",
+        "termination",
+        "metrics",
+    ],
+    "properties": {
+        "calendar": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["timezone", "hours"],
+            "properties": {
+                "timezone": {"type": "string", "minLength": 1},
+                "country": {"type": ["string", "null"]},
+                "subdivision": {"type": ["string", "null"]},
+                "hours": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["weekday", "start", "end"],
+                        "properties": {
+                            "weekday": {"type": "integer", "minimum": 0, "maximum": 6},
+                            "start": _hhmm,
+                            "end": _hhmm,
+                        },
+                    },
+                },
+                "closures": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["date", "name"],
+                        "properties": {"date": {"type": "string", "format": "date"}, "name": {"type": "string"}},
+                    },
+                },
+            },
+        },
+        "targets": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": [
+                    "severity",
+                    "environment",
+                    *[f"{t}_minutes" for t in TARGETS],
+                    *[f"{t}_clock" for t in TARGETS],
+                ],
+                "properties": {
+                    "severity": {"enum": list(SEVERITIES)},
+                    "environment": {"enum": list(ENVIRONMENTS)},
+                    **{f"{t}_minutes": _minutes for t in TARGETS},
+                    **{f"{t}_clock": {"enum": list(CLOCKS)} for t in TARGETS},
+                },
+            },
+        },
+        "pause": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["stops"],
+            "properties": {"stops": {"type": "array", "items": {"enum": list(TARGETS)}, "uniqueItems": True}},
+        },
+        "workaround": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["temporary_days"],
+            "properties": {"temporary_days": {"type": ["integer", "null"], "minimum": 1}},
+        },
+        "uptime": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["target_percent", "period", "timezone", "downtime_definition", "service_rule"],
+            "properties": {
+                "target_percent": _decimal,
+                "period": {"enum": ["month", "quarter"]},
+                "timezone": {"type": "string"},
+                "downtime_definition": {"type": "string"},
+                "service_rule": {"enum": ["any", "all"]},
+                "critical_incidents_count": {"type": "boolean"},
+            },
+        },
+        "credit_tiers": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["lower", "lower_inclusive", "upper", "upper_inclusive", "percent"],
+                "properties": {
+                    "lower": {"anyOf": [_decimal, {"type": "null"}]},
+                    "lower_inclusive": {"type": "boolean"},
+                    "upper": {"anyOf": [_decimal, {"type": "null"}]},
+                    "upper_inclusive": {"type": "boolean"},
+                    "percent": _decimal,
+                },
+            },
+        },
+        "credit_cap_percent": _decimal,
+        "claim_window_days": {"type": "integer", "minimum": 1, "maximum": 365},
+        "breach_credits": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["severity", "target", "percent"],
+                "properties": {
+                    "severity": {"enum": list(SEVERITIES)},
+                    "target": {"enum": list(TARGETS)},
+                    "percent": _decimal,
+                },
+            },
+        },
+        "exclusions": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": [
+                "maintenance_allowance_minutes",
+                "maintenance_notice_days",
+                "force_majeure",
+                "third_party",
+                "customer_caused",
+            ],
+            "properties": {
+                "maintenance_allowance_minutes": {"type": "integer", "minimum": 0},
+                "maintenance_notice_days": {"type": "integer", "minimum": 0},
+                "force_majeure": {"type": "boolean"},
+                "third_party": {"type": "boolean"},
+                "customer_caused": {"type": "boolean"},
+            },
+        },
+        "escalation": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["level", "contact_role", "trigger", "value"],
+                "properties": {
+                    "level": {"type": "integer", "minimum": 1, "maximum": 9},
+                    "contact_role": {"enum": ["incident_manager", "escalation_contact", "executive_sponsor"]},
+                    "trigger": {"enum": list(ESCALATION_TRIGGERS)},
+                    "value": {"type": "integer", "minimum": 0, "maximum": 100000},
+                },
+            },
+        },
+        "notice_rules": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["change_kind", "days"],
+                "properties": {"change_kind": {"enum": list(CHANGE_KINDS)}, "days": {"type": "integer", "minimum": 0}},
+            },
+        },
+        "reporting": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["report_due_day", "retention_days"],
+            "properties": {
+                "report_due_day": {"type": "integer", "minimum": 1, "maximum": 28},
+                "retention_days": {"type": "integer", "minimum": 30},
+            },
+        },
+        "disputes": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["stage", "days"],
+                "properties": {
+                    "stage": {"type": "string", "minLength": 1},
+                    "days": {"type": ["integer", "null"], "minimum": 1},
+                },
+            },
+        },
+        "termination": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["below_target", "of_last", "consecutive"],
+            "properties": {
+                "below_target": {"type": "integer", "minimum": 1},
+                "of_last": {"type": "integer", "minimum": 1},
+                "consecutive": {"type": "boolean"},
+            },
+        },
+        "metrics": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["metric", "outcome", "binding"],
+                "properties": {
+                    "metric": {"enum": list(METRICS)},
+                    "outcome": {"enum": list(OUTCOMES)},
+                    "binding": {"type": "boolean"},
+                },
+            },
+        },
+        # Optional (absent from documents written before they existed).
+        "playbook": {
+            "type": "array",
+            "description": "The incident-response playbook: per severity, the ordered steps each party takes.",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["severity", "order", "party", "role", "action", "trigger"],
+                "properties": {
+                    "severity": {"enum": list(SEVERITIES)},
+                    "order": {"type": "integer", "minimum": 1, "maximum": 99},
+                    "party": {"enum": list(PARTIES)},
+                    "role": {"enum": list(ROLES), "description": "Resolved to people through the contract's contacts."},
+                    "action": {"type": "string", "minLength": 1, "maxLength": 500},
+                    "trigger": {"enum": list(PLAYBOOK_TRIGGERS)},
+                    "value": {
+                        "type": ["integer", "null"],
+                        "minimum": 1,
+                        "maximum": 100,
+                        "description": "For share_elapsed: the percentage of the target elapsed.",
+                    },
+                    "target": {
+                        "anyOf": [{"enum": list(TARGETS)}, {"type": "null"}],
+                        "description": "For share_elapsed and on_breach: which target's clock.",
+                    },
+                },
+            },
+        },
+        "raci": {
+            "type": "array",
+            "description": "Roles and responsibilities: per activity, each party's RACI letter and role.",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["activity", "buyer", "vendor"],
+                "properties": {
+                    "activity": {"type": "string", "minLength": 1, "maxLength": 200},
+                    "buyer": _raci_letter,
+                    "vendor": _raci_letter,
+                    "role_buyer": _raci_role,
+                    "role_vendor": _raci_role,
+                },
+            },
+        },
+    },
+}
