@@ -1,0 +1,52 @@
+"""Use cases for contracts and their SLA versions, re-exported from the use-case modules below.
+
+Each runs in one transaction, checks the actor's right, and writes an audit entry.
+``contracts`` (create/edit, contacts, termination right), ``versions`` (SLA versions:
+edit, hold/release, activate, amend, the version in force), ``board`` (board seats),
+``documents`` (uploads). ``from contracts import services; services.contract_create(...)``
+and ``from contracts.services import contract_create`` both keep working."""
+
+from audit import services as audit
+from contracts.services.board import board_seat_add, board_seat_remove
+from contracts.services.contracts import (
+    CONTRACT_FIELDS,
+    EDITABLE_FIELDS,
+    contact_add,
+    contract_create,
+    contract_termination_right_record,
+    contract_update,
+)
+from contracts.services.documents import document_upload
+from contracts.services.versions import (
+    HELD,
+    ReviewLike,
+    held_conflict,
+    sla_version_activate,
+    sla_version_amend,
+    sla_version_hold,
+    sla_version_release,
+    sla_version_update,
+    version_in_force,
+)
+
+__all__ = [
+    "CONTRACT_FIELDS",
+    "EDITABLE_FIELDS",
+    "HELD",
+    "ReviewLike",
+    "audit",  # tests patch ``contracts.services.audit.record``
+    "board_seat_add",
+    "board_seat_remove",
+    "contact_add",
+    "contract_create",
+    "contract_termination_right_record",
+    "contract_update",
+    "document_upload",
+    "held_conflict",
+    "sla_version_activate",
+    "sla_version_amend",
+    "sla_version_hold",
+    "sla_version_release",
+    "sla_version_update",
+    "version_in_force",
+]

@@ -1,0 +1,270 @@
+"""SLA version use cases: the version in force, edit/hold/release a draft, activate it, amend into a new one."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from audit import services as audit
+from contracts.access import can_amend, can_manage, contract_standing, require
+from contracts.models import Contract, SLAVersion
+from contracts.services._common import _check_terms, _lock, _person
+from core.actor import Actor
+from core.errors import Conflict, InvalidInput, NotPermitted
+
+
+def version_in_force(contract: Contract, at: datetime) -> SLAVersion | None:
+    """The frozen version in force at ``at``, None if none (``SLAVersionQuerySet.in_force_at``)."""
+    return SLAVersion.objects.for_contract(contract).in_force_at(at)
+
+
+def _start_instant(contract: Contract, terms: dict[str, Any]) -> datetime:
+    """The contract's start date at midnight in the terms' own zone, as UTC."""
+    zone = ZoneInfo(terms["calendar"]["timezone"])
+    return datetime.combine(contract.start_date, time(0), tzinfo=zone).astimezone(ZoneInfo("UTC"))
+
+
+def sla_version_update(
+    *,
+    actor: Actor,
+    version: SLAVersion,
+    terms: dict[str, Any] | None = None,
+    change_summary: str | None = None,
+    holder_url: str = "",
+) -> SLAVersion:
+    """Edit a draft's terms. A held draft (``sla_version_hold``) is edited
+    only by its holder, which names itself with ``holder_url``: everyone else
+    (the terms editor, the API) gets a 409 pointing at the holder's page."""
+    require(can_amend(contract_standing(actor, version.contract)), "You may not edit this contract's SLA.")
+    with transaction.atomic():
+        version = SLAVersion.objects.select_for_update().get(pk=version.pk)
+        if not version.is_draft:
+            raise Conflict(
+                f"SLA v{version.number} is active and frozen; to change its terms, amend it into a new version.",
+                state=version.status,
+                allowed=["amend"],
+            )
+        if version.is_held and holder_url != version.held_by_url:
+            raise held_conflict(version)
+        if terms is not None:
+            _check_terms(terms)
+        before = {"terms": version.terms, "change_summary": version.change_summary}
+        if terms is not None:
+            version.terms = terms
+        if change_summary is not None:
+            version.change_summary = change_summary
+        version.save(update_fields=["terms", "change_summary"])
+        delta = audit.diff(before, {"terms": version.terms, "change_summary": version.change_summary})
+        if delta:
+            audit.record(
+                actor=actor, verb="sla_version.updated", obj=version, contract_id=version.contract_id, changes=delta
+            )
+    return version
+
+
+HELD = "held"
+
+
+def held_conflict(version: SLAVersion) -> Conflict:
+    """The refusal of an edit to a held draft, naming the holder and its page."""
+    return Conflict(
+        f"Draft SLA v{version.number} belongs to {version.held_by}: its terms are edited there, "
+        f"where a change is put to the board again ({version.held_by_url}).",
+        state=HELD,
+        allowed=[],
+    )
+
+
+def sla_version_hold(*, actor: Actor, version: SLAVersion, label: str, url: str) -> SLAVersion:
+    """Hand a draft's edits to a holder (an annual review's amendment, named
+    ``label`` and edited at ``url``) until ``sla_version_release``. The
+    holder's own service has checked the actor's right to propose it; here
+    the actor must still be one who may edit the SLA. Holding again by the
+    same holder changes nothing."""
+    require(can_amend(contract_standing(actor, version.contract)), "You may not edit this contract's SLA.")
+    label, url = label.strip()[:120], url.strip()[:300]
+    if not label or not url:
+        raise InvalidInput("Name the holder and its page.", errors={"held_by": ["Required."]})
+    with transaction.atomic():
+        version = SLAVersion.objects.select_for_update().get(pk=version.pk)
+        if not version.is_draft:
+            raise Conflict(f"SLA v{version.number} is active and frozen.", state=version.status, allowed=["amend"])
+        if version.is_held and version.held_by_url != url:
+            raise held_conflict(version)
+        if (version.held_by, version.held_by_url) == (label, url):
+            return version
+        before = {"held_by": version.held_by, "held_by_url": version.held_by_url}
+        version.held_by, version.held_by_url = label, url
+        version.save(update_fields=["held_by", "held_by_url"])
+        audit.record(
+            actor=actor,
+            verb="sla_version.held",
+            obj=version,
+            contract_id=version.contract_id,
+            changes=audit.diff(before, {"held_by": label, "held_by_url": url}),
+        )
+    return version
+
+
+def sla_version_release(*, actor: Actor, version: SLAVersion, url: str) -> SLAVersion:
+    """The holder at ``url`` gives the version back to the terms editor (an
+    activated version stays frozen either way). Releasing a version that
+    holder does not hold changes nothing."""
+    with transaction.atomic():
+        version = SLAVersion.objects.select_for_update().get(pk=version.pk)
+        if not version.held_by or version.held_by_url != url:
+            return version
+        before = {"held_by": version.held_by, "held_by_url": version.held_by_url}
+        version.held_by, version.held_by_url = "", ""
+        version.save(update_fields=["held_by", "held_by_url"])
+        audit.record(
+            actor=actor,
+            verb="sla_version.released",
+            obj=version,
+            contract_id=version.contract_id,
+            changes=audit.diff(before, {"held_by": "", "held_by_url": ""}),
+        )
+    return version
+
+
+class ReviewLike(Protocol):
+    """What may authorize an activation instead of the actor's role: a
+    governance board's signed review (``reviews.models.AnnualReview``). Kept
+    as a protocol so contracts imports nothing from the apps above it."""
+
+    pk: Any
+    contract_id: int
+
+    def authorizes_activation(self, version: SLAVersion) -> bool: ...
+
+
+def sla_version_activate(
+    *,
+    actor: Actor,
+    version: SLAVersion,
+    effective_from: datetime | None = None,
+    authorized_by_review: ReviewLike | None = None,
+) -> SLAVersion:
+    """Freeze a draft and put it in force from ``effective_from``.
+
+    The first version takes effect at the contract's start; a later one
+    (an amendment) ends the version before it. Versions never overlap: a new
+    version must start after every version already activated.
+
+    ``authorized_by_review``: the board's signed annual review that agreed
+    this version; the actor (the last signatory) then needs no manager role.
+    """
+    contract = version.contract
+    # Board members may draft amendments; putting terms in force is the buyer's
+    # contract managers' act (after the board's sign-off), or the sign-off itself.
+    if authorized_by_review is None:
+        require(
+            can_manage(contract_standing(actor, contract)), "Only the buyer's contract managers may activate an SLA."
+        )
+    elif authorized_by_review.contract_id != contract.pk or not authorized_by_review.authorizes_activation(version):
+        raise NotPermitted("The review does not authorize putting this SLA version in force.")
+    if effective_from is not None and timezone.is_naive(effective_from):
+        raise InvalidInput(
+            "The effective date needs a time zone.", errors={"effective_from": ["Must be timezone-aware."]}
+        )
+    with transaction.atomic():
+        contract = _lock(contract)
+        version = SLAVersion.objects.select_for_update().get(pk=version.pk)
+        if not version.is_draft:
+            raise Conflict(f"SLA v{version.number} is already active.", state=version.status, allowed=["amend"])
+        _check_terms(version.terms)
+        latest = (
+            SLAVersion.objects.filter(contract=contract, status=SLAVersion.Status.ACTIVE)
+            .order_by("-effective_from")
+            .first()
+        )
+        if effective_from is None:
+            effective_from = timezone.now() if latest else _start_instant(contract, version.terms)
+        if latest is not None:
+            if effective_from <= latest.effective_from:
+                raise InvalidInput(
+                    "Versions may not overlap.",
+                    errors={
+                        "effective_from": [
+                            f"Must be after {latest.effective_from:%Y-%m-%d %H:%M} UTC, when SLA v{latest.number} took effect."
+                        ]
+                    },
+                )
+            latest.effective_to = effective_from
+            latest.save(update_fields=["effective_to"])
+        version.status = SLAVersion.Status.ACTIVE
+        version.effective_from = effective_from
+        version.activated_at = timezone.now()
+        version.activated_by = _person(actor)
+        version.save(update_fields=["status", "effective_from", "activated_at", "activated_by"])
+        audit.record(
+            actor=actor,
+            verb="sla_version.activated",
+            obj=version,
+            contract_id=contract.pk,
+            changes={
+                "status": ["draft", "active"],
+                "effective_from": [None, effective_from.isoformat()],
+                **({"authorized_by_review": [None, authorized_by_review.pk]} if authorized_by_review else {}),
+            },
+        )
+        if contract.status == Contract.Status.DRAFT:
+            contract.status = Contract.Status.ACTIVE
+            contract.save(update_fields=["status", "updated_at"])
+            audit.record(
+                actor=actor,
+                verb="contract.activated",
+                obj=contract,
+                contract_id=contract.pk,
+                changes={"status": ["draft", "active"]},
+            )
+            from contracts.onboarding import onboarding_plan_create  # the working routine starts (issue 9)
+
+            onboarding_plan_create(actor=actor, contract=contract)
+    return version
+
+
+def sla_version_amend(*, actor: Actor, contract: Contract, change_summary: str = "") -> SLAVersion:
+    """A new draft version copying the latest activated terms."""
+    require(can_amend(contract_standing(actor, contract)), "You may not amend this contract's SLA.")
+    with transaction.atomic():
+        contract = _lock(contract)
+        base = (
+            SLAVersion.objects.filter(contract=contract, status=SLAVersion.Status.ACTIVE)
+            .order_by("-effective_from")
+            .first()
+        )
+        if base is None:
+            raise Conflict(
+                "There is no active SLA to amend; edit and activate the draft.",
+                state="draft",
+                allowed=["edit", "activate"],
+            )
+        draft = SLAVersion.objects.filter(contract=contract, status=SLAVersion.Status.DRAFT).first()
+        if draft is not None:
+            raise Conflict(
+                f"Draft SLA v{draft.number} is already open; edit it instead.", state="draft", allowed=["edit"]
+            )
+        number = (SLAVersion.objects.filter(contract=contract).aggregate(n=Max("number"))["n"] or 0) + 1
+        version = SLAVersion.objects.create(
+            contract=contract,
+            number=number,
+            terms=base.terms,
+            based_on=base,
+            preset=base.preset,
+            change_summary=change_summary,
+            created_by=_person(actor),
+        )
+        audit.record(
+            actor=actor,
+            verb="sla_version.amended",
+            obj=version,
+            contract_id=contract.pk,
+            changes={"number": [None, number], "based_on": [None, base.number]},
+        )
+    return version
