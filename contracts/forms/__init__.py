@@ -3,7 +3,8 @@ and route the services' field errors back to the inputs; the rules themselves
 live in the services and in ``contracts.terms``.
 
 ``base``: what every form shares; ``contract``: create, activate, amend;
-``terms`` (+ ``playbook``): the SLA terms editor. (Onboarding, training
+``terms``: the SLA terms editor, assembled from ``terms_coverage``,
+``terms_commitments``, ``terms_governance`` and ``playbook``. (Onboarding, training
 resources and the feedback register: ``contracts.onboarding.forms``.)
 """
 
