@@ -221,7 +221,8 @@ def notifications_email(*, ids: Iterable[int], send: Callable[[Notification], ob
     twice, and a failed send rolls its claim back so a retry sends it.
 
     Sends mail: call it from a task, after commit, never inside a use case's
-    transaction (the only lock held while sending is the notification's row)."""
+    transaction. No transaction or lock is held while the mail server answers:
+    the claim commits first, and a failed send releases it."""
     sent = 0
     pending = (
         Notification.objects.filter(pk__in=list(ids), emailed_at__isnull=True)
@@ -230,14 +231,17 @@ def notifications_email(*, ids: Iterable[int], send: Callable[[Notification], ob
         .order_by("pk")
     )
     for notification in pending:
-        with transaction.atomic():
-            claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
-                emailed_at=timezone.now()
-            )
-            if not claimed:
-                continue
+        claimed_at = timezone.now()
+        claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(emailed_at=claimed_at)
+        if not claimed:
+            continue
+        try:
             send(notification)
-            sent += 1
+        except Exception:
+            # Release only our own claim, so the task's retry sends it once.
+            Notification.objects.filter(pk=notification.pk, emailed_at=claimed_at).update(emailed_at=None)
+            raise
+        sent += 1
     return sent
 
 

@@ -183,3 +183,15 @@ def test_only_notify_creates_notifications_and_only_core_mail_sends_mail():
                 notification_writes.append(hit)
     assert notification_writes == [], "create notifications with accounts.services.notify()"
     assert mail_sends == [], "send mail with core.mail.send_templated(), from a task after commit"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_transaction_is_open_while_the_mail_server_answers(buyer):
+    from django.db import connection
+
+    from accounts.services import notifications_email
+
+    notification = services.notify(users=[buyer], verb="test.mail", title="t", body="b", email=False)[0]
+    seen: list[bool] = []
+    assert notifications_email(ids=[notification.pk], send=lambda n: seen.append(connection.in_atomic_block)) == 1
+    assert seen == [False]  # the claim committed before the send; SQLite's write lock is free meanwhile
