@@ -1,18 +1,10 @@
-"""API shapes for incidents, their timeline, attachments and claims.
-
-Serializers only parse and render: who may do what, and in which state, is
-``incidents.services``'s business. Clock values come from the row (stored by
-``incidents.sla.recompute``); what depends on *now* (remaining time, a due
-time passed since the last recompute) is computed at read time with one
-``now`` per response (``context["now"]``).
-"""
+"""Read serializers for incidents: list rows, detail, clocks and the timeline."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -20,58 +12,23 @@ from rest_framework import serializers
 
 from contracts.access import contract_standing
 from contracts.models import Contract
-from contracts.serializers import PartySerializer, RejectUnknownFieldsMixin
-from incidents.models import (
-    TARGET_KINDS,
-    Environment,
-    ExclusionClaim,
-    Incident,
-    IncidentAttachment,
-    IncidentEvent,
-    Severity,
+from contracts.serializers import PartySerializer
+from incidents.models import TARGET_KINDS, Incident, IncidentEvent
+from incidents.serializers.common import (
+    ActionField,
+    EnvironmentField,
+    EventKindField,
+    SeverityField,
+    StatusField,
+    WorkaroundStateField,
 )
-from incidents.services import TRANSITIONS, allowed_actions
-
-ACTIONS = list(TRANSITIONS)
-MAX_IMPORT_BYTES = 20 * 1024 * 1024
-
-
-# --------------------------------------------------------------------------
-# Named enums
-# --------------------------------------------------------------------------
-
-
-def _enum_field(component: str, choices: list[tuple[str, str]]) -> type[serializers.ChoiceField]:
-    """A ChoiceField published as its own schema component: several models
-    have a ``status`` or a ``kind``, and drf-spectacular would otherwise name
-    their enums by a hash."""
-    schema = {
-        "type": "string",
-        "enum": [value for value, _ in choices],
-        "description": "; ".join(f"`{value}` {label}" for value, label in choices if value),
-    }
-
-    @extend_schema_field(schema, component_name=component)
-    class EnumField(serializers.ChoiceField):
-        def __init__(self, **kwargs: Any) -> None:
-            kwargs.setdefault("choices", choices)
-            super().__init__(**kwargs)
-
-    EnumField.__name__ = f"{component}Field"
-    return EnumField
-
-
-SeverityField = _enum_field("IncidentSeverity", Severity.choices)
-EnvironmentField = _enum_field("IncidentEnvironment", Environment.choices)
-StatusField = _enum_field("IncidentStatus", Incident.Status.choices)
-WorkaroundStateField = _enum_field("WorkaroundState", Incident.Workaround.choices)
-EventKindField = _enum_field("IncidentEventKind", IncidentEvent.Kind.choices)
-ClaimKindField = _enum_field("ExclusionKind", ExclusionClaim.Kind.choices)
-ClaimStatusField = _enum_field("ClaimStatus", ExclusionClaim.Status.choices)
-ActionField = _enum_field("IncidentAction", [(a, a.replace("_", " ")) for a in ACTIONS])
+from incidents.services import allowed_actions
 
 
 def _now(context: dict[str, Any]) -> datetime:
+    """The one ``now`` of a response (``context["now"]``): clock values come from
+    the row (stored by ``incidents.sla.recompute``); what depends on now
+    (remaining time, a due time passed since the last recompute) uses this."""
     now = context.get("now")
     if now is None:
         now = context["now"] = timezone.now()
@@ -282,120 +239,8 @@ class IncidentDetailSerializer(IncidentListSerializer):
         return allowed_actions(incident, contract_standing(request.user, incident.contract))
 
 
-class IncidentCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
-    contract = serializers.IntegerField(help_text="Id of a contract you may see (active, with an SLA in force).")
-    title = serializers.CharField(max_length=200)
-    severity = SeverityField()
-    environment = EnvironmentField()
-    component = serializers.CharField(
-        max_length=100, help_text="A component outside the contract's scope is accepted and flagged out_of_scope."
-    )
-    description = serializers.CharField(required=False, allow_blank=True, default="")
-
-    def validate_contract(self, value: int) -> Contract:
-        return visible_contract(self.context["request"].user, value)
-
-
-def visible_contract(user: Any, pk: int) -> Contract:
-    """The contract if the user may see it; a 400 "Not found." on the field
-    otherwise (a stranger must not learn that it exists)."""
-    contract = Contract.objects.visible_to(user).select_related("buyer", "vendor").filter(pk=pk).first()
-    if contract is None:
-        raise serializers.ValidationError("Not found.")
-    return contract
-
-
 # --------------------------------------------------------------------------
-# Action bodies
-# --------------------------------------------------------------------------
-
-
-class MessageSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
-    message = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="Optional note for the timeline."
-    )
-
-
-class ProposeWorkaroundSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
-    text = serializers.CharField(help_text="What the buyer can do meanwhile.")
-    temporary = serializers.BooleanField(
-        required=False, default=False, help_text="Expires after the terms' temporary-workaround days."
-    )
-
-
-class ReasonSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
-    reason = serializers.CharField()
-
-
-class ConfirmSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
-    rating = serializers.IntegerField(
-        required=False, allow_null=True, default=None, min_value=1, max_value=5, help_text="Satisfaction 1-5."
-    )
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class ChangeSeveritySerializer(RejectUnknownFieldsMixin, serializers.Serializer):
-    severity = SeverityField()
-    reason = serializers.CharField()
-
-
-class CommentSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
-    text = serializers.CharField()
-
-
-class AttachmentUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="Any file; the size limit is checked by the service.")
-
-
-class ClaimCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
-    kind = ClaimKindField()
-    reason = serializers.CharField(help_text="The grounds for the exclusion.")
-
-
-class DecideClaimSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
-    accept = serializers.BooleanField(help_text="true accepts (the incident is excluded), false rejects.")
-    reason = serializers.CharField(required=False, allow_blank=True, default="", help_text="Required when rejecting.")
-
-
-class AttributeSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
-    to_contract = serializers.IntegerField(help_text="Another contract of the same buyer.")
-    reason = serializers.CharField(help_text="The fault isolation finding.")
-    move = serializers.BooleanField(
-        required=False,
-        default=True,
-        help_text="true moves the incident to that contract (its SLA counts it from then on); false only links it.",
-    )
-
-    def validate_to_contract(self, value: int) -> Contract:
-        return visible_contract(self.context["request"].user, value)
-
-
-class ImportSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
-    file = serializers.FileField(help_text="UTF-8 CSV (header line 1) or a JSON array of objects.")
-    contract = serializers.IntegerField()
-    source = serializers.CharField(max_length=200, help_text="Where the history comes from.")
-    format = serializers.ChoiceField(
-        choices=[("csv", "CSV"), ("json", "JSON")],
-        required=False,
-        help_text="Default: json for a file named *.json, csv otherwise.",
-    )
-
-    def validate_contract(self, value: int) -> Contract:
-        return visible_contract(self.context["request"].user, value)
-
-    def validate_file(self, value: Any) -> Any:
-        if value.size > MAX_IMPORT_BYTES:
-            raise serializers.ValidationError(f"At most {MAX_IMPORT_BYTES // (1024 * 1024)} MB per import.")
-        return value
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if not attrs.get("format"):
-            attrs["format"] = "json" if (attrs["file"].name or "").lower().endswith(".json") else "csv"
-        return attrs
-
-
-# --------------------------------------------------------------------------
-# Timeline, attachments, claims
+# Timeline
 # --------------------------------------------------------------------------
 
 
@@ -407,48 +252,3 @@ class EventSerializer(serializers.ModelSerializer):
         model = IncidentEvent
         fields = ["id", "at", "kind", "actor", "message", "data"]
         read_only_fields = fields
-
-
-class AttachmentSerializer(serializers.ModelSerializer):
-    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True, allow_null=True)
-    download_url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = IncidentAttachment
-        fields = ["id", "name", "size", "sha256", "uploaded_by", "uploaded_at", "download_url"]
-        read_only_fields = fields
-
-    def get_download_url(self, attachment: IncidentAttachment) -> str:
-        path = reverse(
-            "incidents-api:incident-attachment-download",
-            kwargs={"pk": attachment.incident_id, "attachment_id": attachment.pk},
-        )
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request is not None else path
-
-
-class ClaimSerializer(serializers.ModelSerializer):
-    kind = ClaimKindField(read_only=True)
-    status = ClaimStatusField(read_only=True)
-    claimed_by = serializers.CharField(source="claimed_by.username", read_only=True, allow_null=True)
-    decided_by = serializers.CharField(source="decided_by.username", read_only=True, allow_null=True)
-
-    class Meta:
-        model = ExclusionClaim
-        fields = [
-            "id",
-            "kind",
-            "reason",
-            "status",
-            "claimed_by",
-            "claimed_at",
-            "decided_by",
-            "decided_at",
-            "decision_reason",
-        ]
-        read_only_fields = fields
-
-
-class ImportResultSerializer(serializers.Serializer):
-    created = serializers.IntegerField()
-    incidents = IncidentListSerializer(many=True)

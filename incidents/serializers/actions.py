@@ -1,0 +1,74 @@
+"""Input serializers for opening an incident and its lifecycle steps."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from contracts.models import Contract
+from contracts.serializers import RejectUnknownFieldsMixin
+from incidents.serializers.common import EnvironmentField, SeverityField, visible_contract
+
+
+class IncidentCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    contract = serializers.IntegerField(help_text="Id of a contract you may see (active, with an SLA in force).")
+    title = serializers.CharField(max_length=200)
+    severity = SeverityField()
+    environment = EnvironmentField()
+    component = serializers.CharField(
+        max_length=100, help_text="A component outside the contract's scope is accepted and flagged out_of_scope."
+    )
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate_contract(self, value: int) -> Contract:
+        return visible_contract(self.context["request"].user, value)
+
+
+# --------------------------------------------------------------------------
+# Action bodies
+# --------------------------------------------------------------------------
+
+
+class MessageSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    message = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Optional note for the timeline."
+    )
+
+
+class ProposeWorkaroundSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    text = serializers.CharField(help_text="What the buyer can do meanwhile.")
+    temporary = serializers.BooleanField(
+        required=False, default=False, help_text="Expires after the terms' temporary-workaround days."
+    )
+
+
+class ReasonSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class ConfirmSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    rating = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=5, help_text="Satisfaction 1-5."
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ChangeSeveritySerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    severity = SeverityField()
+    reason = serializers.CharField()
+
+
+class CommentSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    text = serializers.CharField()
+
+
+class AttributeSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    to_contract = serializers.IntegerField(help_text="Another contract of the same buyer.")
+    reason = serializers.CharField(help_text="The fault isolation finding.")
+    move = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text="true moves the incident to that contract (its SLA counts it from then on); false only links it.",
+    )
+
+    def validate_to_contract(self, value: int) -> Contract:
+        return visible_contract(self.context["request"].user, value)
