@@ -278,3 +278,6 @@ LOGGING = {
 }
 
 # Celery beat's periodic jobs (config/schedules.py), written to the database by `manage.py setup_schedules`.
+from config import schedules  # noqa: E402
+
+COVENANT_SCHEDULES = schedules.SCHEDULES
