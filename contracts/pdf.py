@@ -1,17 +1,9 @@
-"""The SLA schedule as a readable document: the wording shared by the contract
-page and the PDF exhibit, and the PDF renderer.
-
-``schedule_context`` turns a terms document into sentences and tables (the
-page and the PDF include the same ``contracts/_schedule.html``);
-``render_schedule_pdf`` needs no request, so a Celery task can call it.
-"""
+"""The SLA schedule exhibit: its tables, the context shared by the contract page and the PDF, and the PDF renderer."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,149 +12,68 @@ from django.utils import timezone
 
 from contracts.models import Contract, SLAVersion
 from contracts.terms import ENVIRONMENTS, PARTIES, SEVERITIES, TARGETS, raci_flags
+from contracts.wording import (
+    CHANGE_KIND_LABELS,
+    CLOCK_LABELS,
+    CONTACT_ROLE_LABELS,
+    ENVIRONMENT_LABELS,
+    METRIC_LABELS,
+    OUTCOME_LABELS,
+    PARTY_LABELS,
+    PERIOD_NOUNS,
+    RACI_LABELS,
+    ROLE_LABELS,
+    TARGET_LABELS,
+    WEEKDAYS,
+    credit_tiers,
+    escalation_text,
+    fee_noun,
+    holidays_text,
+    human_minutes,
+    notice_text,
+    percent,
+    playbook_trigger_text,
+    plural,
+    role_label,
+    termination_text,
+    tier_range,
+    weekly_hours,
+)
 from core.pdf import html_to_pdf
 
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-ENVIRONMENT_LABELS = {"production": "Production", "non_production": "Non-production"}
-TARGET_LABELS = {"acknowledge": "Acknowledge", "restore": "Restore", "resolve": "Resolve"}
-CLOCK_LABELS = {"24x7": "24x7", "coverage": "business hours"}
-METRIC_LABELS = {
-    "availability": "Availability",
-    "acknowledge": "Time to acknowledge",
-    "restore": "Time to restore",
-    "resolve": "Time to resolve",
-    "satisfaction": "Customer satisfaction",
-}
-OUTCOME_LABELS = {
-    "revenue": "Revenue",
-    "customer_experience": "Customer experience",
-    "regulatory_compliance": "Regulatory compliance",
-    "operational_continuity": "Operational continuity",
-}
-CONTACT_ROLE_LABELS = {
-    "incident_manager": "Incident manager",
-    "escalation_contact": "Escalation contact",
-    "executive_sponsor": "Executive sponsor",
-}
-ROLE_LABELS = {
-    **CONTACT_ROLE_LABELS,
-    "billing": "Billing contact",
-    "contract_manager": "Contract manager",
-    "operations": "Operations",
-    "account_manager": "Account manager",
-    "support_engineer": "Support engineer",
-}
-PARTY_LABELS = {"buyer": "Buyer", "vendor": "Vendor"}
-RACI_LABELS = {"R": "Responsible", "A": "Accountable", "C": "Consulted", "I": "Informed", "": "—"}
-CHANGE_KIND_LABELS = {
-    "major_release": "Major release",
-    "minor_release": "Minor release",
-    "security_patch": "Security patch",
-    "emergency": "Emergency change",
-    "maintenance": "Scheduled maintenance",
-}
-PERIOD_NOUNS = {"month": "month", "quarter": "quarter"}
-
-
-def human_minutes(minutes: int | None, clock: str = "24x7") -> str:
-    """15 -> "15 min", 240 -> "4 h", 1440 -> "1 d", 90 -> "1 h 30 min".
-
-    On the business-hours clock a day is not 24 hours, so no days there:
-    1440 business minutes read "24 h".
-    """
-    if minutes is None:
-        return "–"
-    if clock == "24x7" and minutes % 1440 == 0:
-        return f"{minutes // 1440} d"
-    if minutes % 60 == 0:
-        return f"{minutes // 60} h"
-    if minutes > 60:
-        return f"{minutes // 60} h {minutes % 60} min"
-    return f"{minutes} min"
-
-
-def percent(value: Any) -> str:
-    """ "99.95" -> "99.95 %" (the agreed figure exactly as written)."""
-    return f"{value} %"
-
-
-def plural(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-# -- coverage calendar ---------------------------------------------------------
-
-
-def _shift_text(start: str, end: str) -> str:
-    if start == end:
-        return "all day" if start == "00:00" else f"24 hours from {start}"
-    if end == "00:00":
-        return f"{start}–24:00"
-    if end < start:
-        return f"{start}–{end} next day"
-    return f"{start}–{end}"
-
-
-def _day_span(days: Sequence[int]) -> str:
-    if len(days) == 1:
-        return WEEKDAYS[days[0]]
-    if len(days) == 2:
-        return f"{WEEKDAYS[days[0]]}, {WEEKDAYS[days[1]]}"
-    return f"{WEEKDAYS[days[0]]}–{WEEKDAYS[days[-1]]}"
-
-
-def weekly_hours(hours: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
-    """Consecutive weekdays with the same shifts, merged: [{"days": "Mon–Fri", "hours": "09:00–18:00"}]."""
-    by_day: list[tuple[str, ...]] = []
-    for day in range(7):
-        shifts = sorted((h["start"], h["end"]) for h in hours if h["weekday"] == day)
-        by_day.append(tuple(_shift_text(s, e) for s, e in shifts))
-    rows: list[dict[str, str]] = []
-    run: list[int] = []
-    for day in range(7):
-        if run and by_day[day] == by_day[run[-1]]:
-            run.append(day)
-            continue
-        if run:
-            rows.append({"days": _day_span(run), "hours": ", ".join(by_day[run[0]]) or "no coverage"})
-        run = [day]
-    rows.append({"days": _day_span(run), "hours": ", ".join(by_day[run[0]]) or "no coverage"})
-    return rows
-
-
-def _country_name(code: str) -> str:
-    try:
-        from holidays.registry import COUNTRIES
-
-        for entry in COUNTRIES.values():
-            if entry[1] == code:
-                return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", entry[0])
-    except Exception:  # noqa: S110 - the code is a fine fallback
-        pass
-    return code
-
-
-def _subdivision_name(country: str, subdivision: str) -> str:
-    try:
-        import holidays
-
-        aliases = holidays.country_holidays(country, years=()).get_subdivision_aliases()
-        names = aliases.get(subdivision) or []
-        return names[0] if names else subdivision
-    except Exception:
-        return subdivision
-
-
-def holidays_text(calendar: Mapping[str, Any]) -> str:
-    country, subdivision = calendar.get("country"), calendar.get("subdivision")
-    if not country:
-        return "Not observed: coverage continues on public holidays."
-    where = _country_name(country)
-    code = country
-    if subdivision:
-        where = f"{where}, {_subdivision_name(country, subdivision)}"
-        code = f"{country}-{subdivision}"
-    return f"Public holidays in {where} ({code}) are excluded from coverage."
+# The phrasing helpers live in contracts.wording; they stay importable from here.
+__all__ = [
+    "WEEKDAYS",
+    "ENVIRONMENT_LABELS",
+    "TARGET_LABELS",
+    "CLOCK_LABELS",
+    "METRIC_LABELS",
+    "OUTCOME_LABELS",
+    "CONTACT_ROLE_LABELS",
+    "ROLE_LABELS",
+    "PARTY_LABELS",
+    "RACI_LABELS",
+    "CHANGE_KIND_LABELS",
+    "PERIOD_NOUNS",
+    "human_minutes",
+    "percent",
+    "plural",
+    "weekly_hours",
+    "holidays_text",
+    "tier_range",
+    "fee_noun",
+    "credit_tiers",
+    "escalation_text",
+    "role_label",
+    "playbook_trigger_text",
+    "notice_text",
+    "termination_text",
+    "severity_matrix",
+    "playbook_rows",
+    "raci_rows",
+    "schedule_context",
+    "render_schedule_pdf",
+]
 
 
 # -- severity matrix -----------------------------------------------------------
@@ -203,41 +114,6 @@ def severity_matrix(targets: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]
     return rows
 
 
-# -- credits ----------------------------------------------------------------------
-
-
-def _num(value: str | None) -> Decimal | None:
-    try:
-        return None if value is None else Decimal(value)
-    except InvalidOperation:
-        return None
-
-
-def tier_range(tier: Mapping[str, Any]) -> str:
-    """ "≥ 99.0 % and < 99.95 %", "< 95.0 %", "≥ 99.0 %"."""
-    parts = []
-    if tier.get("lower") is not None:
-        parts.append(f"{'≥' if tier['lower_inclusive'] else '>'} {tier['lower']} %")
-    if tier.get("upper") is not None:
-        parts.append(f"{'≤' if tier['upper_inclusive'] else '<'} {tier['upper']} %")
-    return " and ".join(parts) or "any availability"
-
-
-def fee_noun(period: str) -> str:
-    return "the monthly fee" if period == "month" else "the fees for the quarter"
-
-
-def credit_tiers(tiers: Sequence[Mapping[str, Any]], period: str) -> list[dict[str, str]]:
-    return [
-        {
-            "range": tier_range(t),
-            "credit": f"{t['percent']} % of {fee_noun(period)}",
-            "text": f"{tier_range(t)}: {t['percent']} % of {fee_noun(period)}",
-        }
-        for t in tiers
-    ]
-
-
 # -- the whole schedule -------------------------------------------------------------
 
 
@@ -246,31 +122,6 @@ def _when(at: datetime | None, zone: str) -> str:
         return ""
     local = at.astimezone(ZoneInfo(zone))
     return f"{local:%-d %b %Y %H:%M} {zone}"
-
-
-def escalation_text(row: Mapping[str, Any]) -> str:
-    value = row["value"]
-    if row["trigger"] == "share_elapsed":
-        return f"when {value} % of the target time has elapsed"
-    if row["trigger"] == "breach":
-        return "when the target is breached"
-    return f"{human_minutes(value)} after the target is breached" if value else "when the target is breached"
-
-
-def role_label(role: str | None) -> str:
-    return ROLE_LABELS.get(role or "", (role or "").replace("_", " ").capitalize())
-
-
-def playbook_trigger_text(step: Mapping[str, Any]) -> str:
-    """When a playbook step applies, in words: "at 50 % of the restore target"."""
-    trigger, target = step["trigger"], step.get("target") or ""
-    if trigger == "on_open":
-        return "when the incident is opened"
-    if trigger == "on_acknowledge":
-        return "when the vendor acknowledges"
-    if trigger == "share_elapsed":
-        return f"at {step.get('value')} % of the {target} target"
-    return f"when the {target} target is breached"
 
 
 def playbook_rows(steps: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -317,17 +168,6 @@ def raci_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
-
-
-def notice_text(days: int) -> str:
-    return "no advance notice required" if days == 0 else f"at least {plural(days, 'day')} in advance"
-
-
-def termination_text(term: Mapping[str, Any], period: str) -> str:
-    noun = PERIOD_NOUNS.get(period, "period")
-    if term["consecutive"]:
-        return f"availability below target in {plural(term['below_target'], noun)} in a row"
-    return f"availability below target in {term['below_target']} of the last {plural(term['of_last'], noun)}"
 
 
 def schedule_context(version: SLAVersion, contract: Contract | None = None) -> dict[str, Any]:
