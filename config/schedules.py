@@ -4,7 +4,9 @@
 Task names are strings so this module imports no app."""
 
 SCHEDULES: list[dict] = [
-    {"name": "outbox: publish tasks held back by a broker outage", "task": "outbox.tasks.flush_outbox", "every": 60},
+    # Every few seconds: the rows the relay thread of a web or worker process could not publish (broker
+    # down, process gone). outbox/services.py explains the path.
+    {"name": "outbox: publish tasks held back by a broker outage", "task": "outbox.tasks.flush_outbox", "every": 5},
     {"name": "incidents: escalation watcher", "task": "incidents.tasks.escalation_watch", "every": 60},
     {
         "name": "incidents: purge expired monitoring payloads",
@@ -16,9 +18,16 @@ SCHEDULES: list[dict] = [
         "task": "contracts.tasks.onboarding_overdue_watch",
         "crontab": "15 6 * * *",
     },
+    # Hourly, so a right lapses soon after the end of its last day in its own zone (audited, idempotent).
+    {
+        "name": "contracts: lapse termination rights",
+        "task": "contracts.tasks.lapse_termination_rights",
+        "crontab": "20 * * * *",
+    },
     # Hourly, so each contract's report due day starts at local midnight in its own zone (idempotent).
     {"name": "reviews: close due periods", "task": "reports.tasks.close_due_periods", "crontab": "7 * * * *"},
-    {"name": "reviews: reconcile period closes", "task": "reports.tasks.reconcile_period_closes", "every": 300},
+    # Every minute: a close whose worker died is taken up within CLOSE_TIME_LIMIT + 1 minute (reports/tasks.py).
+    {"name": "reviews: reconcile period closes", "task": "reports.tasks.reconcile_period_closes", "every": 60},
     # Daily: open annual reviews COVENANT_REVIEW_LEAD_DAYS ahead; renewal reminders at each milestone (both idempotent).
     {
         "name": "reviews: open due annual reviews",

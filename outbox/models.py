@@ -4,14 +4,19 @@ from django.db.models import Q
 
 class OutboxMessage(models.Model):
     """A Celery task to send, written in the same transaction as the change
-    that asks for it. If the broker is down at commit time the row stays
-    unsent and the flush task sends it once the broker is back."""
+    that asks for it. The request that writes it never talks to the broker:
+    the relay publishes it after commit (outbox/relay.py) and, if the broker
+    is down then, the flush publishes it once the broker is back."""
 
     task = models.CharField(max_length=200)
     args = models.JSONField(default=list)
     kwargs = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Set by the publisher that is sending the row (an optimistic claim), so the
+    # relay and the flush never both publish it; a claim past its time belongs
+    # to a publisher that died and may be taken over.
+    claimed_until = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
 

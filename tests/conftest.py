@@ -2,6 +2,7 @@
 against the test database, and a broker that can be made unreachable."""
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -109,3 +110,145 @@ def pdf_once_per_kind():
     core.pdf._render = render
     yield cache
     core.pdf._render = real
+
+
+# -- a real Redis on its own port, for the fault suite (tests/test_fault_broker.py) ----------------
+
+
+class RedisServer:
+    """redis-server on a free local port, keeping its data in an append-only
+    file as production must (README): stopping and starting it keeps the queue."""
+
+    def __init__(self, workdir: Path) -> None:
+        import shutil
+        import socket
+
+        exe = shutil.which("redis-server")
+        if exe is None:
+            pytest.fail("redis-server is not on PATH: the fault suite needs it (Debian: apt-get install redis-server)")
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.exe, self.workdir = exe, workdir
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        import time
+
+        import redis
+
+        self.proc = subprocess.Popen(
+            [self.exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes"]
+            + ["--appendfsync", "always", "--dir", str(self.workdir), "--logfile", str(self.workdir / "redis.log")],
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                redis.Redis(port=self.port, socket_connect_timeout=0.2).ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        pytest.fail(f"redis-server did not start on port {self.port}")
+
+    def stop(self) -> None:
+        """Like a crash: SIGKILL; what it acknowledged is in the append-only file."""
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+
+    def freeze(self) -> None:
+        assert self.proc is not None
+        os.kill(self.proc.pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self.proc is not None
+        os.kill(self.proc.pid, signal.SIGCONT)
+
+    def close(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.thaw()
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def fault_broker(redis_server):
+    """This process publishes to the fault suite's Redis, with production's transport options."""
+    from config.celery import app
+
+    saved = (os.environ.get("CELERY_BROKER_URL"), app.conf.broker_url, app.conf.broker_transport_options)
+
+    def reset_pools() -> None:
+        kombu.pools.reset()
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    os.environ["CELERY_BROKER_URL"] = app.conf.broker_url = redis_server.url
+    app.conf.broker_transport_options = settings.COVENANT_REDIS_TRANSPORT_OPTIONS
+    reset_pools()
+    yield redis_server
+    if saved[0] is None:
+        os.environ.pop("CELERY_BROKER_URL", None)
+    else:
+        os.environ["CELERY_BROKER_URL"] = saved[0]
+    app.conf.broker_url, app.conf.broker_transport_options = saved[1], saved[2]
+    reset_pools()
+
+
+class Worker:
+    """A production-like worker (prefork, 2 processes) in its own process group, logging every task."""
+
+    def __init__(self, broker_url: str, log: Path) -> None:
+        self.broker_url, self.log = broker_url, log
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.redis: RedisServer | None = None
+
+    def start(self) -> None:
+        env = {**os.environ, "DATABASE_URL": _database_url(), "COVENANT_TESTING": "1"}
+        env["CELERY_BROKER_URL"] = self.broker_url
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency=2", "--loglevel=INFO"]
+                + ["--without-gossip", "--without-mingle", "-Q", ",".join(settings.CELERY_QUEUE_NAMES)],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def kill(self) -> None:
+        """kill -9 of the worker and its pool processes, as when the machine loses them."""
+        assert self.proc is not None
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def close(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def fault_worker(fault_broker, tmp_path):
+    worker = Worker(fault_broker.url, tmp_path / "worker.log")
+    worker.redis = fault_broker
+    worker.start()
+    yield worker
+    worker.close()

@@ -30,14 +30,20 @@ def test_a_broker_outage_keeps_pages_working_commits_changes_and_runs_the_work_l
     assert client.get("/api/contracts/").status_code == 200
     assert client.get(f"/contracts/{contract.pk}/").status_code == 200
 
+    start = time.monotonic()
     notification = notify(users=[buyer], verb="test.outage", title="Sent during an outage")[0]
+    assert time.monotonic() - start < 1  # the request never waits on the broker: the relay thread publishes
     assert Notification.objects.filter(pk=notification.pk).exists()  # the change committed
     message = OutboxMessage.objects.get(task="accounts.tasks.email_notifications")
-    assert message.sent_at is None and message.attempts == 1
+    deadline = time.monotonic() + 30
+    while not message.last_error and time.monotonic() < deadline:
+        time.sleep(0.1)
+        message.refresh_from_db()
+    assert message.sent_at is None and message.attempts >= 1
     assert "connect" in message.last_error.lower()  # refused by the network, not some other failure
 
-    broker_down()  # the broker is back
-    assert flush(older_than=timedelta(0)) == 1
+    broker_down()  # the broker is back: the relay's next try, or beat's flush, publishes it
+    flush(older_than=timedelta(0))
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if Notification.objects.filter(pk=notification.pk, emailed_at__isnull=False).exists():
