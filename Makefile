@@ -6,7 +6,7 @@ STAMP   = $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 PORT   ?= 8000
 export COVENANT_SITE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: setup syscheck run test lint typecheck format migrate bench clean
+.PHONY: setup syscheck chromium run test lint typecheck format migrate bench clean
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is required"' \
@@ -25,12 +25,26 @@ syscheck: $(STAMP)
 migrate: setup
 	$(BIN)/python manage.py migrate --noinput
 
+# Debug (and its development secret key) only when asked for: the settings
+# default to production behaviour. Local targets ask; an environment value wins.
+run migrate lint typecheck: export DJANGO_DEBUG ?= 1
+
 run: setup migrate
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py setup_schedules
 	@PORT=$(PORT) BIN=$(BIN) bash bin/run
 
-test: setup
+# tests/browser drives Debian's Chromium through Playwright, which never
+# downloads a browser of its own: as root this installs the distribution's.
+CHROMIUM ?= /usr/bin/chromium
+chromium:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
+	      || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }; \
+	  else echo "The browser tests need Chromium. Install it with:  sudo apt-get install -y chromium"; exit 1; fi; }
+
+test: setup chromium
 	COVENANT_TESTING=1 $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: setup

@@ -2,14 +2,17 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, status, viewsets
+from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import services
+from accounts.http import signed_in
 from accounts.models import Membership, Notification, Organization, User
-from accounts.serializers import MeSerializer, NotificationSerializer, OrganizationSerializer
+from accounts.serializers import MeSerializer, NotificationSerializer, OrganizationSerializer, TokenSerializer
 from core.api import error_responses
 
 
@@ -52,3 +55,29 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=False, methods=["post"])
     def read(self, request: Request) -> Response:
         return Response({"marked": services.notifications_mark_read(user=request.user)})
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: TokenSerializer(many=True)}),
+    destroy=extend_schema(responses={204: None, **error_responses(404)}),
+)
+class TokenViewSet(viewsets.GenericViewSet):
+    """Your API tokens: list them, revoke one by its prefix. The key itself is
+    shown only when a token is created (on the API tokens page)."""
+
+    serializer_class = TokenSerializer
+    queryset = Token.objects.none()
+    lookup_field = "prefix"
+    lookup_value_regex = "[0-9a-f]+"
+    pagination_class = None
+    filter_backends: list = []
+
+    def list(self, request: Request) -> Response:
+        tokens = Token.objects.filter(user=signed_in(request)).order_by("-created")
+        return Response(TokenSerializer(tokens, many=True).data)
+
+    def destroy(self, request: Request, prefix: str) -> Response:
+        person = signed_in(request)
+        if not services.tokens_revoke(actor=person, user=person, reason="revoked", prefix=prefix):
+            raise NotFound("No such token.")
+        return Response(status=status.HTTP_204_NO_CONTENT)

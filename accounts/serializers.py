@@ -1,7 +1,10 @@
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from accounts.models import Membership, Notification, Organization, User
+from accounts.services import TOKEN_PREFIX
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
@@ -31,3 +34,13 @@ class NotificationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Notification
         fields = ["id", "verb", "title", "body", "url", "created_at", "read_at"]
+
+
+class TokenSerializer(serializers.Serializer):
+    """An API token as its holder sees it: never the key, only its first characters."""
+
+    prefix = serializers.SerializerMethodField()
+    created = serializers.DateTimeField()
+
+    def get_prefix(self, token: Any) -> str:
+        return str(token.key[:TOKEN_PREFIX])

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from rest_framework.authtoken.models import Token
 
 from accounts.models import Membership, Notification, Organization, User
 from audit import services as audit
@@ -75,6 +76,8 @@ def user_update(*, actor: Actor, user: User, data: Mapping[str, Any]) -> User:
         if changes:
             current.save(update_fields=list(changes))
             audit.record(actor=actor, verb="user.updated", obj=current, changes=changes)
+            if "is_active" in changes and not current.is_active:
+                tokens_revoke(actor=actor, user=current, reason="deactivated")
     for name in data:
         setattr(user, name, getattr(current, name))
     return user
@@ -82,7 +85,9 @@ def user_update(*, actor: Actor, user: User, data: Mapping[str, Any]) -> User:
 
 def user_set_password(*, actor: Actor, user: User, password: str | None) -> User:
     """Set a person's password, or with ``None`` turn password sign-in off.
-    The audit entry says that it changed, never what to."""
+    The audit entry says that it changed, never what to. Every password change
+    (by the person, by a reset link, by staff) also revokes the person's API
+    tokens: whoever learnt the old password may have taken a token with it."""
     if password is None:
         user.set_unusable_password()
     else:
@@ -92,7 +97,50 @@ def user_set_password(*, actor: Actor, user: User, password: str | None) -> User
         audit.record(
             actor=actor, verb="user.password_set" if password is not None else "user.password_disabled", obj=user
         )
+        tokens_revoke(actor=actor, user=user, reason="password_set" if password is not None else "password_disabled")
     return user
+
+
+# -- API tokens ---------------------------------------------------------------------------------
+# DRF's token: one per person, the key is its primary key. People and the
+# audit trail see only the first TOKEN_PREFIX characters; the key itself is
+# shown once, when it is issued.
+
+TOKEN_PREFIX = 8
+
+
+def token_issue(*, actor: Actor, user: User) -> Token:
+    """A new API token for ``user``, replacing the one they held."""
+    with transaction.atomic():
+        tokens_revoke(actor=actor, user=user, reason="replaced")
+        token = Token.objects.create(user=user)
+        audit.record(
+            actor=actor, verb="user.token_issued", obj=user, changes={"token": [None, token.key[:TOKEN_PREFIX]]}
+        )
+    return token
+
+
+def tokens_revoke(*, actor: Actor, user: User, reason: str, prefix: str | None = None) -> int:
+    """Delete ``user``'s API tokens (only the one whose key starts with
+    ``prefix``, if given) and say so in the audit trail; returns how many
+    went, 0 when nothing matched (the callers answer 404 for a prefix)."""
+    if prefix is not None and len(prefix) != TOKEN_PREFIX:
+        return 0
+    with transaction.atomic():
+        qs = Token.objects.filter(user=user)
+        if prefix is not None:
+            qs = qs.filter(key__startswith=prefix)
+        keys = sorted(qs.select_for_update().values_list("key", flat=True))
+        if not keys:
+            return 0
+        Token.objects.filter(key__in=keys).delete()
+        audit.record(
+            actor=actor,
+            verb="user.tokens_revoked",
+            obj=user,
+            changes={"tokens": [[k[:TOKEN_PREFIX] for k in keys], []], "reason": [None, reason]},
+        )
+    return len(keys)
 
 
 # -- organizations and memberships --------------------------------------------------------------

@@ -7,4 +7,7 @@ app_name = "accounts"
 urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
+    path("tokens/", views.tokens, name="tokens"),
+    path("tokens/new/", views.token_issue, name="token_issue"),
+    path("tokens/<str:prefix>/revoke/", views.token_revoke, name="token_revoke"),
 ]

@@ -1,8 +1,9 @@
 """Covenant settings: one module, driven by environment variables.
 
 Defaults run the whole portal on one machine with no servers (SQLite, a
-filesystem Celery transport). Production sets DJANGO_DEBUG=0, DJANGO_SECRET_KEY,
-DATABASE_URL and CELERY_BROKER_URL; see the README.
+filesystem Celery transport). Debug is off unless DJANGO_DEBUG=1 asks for it
+(`make run` does); production sets DJANGO_SECRET_KEY, DATABASE_URL and
+CELERY_BROKER_URL; see the README.
 """
 
 import os
@@ -17,14 +18,23 @@ VAR_DIR = BASE_DIR / "var"
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Fail closed: a deployment that forgets DJANGO_DEBUG runs without debug pages
+# and must bring its own secret key. `make run` and bin/run ask for debug.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 TESTING = env.bool("COVENANT_TESTING", default=False)
 
-if DEBUG:
-    SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production")
-else:
-    # No default: a production process must fail loudly without a real key.
-    SECRET_KEY = env("DJANGO_SECRET_KEY")
+_DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not (DEBUG or TESTING):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set. Production needs a long random secret key "
+            "(e.g. DJANGO_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')); "
+            "for local development run with DJANGO_DEBUG=1 (`make run` does), for tests COVENANT_TESTING=1."
+        )
+    SECRET_KEY = _DEV_SECRET_KEY
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -45,6 +55,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
+    "csp",
     "accounts",
     "audit",
     "outbox",
@@ -63,6 +74,8 @@ if DEBUG or TESTING or env.bool("COVENANT_DEMO", default=False):
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "accounts.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -136,6 +149,18 @@ LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Behind proxies every request arrives from the proxy's address: the client is
+# read from X-Forwarded-For, trusting exactly this many proxy hops (0: the
+# header is ignored, a client could forge it). Lockout, API throttles and the
+# password-reset limit all use accounts.client_ip.client_ip.
+COVENANT_TRUSTED_PROXIES = env.int("COVENANT_TRUSTED_PROXIES", default=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
+# Password-reset mail: at most this many per hour per email address and per
+# client address; requests past the limit get the same answer and send nothing.
+# (The suite shares one client address and one cache: its defaults are high, and
+# the tests of these limits set their own.)
+COVENANT_PASSWORD_RESET_PER_EMAIL = env.int("COVENANT_PASSWORD_RESET_PER_EMAIL", default=1000 if TESTING else 3)
+COVENANT_PASSWORD_RESET_PER_IP = env.int("COVENANT_PASSWORD_RESET_PER_IP", default=1000 if TESTING else 10)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -148,10 +173,35 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Scripts only from our own static files (no inline script, no eval). Styles
+# allow inline: templates and the server-drawn SVG charts use style attributes,
+# which cannot carry a nonce. Redoc starts a web worker from a blob.
+_SELF = "'self'"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_SELF],
+        "script-src": [_SELF],
+        "style-src": [_SELF, "'unsafe-inline'"],
+        "img-src": [_SELF, "data:"],
+        "font-src": [_SELF, "data:"],
+        "connect-src": [_SELF],
+        "worker-src": [_SELF, "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": [_SELF],
+        "form-action": [_SELF],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Powerful browser features the portal never uses are switched off for it and anything it embeds.
+COVENANT_PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), browsing-topics=()"
+)
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    # Tests run with debug off but speak plain HTTP to the test client.
+    SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not TESTING)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -177,7 +227,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if not DEBUG
+            if not (DEBUG or TESTING)  # the manifest exists only after collectstatic
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
@@ -212,8 +262,20 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/minute"},
+    # Bodies held to DATA_UPLOAD_MAX_MEMORY_SIZE (413) and JSON to core.jsonbody's limits (400).
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser", "core.parsers.FormParser", "core.parsers.MultiPartParser"],
+    # Answers 429 in the one error shape with Retry-After. The suite runs with
+    # far higher defaults so no test trips them by accident (tests that check
+    # the limit set their own rates).
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.throttles.AnonThrottle", "accounts.throttles.UserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("COVENANT_API_RATE_ANON", default="100000/minute" if TESTING else "60/minute"),
+        "user": env("COVENANT_API_RATE_USER", default="100000/minute" if TESTING else "1200/minute"),
+    },
 }
+# Throttle and password-reset counters. The default is per process: with several
+# web processes set CACHE_URL (e.g. redis://redis:6379/2) so they share counts.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Covenant API",
     "DESCRIPTION": "The shared, auditable record of software support SLAs between buyers and vendors.",
@@ -224,25 +286,40 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"PartyKindEnum": "accounts.models.Organization.Kind"},
+    # The schema and its docs are for signed-in people (session) and API clients (token).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 # --- Celery ------------------------------------------------------------------------
 # The default transport keeps messages in files under var/: web, worker and beat
 # on one machine need no broker server. Production points at Redis.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://localhost/")
+COVENANT_REDIS_TRANSPORT_OPTIONS: dict[str, object] = {
+    # A message unacknowledged this long goes back to the queue for another worker (a killed worker's
+    # tasks come back so). It must outlast the longest task (CELERY_TASK_TIME_LIMIT, 10 minutes) and the
+    # longest retry countdown a worker holds (10 minutes), or a live task would run twice: 12 minutes,
+    # checked every 30 seconds.
+    "visibility_timeout": 12 * 60,
+    "unacked_restore_interval": 30,
+    "unacked_restore_throttle": 1,
+    # A refused or frozen broker costs a publisher seconds, never a hang (the relay and beat publish).
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "health_check_interval": 10,
+}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # Tests get their own folders so a running `make run` worker never eats a test's task.
     _broker_dir = VAR_DIR / ("test-broker" if TESTING else "broker")
     _broker_dir.mkdir(parents=True, exist_ok=True)
     (VAR_DIR / "broker-control").mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "control_folder": str(VAR_DIR / "broker-control"),
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+    CELERY_BROKER_TRANSPORT_OPTIONS = COVENANT_REDIS_TRANSPORT_OPTIONS
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -267,6 +344,14 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_QUEUE_NAMES = ("celery", "reports", "notifications")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# A worker reconnects for as long as the broker is away: it never gives up and exits.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# On a lost connection running tasks finish (their ack reaches the broker once it is back); cancelling them
+# would leave their claims held until the claim times out. The messages restored meanwhile run again and
+# find the work done: every task is idempotent by its claim.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 
 # --- logging -----------------------------------------------------------------------
 LOGGING = {

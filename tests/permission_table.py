@@ -61,6 +61,13 @@ TABLE: dict[str, dict[str, str]] = {
     "POST accounts:notifications":                             row("ok     ok     ok     ok     ok     ok     ok     ok     login"),
     "GET accounts:notifications_read":                         row("405    405    405    405    405    405    405    405    login"),
     "POST accounts:notifications_read":                        row("ok     ok     ok     ok     ok     ok     ok     ok     login"),
+    # -- API tokens (pages): each person's own ---------------------------------------------------------------
+    "GET accounts:tokens":                                     row("ok     ok     ok     ok     ok     ok     ok     ok     login"),
+    "POST accounts:tokens":                                    row("ok     ok     ok     ok     ok     ok     ok     ok     login"),
+    "GET accounts:token_issue":                                row("405    405    405    405    405    405    405    405    login"),
+    "POST accounts:token_issue":                               row("done   done   done   done   done   done   done   done   login"),
+    "GET accounts:token_revoke":                               row("405    405    405    405    405    405    405    405    login"),
+    "POST accounts:token_revoke":                              row("404    404    404    404    404    404    404    404    login"),
     # -- Audit log (page, staff) -----------------------------------------------------------------------------
     "GET audit:log":                                           row("login  login  login  login  login  login  login  ok     login"),
     "POST audit:log":                                          row("login  login  login  login  login  login  login  ok     login"),
@@ -78,6 +85,8 @@ TABLE: dict[str, dict[str, str]] = {
     "GET contracts:document":                                  row("ok     ok     ok     ok     ok     ok     ok     ok     login"),
     "POST contracts:document":                                 row("ok     ok     ok     ok     ok     ok     ok     ok     login"),
     "GET contracts:list":                                      row("ok     ok     ok     ok     ok     ok     ok     ok     login"),
+    "GET contracts:invitation_answer":                         row("405    405    405    405    405    405    405    405    login"),
+    "POST contracts:invitation_answer":                        row("404    404    404    404    404    404    404    404    login"),
     "POST contracts:list":                                     row("ok     ok     ok     ok     ok     ok     ok     ok     login"),
     "GET contracts:onboarding_template_edit":                  row("403    403    403    403    403    403    403    ok     login"),
     "POST contracts:onboarding_template_edit":                 row("403    403    403    403    403    403    403    400    login"),
@@ -259,6 +268,9 @@ TABLE: dict[str, dict[str, str]] = {
     "POST notification-read":                                  row("ok     ok     ok     ok     ok     ok     ok     ok     401"),
     "GET organization-detail":                                 row("ok     ok     ok     404    404    404    404    ok     401"),
     "GET organization-list":                                   row("ok     ok     ok     ok     ok     ok     ok     ok     401"),
+    "GET token-list":                                          row("ok     ok     ok     ok     ok     ok     ok     ok     401"),
+    "GET token-detail":                                        row("405    405    405    405    405    405    405    405    401"),
+    "DELETE token-detail":                                     row("404    404    404    404    404    404    404    404    401"),
     # -- API: contracts and everything under one -------------------------------------------------------------
     "GET contracts-api:board-detail":                          row("405    405    405    405    405    405    405    405    401"),
     "DELETE contracts-api:board-detail":                       row("done   403    403    403    403    403    403    done   401"),
@@ -272,6 +284,13 @@ TABLE: dict[str, dict[str, str]] = {
     "PATCH contracts-api:contract-detail":                     row("ok     403    403    403    403    403    403    ok     401"),
     "GET contracts-api:contract-list":                         row("ok     ok     ok     ok     ok     ok     ok     ok     401"),
     "POST contracts-api:contract-list":                        row("400    400    400    400    400    400    400    400    401"),
+    # Invitations: the world's contract was accepted long ago, so it is nobody's invitation (404);
+    # answering a pending one is tested in contracts/tests/test_vendor_acceptance.py.
+    "GET contracts-api:contract-invitation-list":              row("ok     ok     ok     ok     ok     ok     ok     ok     401"),
+    "GET contracts-api:contract-invitation-accept":            row("405    405    405    405    405    405    405    405    401"),
+    "POST contracts-api:contract-invitation-accept":           row("404    404    404    404    404    404    404    404    401"),
+    "GET contracts-api:contract-invitation-decline":           row("405    405    405    405    405    405    405    405    401"),
+    "POST contracts-api:contract-invitation-decline":          row("404    404    404    404    404    404    404    404    401"),
     "GET contracts-api:document-detail":                       row("ok     ok     ok     ok     ok     ok     ok     ok     401"),
     "GET contracts-api:document-download":                     row("ok     ok     ok     ok     ok     ok     ok     ok     401"),
     "GET contracts-api:document-list":                         row("ok     ok     ok     ok     ok     ok     ok     ok     401"),
