@@ -8,6 +8,18 @@ class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
     def for_contract(self, contract_id: int) -> AuditEntryQuerySet:
         return self.filter(contract_id=contract_id)
 
+    def readable_by(self, *, buyer: bool, vendor: bool, staff: bool) -> AuditEntryQuerySet:
+        """The entries a reader may see, given which side of the contract they
+        are on: every party reads ``both``; the buyer's people also read
+        ``buyer``, the vendor's ``vendor``; staff read everything. A board
+        member outside both organizations reads ``both`` only. Every reader
+        of a contract's trail (page, API, CSV) filters through this."""
+        if staff:
+            return self.all()
+        V = AuditEntry.Visibility
+        allowed = [V.BOTH] + ([V.BUYER] if buyer else []) + ([V.VENDOR] if vendor else [])
+        return self.filter(visibility__in=allowed)
+
     def for_list(self) -> AuditEntryQuerySet:
         return self.select_related("actor", "organization")
 
@@ -19,7 +31,18 @@ class AuditEntry(models.Model):
     migration 0002), the admin is read-only and no view or API writes here.
     ``contract_id`` is a plain integer, not a foreign key, so that audit stays
     below the domain apps and an entry outlives what it describes.
+
+    ``visibility`` says which party may read the entry on the contract's
+    trail: an entry about one side's private object (a buyer's negotiation
+    scenario, the buyer's renewal reminders) is that side's only. From
+    ``hash_version`` 2 on it is part of the hashed content (``audit.chain``).
     """
+
+    class Visibility(models.TextChoices):
+        BOTH = "both", "Both parties"
+        BUYER = "buyer", "Buyer only"
+        VENDOR = "vendor", "Vendor only"
+        STAFF = "staff", "Staff only"
 
     seq = models.PositiveBigIntegerField(unique=True)
     at = models.DateTimeField()
@@ -48,6 +71,9 @@ class AuditEntry(models.Model):
     changes = models.JSONField(default=dict)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    visibility = models.CharField(max_length=8, choices=Visibility.choices, default=Visibility.BOTH)
+    # 1 for entries written before visibility existed (their hash leaves it out).
+    hash_version = models.PositiveSmallIntegerField(default=1)
 
     objects = AuditEntryQuerySet.as_manager()
 

@@ -21,4 +21,6 @@ class AuditEntrySerializer(serializers.ModelSerializer):
             "changes",
             "prev_hash",
             "hash",
+            "visibility",
+            "hash_version",
         ]

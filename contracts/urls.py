@@ -11,6 +11,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from contracts import api, views
+from contracts.api.invitations import ContractInvitationViewSet
 from contracts.onboarding import api as api_routine
 from contracts.onboarding import views as views_routine
 
@@ -19,6 +20,7 @@ app_name = "contracts"
 urlpatterns = [
     path("", views.contract_list, name="list"),
     path("new/", views.contract_create, name="create"),
+    path("invitations/<int:pk>/answer/", views.invitation_answer, name="invitation_answer"),
     path("<int:pk>/", views.contract_detail, name="detail"),
     path("<int:pk>/documents/<int:doc_id>/", views.document_download, name="document"),
     path("<int:pk>/amend/", views.version_amend, name="amend"),
@@ -58,6 +60,7 @@ urlpatterns = [
 router = DefaultRouter()
 router.include_root_view = False  # config.urls owns the API root at api/
 router.register("contracts", api.ContractViewSet, basename="contract")
+router.register("contract-invitations", ContractInvitationViewSet, basename="contract-invitation")
 
 versions = api.SLAVersionViewSet
 audit = api.ContractAuditViewSet

@@ -216,11 +216,20 @@ def scenario_save(
         audit.record(
             actor=actor,
             verb="scenario.saved",
+            visibility=_audit_visibility(scenario),
             obj=scenario,
             contract_id=contract.pk if contract else None,
             changes=audit.created(scenario, SCENARIO_FIELDS),
         )
     return scenario
+
+
+def _audit_visibility(scenario: Scenario) -> str:
+    """A scenario is its side's negotiating position: its name and term sets
+    stay on that side's audit trail (staff only for a board or staff one).
+    Attached to an amendment it is evidence both parties read."""
+    sides: dict[str, str] = {Scenario.Side.BUYER: "buyer", Scenario.Side.VENDOR: "vendor"}
+    return sides.get(str(scenario.side), "staff")
 
 
 def evidence_ref(scenario: Scenario) -> str:
@@ -264,6 +273,7 @@ def scenario_delete(*, actor: Actor, scenario: Scenario) -> None:
         audit.record(
             actor=actor,
             verb="scenario.deleted",
+            visibility=_audit_visibility(scenario),
             obj=scenario,
             contract_id=scenario.contract_id,
             changes={"name": [scenario.name, None]},

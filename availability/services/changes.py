@@ -18,6 +18,7 @@ from django.utils.crypto import salted_hmac
 from audit import services as audit
 from availability.models import CalendarFeed, ChangeNotice, MaintenanceWindow
 from availability.services.outages import _aware, _components, _ordered, _standing, _text, governing_terms
+from contracts import lock_objects
 from contracts.models import Contract
 from contracts.terms import Terms
 from core.actor import Actor
@@ -62,7 +63,8 @@ def schedule_maintenance(
 
 
 def _window_step(actor: Actor, window: MaintenanceWindow, action: str) -> MaintenanceWindow:
-    window = MaintenanceWindow.objects.select_for_update().select_related("contract").get(pk=window.pk)
+    lock_objects.contract_of(window)  # the contract, then the window (core.locks)
+    window = MaintenanceWindow.objects.select_for_update(of=("self",)).select_related("contract").get(pk=window.pk)
     _standing(actor, window.contract, is_vendor_actor, VENDOR_ONLY.format(f"{action} maintenance"))
     if window.status != MaintenanceWindow.Status.SCHEDULED:
         raise Conflict(
@@ -116,9 +118,11 @@ def cancel_maintenance(*, actor: Actor, window: MaintenanceWindow, reason: str =
 
 
 def notice_check(terms: Terms | None, kind: str, announced_at: datetime, planned_at: datetime) -> tuple[int, bool]:
-    """(required days, late) under the terms' notice rule for the change kind."""
-    days = (terms.notice_days(kind) if terms else None) or 0
-    return days, planned_at - announced_at < timedelta(days=days)
+    """(required days, late) under the terms' notice rule for the change kind. Late is judged on the
+    exact notice period (a rule may add hours); the days shown round a part day up."""
+    period = (terms.notice_period(kind) if terms else None) or timedelta(0)
+    days = period.days + (1 if period.seconds else 0)
+    return days, planned_at - announced_at < period
 
 
 def announce_change(
@@ -167,7 +171,8 @@ def announce_change(
 
 def _answer(actor: Actor, notice: ChangeNotice, status: str, text: str, verb: str) -> ChangeNotice:
     with transaction.atomic():
-        notice = ChangeNotice.objects.select_for_update().select_related("contract").get(pk=notice.pk)
+        lock_objects.contract_of(notice)  # the contract, then the notice (core.locks)
+        notice = ChangeNotice.objects.select_for_update(of=("self",)).select_related("contract").get(pk=notice.pk)
         _standing(
             actor, notice.contract, is_buyer_actor, "Only the buyer's contract managers and operations may answer."
         )
@@ -214,6 +219,7 @@ def calendar_feed(*, actor: Actor, contract: Contract, rotate: bool = False) -> 
     retires the old URL and issues a new one."""
     _standing(actor, contract, lambda s: s.sees, "You may not see this contract.")
     with transaction.atomic():
+        lock_objects.contract(contract.pk)  # the contract, then the feed (core.locks)
         feed = CalendarFeed.objects.select_for_update().filter(user=actor, contract=contract).first()
         if feed is not None and not rotate:
             return feed, feed_token(feed)

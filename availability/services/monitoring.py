@@ -23,6 +23,8 @@ from django.utils import timezone
 from audit import services as audit
 from availability.models import MonitoringSource, Outage, RawPayload
 from availability.services.outages import governing_terms
+from contracts import lock_objects
+from contracts import services as contract_services
 from contracts.access import can_manage, contract_standing, require
 from contracts.models import Contract
 from core.actor import Actor
@@ -56,6 +58,7 @@ def create_source(
         can_manage(contract_standing(actor, contract)),
         "Only staff and the buyer's contract managers may add monitoring sources.",
     )
+    contract_services.contract_require_accepted(contract, what="Monitoring sources (and so outages)")
     errors: dict[str, list[str]] = {}
     name = (name or "").strip()
     if not name or len(name) > 120:
@@ -92,7 +95,8 @@ def create_source(
 
 def revoke_source(*, actor: Actor, source: MonitoringSource) -> MonitoringSource:
     with transaction.atomic():
-        source = MonitoringSource.objects.select_for_update().select_related("contract").get(pk=source.pk)
+        lock_objects.contract_of(source)  # the contract, then the source (core.locks)
+        source = MonitoringSource.objects.select_for_update(of=("self",)).select_related("contract").get(pk=source.pk)
         require(
             can_manage(contract_standing(actor, source.contract)),
             "Only staff and the buyer's contract managers may revoke sources.",
@@ -212,7 +216,8 @@ def _audit_changes(source: MonitoringSource, result: IngestResult, verb: str) ->
 
 
 def _begin(source: MonitoringSource, kind: str) -> MonitoringSource:
-    source = MonitoringSource.objects.select_for_update().select_related("contract").get(pk=source.pk)
+    lock_objects.contract_of(source)  # the contract, then the source (core.locks)
+    source = MonitoringSource.objects.select_for_update(of=("self",)).select_related("contract").get(pk=source.pk)
     if source.revoked_at is not None:
         raise Conflict("The source's token is revoked.", state="revoked", allowed=[])
     if source.kind != kind:

@@ -18,6 +18,8 @@ from django.utils import timezone
 from accounts.access import Standing
 from audit import services as audit
 from availability.models import Outage
+from contracts import lock_objects
+from contracts import services as contract_services
 from contracts.access import contract_standing
 from contracts.models import Contract, SLAVersion
 from contracts.terms import Terms
@@ -105,6 +107,7 @@ def record_outage(
 ) -> Outage:
     """Staff enter an outage the monitoring missed; the reason is kept."""
     _require(getattr(actor, "is_staff", False), "Only staff may enter outages.")
+    contract_services.contract_require_accepted(contract, what="Outages")
     component = _text(component, "component", "The component", max_length=100)
     reason = _text(reason, "reason", "A reason")
     _aware(start, "start"), _aware(end, "end")
@@ -178,7 +181,8 @@ def _correct(
 ) -> Outage:
     """Lock, check, change, note why on the outage, audit."""
     with transaction.atomic():
-        outage = Outage.objects.select_for_update().select_related("contract").get(pk=outage.pk)
+        lock_objects.contract_of(outage)  # the contract, then the outage (core.locks)
+        outage = Outage.objects.select_for_update(of=("self",)).select_related("contract").get(pk=outage.pk)
         if who is not None:
             _standing(actor, outage.contract, *who)
         before = audit.snapshot(outage, OUTAGE_FIELDS)
@@ -215,7 +219,8 @@ def claim_outage_exclusion(*, actor: Actor, outage: Outage, kind: str, reason: s
         raise InvalidInput("Unknown exclusion.", errors={"kind": [f"Must be one of: {', '.join(CLAIMABLE)}."]})
     reason = _text(reason, "reason", "The grounds for the claim")
     with transaction.atomic():
-        outage = Outage.objects.select_for_update().select_related("contract").get(pk=outage.pk)
+        lock_objects.contract_of(outage)  # the contract, then the outage (core.locks)
+        outage = Outage.objects.select_for_update(of=("self",)).select_related("contract").get(pk=outage.pk)
         _standing(actor, outage.contract, is_vendor_actor, "Only the vendor's support staff may claim an exclusion.")
         terms = governing_terms(outage.contract, outage.start)
         if terms is None or not terms.data["exclusions"].get(kind, False):
@@ -249,7 +254,8 @@ def decide_outage_exclusion(*, actor: Actor, outage: Outage, accept: bool, reaso
     if not accept:
         reason = _text(reason, "reason", "A reason to reject")
     with transaction.atomic():
-        outage = Outage.objects.select_for_update().select_related("contract").get(pk=outage.pk)
+        lock_objects.contract_of(outage)  # the contract, then the outage (core.locks)
+        outage = Outage.objects.select_for_update(of=("self",)).select_related("contract").get(pk=outage.pk)
         _standing(
             actor, outage.contract, is_buyer_actor, "Only the buyer's contract managers and operations may decide."
         )
@@ -280,7 +286,8 @@ def outage_exclusion_settle(*, actor: Actor, outage: Outage, reason: str, disput
     reason = _text(reason, "reason", "The agreed resolution")
     note = f"Accepted on resolving dispute {dispute_ref}: {reason}"
     with transaction.atomic():
-        outage = Outage.objects.select_for_update().select_related("contract").get(pk=outage.pk)
+        lock_objects.contract_of(outage)  # the contract, then the outage (core.locks)
+        outage = Outage.objects.select_for_update(of=("self",)).select_related("contract").get(pk=outage.pk)
         _standing(
             actor, outage.contract, is_buyer_actor, "Only the buyer's contract managers and operations may decide."
         )

@@ -20,7 +20,9 @@ from audit.exports import csv_response
 from audit.filters import AuditEntryFilter
 from audit.models import AuditEntry
 from audit.serializers import AuditEntrySerializer
+from contracts.access import contract_standing
 from contracts.api.base import CONTRACT_PK, ContractScopedMixin, errors
+from contracts.models import Contract
 
 
 class CSVRenderer(BaseRenderer):
@@ -34,6 +36,16 @@ class CSVRenderer(BaseRenderer):
         return json.dumps(data).encode()  # only reached by errors, which handle_exception sends as JSON
 
 
+def readable_trail(user: Any, contract: Contract) -> QuerySet[AuditEntry]:
+    """The contract's entries this person may read: the page, the API and the
+    CSV all go through here, so an entry about the other side's private
+    objects (``AuditEntry.visibility``) never reaches them."""
+    s = contract_standing(user, contract)
+    return AuditEntry.objects.for_contract(contract.pk).readable_by(
+        buyer=s.is_buyer, vendor=s.is_vendor, staff=s.is_staff
+    )
+
+
 def _safe_filename(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "contract"
 
@@ -43,7 +55,8 @@ AUDIT_CSV = OpenApiResponse(OpenApiTypes.STR, description="The entries as CSV (h
 
 @extend_schema(parameters=[CONTRACT_PK])
 class ContractAuditViewSet(ContractScopedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
-    """The contract's audit trail: everyone who may see the contract may read it."""
+    """The contract's audit trail: everyone who may see the contract reads the
+    entries meant for their side (``readable_trail``)."""
 
     queryset = AuditEntry.objects.none()
     serializer_class = AuditEntrySerializer
@@ -55,7 +68,7 @@ class ContractAuditViewSet(ContractScopedMixin, mixins.ListModelMixin, viewsets.
     def get_queryset(self) -> QuerySet:
         if self.schema_only():
             return AuditEntry.objects.none()
-        return AuditEntry.objects.for_contract(self.contract.pk).order_by("-seq")
+        return readable_trail(self.request.user, self.contract).order_by("-seq")
 
     def handle_exception(self, exc: Exception) -> Response:
         if getattr(getattr(self.request, "accepted_renderer", None), "format", None) == "csv":

@@ -17,9 +17,12 @@ from accounts.access import organization_ids
 def visibility_q(user: Any, *, via: str = "") -> Q:
     """THE visibility rule: Q selecting the rows the user may see.
 
-    A person sees a contract when their organization is a party to it (buyer or
-    vendor) or when they sit on its governance board; everything that hangs off a
-    contract inherits that. Staff see everything. Every queryset that reaches a
+    A person sees a contract when their organization is a party to it (the
+    buyer always; the vendor once it accepted the contract, see
+    ``Contract.VendorAcceptance``) or when they sit on its governance board;
+    everything that hangs off a contract inherits that. Staff see everything.
+    A vendor sees a contract awaiting its answer only as an invitation
+    (``ContractQuerySet.invitations_for``). Every queryset that reaches a
     view, an API response, a PDF or an email is filtered through this rule.
 
     ``via`` is the lookup path from the queryset's model to its contract:
@@ -33,7 +36,8 @@ def visibility_q(user: Any, *, via: str = "") -> Q:
     contract_pk = f"{via}id" if via else "pk"
     # A subquery, not a join, so a contract with several board seats is not repeated.
     board = user.board_seats.values("contract_id")
-    return Q(**{f"{via}buyer_id__in": orgs}) | Q(**{f"{via}vendor_id__in": orgs}) | Q(**{f"{contract_pk}__in": board})
+    vendor = Q(**{f"{via}vendor_id__in": orgs, f"{via}vendor_acceptance": Contract.VendorAcceptance.ACCEPTED})
+    return Q(**{f"{via}buyer_id__in": orgs}) | vendor | Q(**{f"{contract_pk}__in": board})
 
 
 class ContractQuerySet(models.QuerySet["Contract"]):
@@ -42,6 +46,16 @@ class ContractQuerySet(models.QuerySet["Contract"]):
 
     def for_list(self) -> ContractQuerySet:
         return self.select_related("buyer", "vendor")
+
+    def invitations_for(self, user: Any) -> ContractQuerySet:
+        """Contracts a buyer named the user's vendor organization on, awaiting
+        the vendor's answer. Shown as an invitation only: the buyer's name and
+        the reference, nothing else of the contract."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        return self.filter(
+            vendor_id__in=organization_ids(user), vendor_acceptance=Contract.VendorAcceptance.PENDING
+        ).select_related("buyer")
 
     def active(self) -> ContractQuerySet:
         return self.filter(status=Contract.Status.ACTIVE)
@@ -61,7 +75,14 @@ class Contract(models.Model):
         EXPIRED = "expired", "Expired"
         TERMINATED = "terminated", "Terminated"
 
-    reference = models.CharField(max_length=40, unique=True)
+    class VendorAcceptance(models.TextChoices):
+        PENDING = "pending", "Awaiting the vendor"
+        ACCEPTED = "accepted", "Accepted by the vendor"
+        DECLINED = "declined", "Declined by the vendor"
+
+    # Unique per buyer (``contract_reference_per_buyer``), not globally: a
+    # global rule would tell one organization which references another uses.
+    reference = models.CharField(max_length=40)
     product = models.CharField(max_length=200)
     buyer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="contracts_as_buyer")
     vendor = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="contracts_as_vendor")
@@ -77,6 +98,17 @@ class Contract(models.Model):
     covered_components = models.JSONField(default=list, blank=True)
     supported_integrations = models.JSONField(default=list, blank=True)
     out_of_scope = models.TextField(blank=True)
+    # The vendor consents to being party to a contract a buyer created: until
+    # it accepts, the contract is the buyer's draft and the vendor sees an
+    # invitation only. Rows created outside ``contract_create`` (data loads)
+    # count as accepted.
+    vendor_acceptance = models.CharField(
+        max_length=8, choices=VendorAcceptance.choices, default=VendorAcceptance.ACCEPTED
+    )
+    vendor_answered_at = models.DateTimeField(null=True, blank=True)
+    vendor_answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     termination_right = models.BooleanField(default=False)
     termination_right_since = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -90,6 +122,7 @@ class Contract(models.Model):
             models.CheckConstraint(condition=Q(term_end__gt=models.F("start_date")), name="contract_term_after_start"),
             models.CheckConstraint(condition=~Q(buyer=models.F("vendor")), name="contract_parties_differ"),
             models.CheckConstraint(condition=Q(monthly_fee__gte=0), name="contract_fee_not_negative"),
+            models.UniqueConstraint(fields=["buyer", "reference"], name="contract_reference_per_buyer"),
         ]
         indexes = [
             models.Index(fields=["buyer", "status"], name="contract_buyer_status"),

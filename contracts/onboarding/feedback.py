@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import Membership
 from accounts.services import notify
 from audit import services as audit
+from contracts import lock_objects
 from contracts.access import contract_standing, require
 from contracts.models import (
     Contract,
@@ -146,6 +147,7 @@ def _notify_other_side(item: FeedbackItem, contract: Contract) -> None:
 
 
 def _lock_feedback(item: FeedbackItem) -> FeedbackItem:
+    lock_objects.contract_of(item)  # the contract, then the item (core.locks)
     locked = FeedbackItem.objects.select_for_update().get(pk=item.pk)
     locked.contract = item.contract
     return locked

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import Membership, User
 from accounts.services import notify
 from audit import services as audit
+from contracts import lock_objects
 from contracts.access import can_manage_side, contract_standing, require
 from contracts.models import (
     Contract,
@@ -282,6 +283,7 @@ def notify_overdue(*, today: date | None = None) -> int:
     )
     for item_id in list(pending.values_list("pk", flat=True)):
         with transaction.atomic():
+            lock_objects.contract_of(OnboardingItem(pk=item_id))  # the contract first (core.locks)
             item = (
                 # Lock only the item row: PostgreSQL refuses FOR UPDATE on the
                 # nullable side of the outer join to the owner.

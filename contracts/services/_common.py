@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from contracts import lock_objects
 from contracts.models import Contract
 from contracts.terms import TermsError, validate_terms
 from core.actor import Actor
@@ -11,7 +12,8 @@ from core.errors import InvalidInput
 
 
 def _lock(contract: Contract) -> Contract:
-    return Contract.objects.select_for_update().get(pk=contract.pk)
+    """The contract's row lock: the first lock of every contract write (``core.locks``)."""
+    return lock_objects.contract(contract.pk)
 
 
 def _check_terms(terms: Any) -> None:

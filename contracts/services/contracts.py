@@ -1,4 +1,4 @@
-"""Contract use cases: create and edit a contract, add the parties' contacts, record the termination right."""
+"""Contract use cases: create and edit a contract, add the parties' contacts (the termination right: ``termination``)."""
 
 from __future__ import annotations
 
@@ -6,16 +6,17 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.models import Organization
 from audit import services as audit
-from contracts.access import can_manage, can_manage_side, contract_standing, require
+from contracts.access import can_manage, can_manage_side, contract_standing, is_vendor_manager, require
 from contracts.models import Contract, ContractContact, SLAVersion
 from contracts.presets import PRESETS, preset_terms
 from contracts.services._common import _check_terms, _full_clean, _lock, _person
-from core.actor import Actor, is_person
-from core.errors import InvalidInput
+from core.actor import Actor
+from core.errors import Conflict, InvalidInput
 
 CONTRACT_FIELDS = [
     "reference",
@@ -55,7 +56,9 @@ def contract_create(
     preset: str = "enterprise-24x7",
     terms: dict[str, Any] | None = None,
 ) -> Contract:
-    """A draft contract with a draft SLA version 1 taken from a preset."""
+    """A draft contract with a draft SLA version 1 taken from a preset. The
+    vendor named sees it only as an invitation until it accepts
+    (``contract_vendor_accept``)."""
     if buyer.kind != Organization.Kind.BUYER:
         raise InvalidInput("The buyer must be a buyer organization.", errors={"buyer": ["Not a buyer organization."]})
     if vendor.kind != Organization.Kind.VENDOR:
@@ -89,9 +92,14 @@ def contract_create(
             covered_components=covered_components or [],
             supported_integrations=supported_integrations or [],
             out_of_scope=out_of_scope,
+            vendor_acceptance=Contract.VendorAcceptance.PENDING,  # the vendor consents first
         )
         _validate_contract(contract)
-        contract.save()
+        try:
+            with transaction.atomic():  # a savepoint: the same reference created concurrently
+                contract.save()
+        except IntegrityError:
+            raise InvalidInput("Please correct the errors below.", errors={"reference": [REFERENCE_TAKEN]}) from None
         audit.record(
             actor=actor,
             verb="contract.created",
@@ -112,6 +120,16 @@ def contract_create(
     return contract
 
 
+# The reference is unique per buyer: the message speaks of the buyer's own
+# contracts only, and the caller was already checked to manage that buyer's.
+REFERENCE_TAKEN = "Your organization already has a contract with this reference."
+
+
+def _reference_taken(contract: Contract) -> bool:
+    same = Contract.objects.filter(buyer_id=contract.buyer_id, reference=contract.reference)
+    return same.exclude(pk=contract.pk).exists() if contract.pk else same.exists()
+
+
 def _validate_contract(contract: Contract) -> None:
     errors: dict[str, list[str]] = {}
     if contract.start_date and contract.term_end and contract.term_end <= contract.start_date:
@@ -124,6 +142,8 @@ def _validate_contract(contract: Contract) -> None:
             errors[field] = ["Must be a list of non-empty names."]
         elif len(set(value)) != len(value):
             errors[field] = ["Names must be unique."]
+    if contract.reference and _reference_taken(contract):
+        errors["reference"] = [REFERENCE_TAKEN]
     if errors:
         raise InvalidInput("Please correct the errors below.", errors=errors)
     try:
@@ -152,6 +172,57 @@ def contract_update(*, actor: Actor, contract: Contract, **changes: Any) -> Cont
     return contract
 
 
+def contract_vendor_accept(*, actor: Actor, contract: Contract) -> Contract:
+    """The vendor's account manager (or staff) accepts a contract a buyer
+    named the vendor on: from now on the vendor's people see it in full."""
+    return _vendor_answer(actor=actor, contract=contract, to=Contract.VendorAcceptance.ACCEPTED, reason="")
+
+
+def contract_vendor_decline(*, actor: Actor, contract: Contract, reason: str = "") -> Contract:
+    """The vendor declines: the contract stays the buyer's record, never shown to the vendor."""
+    return _vendor_answer(actor=actor, contract=contract, to=Contract.VendorAcceptance.DECLINED, reason=reason)
+
+
+def _vendor_answer(*, actor: Actor, contract: Contract, to: str, reason: str) -> Contract:
+    s = contract_standing(actor, contract)
+    require(s.is_staff or is_vendor_manager(s), "Only the vendor's account managers accept or decline a contract.")
+    with transaction.atomic():
+        contract = _lock(contract)
+        if contract.vendor_acceptance != Contract.VendorAcceptance.PENDING:
+            raise Conflict(
+                f"{contract.reference} was already answered: {contract.get_vendor_acceptance_display().lower()}.",
+                state=contract.vendor_acceptance,
+                allowed=[],
+            )
+        contract.vendor_acceptance = to
+        contract.vendor_answered_at = timezone.now()
+        contract.vendor_answered_by = _person(actor)
+        contract.save(update_fields=["vendor_acceptance", "vendor_answered_at", "vendor_answered_by", "updated_at"])
+        changes: dict[str, Any] = {"vendor_acceptance": [Contract.VendorAcceptance.PENDING.value, to]}
+        if reason.strip():
+            changes["reason"] = [None, reason.strip()[:500]]
+        audit.record(
+            actor=actor,
+            verb="contract.vendor_accepted" if to == Contract.VendorAcceptance.ACCEPTED else "contract.vendor_declined",
+            obj=contract,
+            contract_id=contract.pk,
+            changes=changes,
+        )
+    return contract
+
+
+def contract_require_accepted(contract: Contract, *, what: str) -> None:
+    """409 unless the vendor accepted the contract: nothing is filed against a
+    vendor that has not agreed to be party to it. ``what``: "Incidents" etc."""
+    if contract.vendor_acceptance != Contract.VendorAcceptance.ACCEPTED:
+        raise Conflict(
+            f"{what} cannot be filed on {contract.reference}: "
+            f"the contract is {contract.get_vendor_acceptance_display().lower()}.",
+            state=f"vendor_{contract.vendor_acceptance}",
+            allowed=[],
+        )
+
+
 def contact_add(
     *, actor: Actor, contract: Contract, side: str, role: str, name: str, email: str, phone: str = "", user: Any = None
 ) -> ContractContact:
@@ -160,6 +231,7 @@ def contact_add(
     if not s.is_staff and not can_manage(s) and side != ContractContact.Side.VENDOR:
         raise InvalidInput("Vendor managers add vendor contacts.", errors={"side": ["Must be 'vendor' for you."]})
     with transaction.atomic():
+        _lock(contract)
         contact = ContractContact(
             contract=contract, side=side, role=role, name=name, email=email, phone=phone, user=user
         )
@@ -173,39 +245,3 @@ def contact_add(
             changes=audit.created(contact, ["side", "role", "name", "email", "phone"]),
         )
     return contact
-
-
-def contract_termination_right_record(
-    *, actor: Actor, contract: Contract, triggered: bool, on: date, report_label: str
-) -> bool:
-    """Raise (``triggered``) or clear the contract's termination right as the latest period's
-    service report (``report_label``, e.g. "2026-10 r1") shows it; ``on`` is the day it is raised.
-    The right follows from the reports, so only the period close (a system actor) or staff record
-    it. Returns whether it changed: raising a raised right keeps the day it was first raised."""
-    require(
-        not is_person(actor) or actor.is_staff,
-        "The termination right follows from the service reports: only the period close or staff record it.",
-    )
-    with transaction.atomic():
-        contract = _lock(contract)
-        if triggered == contract.termination_right:
-            return False
-        before = [contract.termination_right, contract.termination_right_since]
-        contract.termination_right = triggered
-        contract.termination_right_since = on if triggered else None
-        contract.save(update_fields=["termination_right", "termination_right_since", "updated_at"])
-        audit.record(
-            actor=actor,
-            verb="contract.termination_right_raised" if triggered else "contract.termination_right_cleared",
-            obj=contract,
-            contract_id=contract.pk,
-            changes={
-                "termination_right": [before[0], triggered],
-                "termination_right_since": [
-                    str(before[1]) if before[1] else None,
-                    str(contract.termination_right_since),
-                ],
-                "report": [None, report_label],
-            },
-        )
-    return True

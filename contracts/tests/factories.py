@@ -1,6 +1,6 @@
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from accounts.models import Organization
 from contracts import services
@@ -14,6 +14,7 @@ def make_contract(
     reference: str = "C-1",
     preset: str = "enterprise-24x7",
     activate: bool = True,
+    vendor_accept: bool = True,
     actor: Any = "system:test",
     **overrides: Any,
 ) -> Contract:
@@ -33,6 +34,8 @@ def make_contract(
     contract = services.contract_create(
         actor=staff, buyer=buyer, vendor=vendor, reference=reference, preset=preset, **fields
     )
+    if vendor_accept:  # as every contract before vendor consent existed
+        contract = services.contract_vendor_accept(actor=cast(Any, staff), contract=contract)
     if activate:
         services.sla_version_activate(actor=staff, version=contract.sla_versions.get(number=1))
         contract.refresh_from_db()

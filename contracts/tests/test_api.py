@@ -583,6 +583,7 @@ def test_audit_is_paginated_and_filterable(client_for, vendor, buyer, contract):
     verbs = [
         "contract.created",
         "sla_version.created",
+        "contract.vendor_accepted",  # the factory's vendor consents (issue: vendor acceptance)
         "sla_version.activated",
         "contract.activated",
         "resource.added",  # the onboarding plan starts on activation (issue 9)
@@ -611,7 +612,7 @@ def test_audit_csv_export(client_for, buyer, contract, foreign_contract):
 
     filtered = client.get(url(contract, "audit/export/"), {"verb": "contract."})
     rows = list(csv.reader(io.StringIO(b"".join(filtered.streaming_content).decode())))
-    assert [row[5] for row in rows[1:]] == ["contract.created", "contract.activated"]
+    assert [row[5] for row in rows[1:]] == ["contract.created", "contract.vendor_accepted", "contract.activated"]
 
 
 def test_audit_csv_errors_stay_json(client_for, buyer, contract):

@@ -186,6 +186,7 @@ def test_every_change_writes_its_audit_entry(buyer, vendor, buyer_org, vendor_or
     assert verbs(contract) == [
         "contract.created",
         "sla_version.created",
+        "contract.vendor_accepted",
         "contract.updated",
         "sla_version.updated",
         "sla_version.activated",
@@ -373,7 +374,7 @@ def test_a_board_member_may_draft_an_amendment_but_not_put_it_in_force(board_mem
 # -- the termination right, recorded from the period close --------------------------------------------
 
 
-def test_the_termination_right_is_raised_once_cleared_and_audited(contract, buyer, staff):
+def test_the_termination_right_is_raised_once_kept_and_audited(contract, buyer, staff):
     from core.actor import SystemActor
 
     closer = SystemActor("system:period_close")
@@ -392,12 +393,13 @@ def test_the_termination_right_is_raised_once_cleared_and_audited(contract, buye
     raised = AuditEntry.objects.get(verb="contract.termination_right_raised")
     assert raised.actor_label == "system:period_close"
     assert raised.changes["report"] == [None, "2026-10 r1"]
-    assert services.contract_termination_right_record(
+    # A good period does not clear it: only exercise, waiver or lapse end it.
+    assert not services.contract_termination_right_record(
         actor=staff, contract=contract, triggered=False, on=date(2027, 1, 4), report_label="2026-12 r1"
     )
     contract.refresh_from_db()
-    assert (contract.termination_right, contract.termination_right_since) == (False, None)
-    assert AuditEntry.objects.filter(verb="contract.termination_right_cleared").count() == 1
+    assert (contract.termination_right, contract.termination_right_since) == (True, date(2026, 11, 3))
+    assert not AuditEntry.objects.filter(verb__in=["contract.termination_right_cleared"]).exists()
 
 
 def test_contract_managers_are_each_sides_managers_but_not_the_person_acting(

@@ -13,6 +13,7 @@ from accounts.access import Standing
 from accounts.models import Membership, User
 from accounts.services import notify
 from audit import services as audit
+from contracts import lock_objects
 from contracts.access import contract_managers, is_manager, manager_side
 from contracts.models import Contract, SLAVersion
 from contracts.terms import Terms
@@ -119,6 +120,10 @@ def record_step(dispute: Dispute, *, actor: Actor, at: datetime, action: str, no
 
 
 def lock(dispute: Dispute) -> Dispute:
+    """The contract, then the dispute (``core.locks``): a resolution goes on to
+    lock the subject and call the owning apps' services, which lock the
+    contract first too."""
+    lock_objects.contract(dispute.contract_id)
     return (
         Dispute.objects.select_for_update(of=("self",))
         .select_related("contract", "contract__buyer", "contract__vendor")

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from audit import services as audit
+from contracts import lock_objects
 from contracts.access import contract_standing, is_manager, manager_side
 from contracts.models import Contract
 from core.actor import Actor
@@ -71,6 +72,7 @@ def dispute_open(
     disputed on the ledger (the buyer's dispute counts as its claim)."""
     _require_title_and_statement(title, statement)
     with transaction.atomic():
+        lock_objects.contract(contract.pk)  # before the subject's lock (core.locks)
         contract = Contract.objects.select_related("buyer", "vendor").get(pk=contract.pk)
         side = manager_side(contract_standing(actor, contract))
         if side is None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.access import Standing
 from accounts.models import Membership
 from audit import services as audit
+from contracts import lock_objects
 from contracts.access import contract_standing
 from core.actor import SYSTEM, Actor
 from core.errors import Conflict, NotPermitted
@@ -45,9 +46,18 @@ def now() -> datetime:
     return timezone.now()
 
 
-def lock(incident: Incident) -> Incident:
+def lock(incident: Incident, *, also_contract: int | None = None) -> Incident:
+    """The contract (with ``also_contract``, both, in pk order), then the
+    incident (``core.locks``); the joined rows are read, not locked."""
+    contract_id = incident.contract_id
+    if contract_id is None:  # only the id is known (a task)
+        contract_id = Incident.objects.values_list("contract_id", flat=True).get(pk=incident.pk)
+    if also_contract is None:
+        lock_objects.contract(contract_id)
+    else:
+        lock_objects.contracts([contract_id, also_contract])
     return (
-        Incident.objects.select_for_update()
+        Incident.objects.select_for_update(of=("self",))
         .select_related("contract", "sla_version", "contract__buyer", "contract__vendor")
         .get(pk=incident.pk)
     )

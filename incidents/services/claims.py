@@ -114,7 +114,7 @@ def attribute_incident(
     if not reason.strip():
         raise InvalidInput("Give the fault isolation finding.", errors={"reason": ["This field is required."]})
     with transaction.atomic():
-        incident = lock(incident)
+        incident = lock(incident, also_contract=to_contract.pk)
         s = standing_on(actor, incident)
         require_role(
             s.is_staff or (s.is_buyer and s.has_role("contract_manager")), "attribute", "the buyer's contract managers"

@@ -10,6 +10,8 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from contracts import lock_objects
+from contracts import services as contract_services
 from contracts.access import contract_standing
 from contracts.models import Contract, SLAVersion
 from contracts.terms import SEVERITIES, Terms
@@ -68,6 +70,7 @@ def open_incident(
         errors["component"] = ["This field is required."]
     if errors:
         raise InvalidInput("Please correct the errors below.", errors=errors)
+    contract_services.contract_require_accepted(contract, what="Incidents")
     if contract.status != Contract.Status.ACTIVE:
         raise Conflict(
             f"Incidents can only be opened on an active contract; {contract.reference} is {contract.status}.",
@@ -75,6 +78,7 @@ def open_incident(
         )
     at = now()
     with transaction.atomic():
+        lock_objects.contract(contract.pk)  # before the insert and the audit head (core.locks)
         version = _governing_version(contract, at)
         incident = Incident(
             contract=contract,

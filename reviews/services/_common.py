@@ -13,10 +13,9 @@ checks the actor's right, and writes an audit entry per change. Errors:
 ``InvalidInput`` (400, field errors), ``NotPermitted`` (403), ``Conflict``
 (409, naming the state and what it allows).
 
-Lock order (fixed, to rule out deadlocks): the review row, then the contract
-row, then the review's draft SLA versions, then (through ``audit.record``)
-the audit chain's head. ``contracts.services`` locks the contract before a
-version too, so the two never wait on each other in opposite orders. No
+Lock order (``core.locks``, the one order of every service): the contract
+row, then the review row, then the review's draft SLA versions, then
+(through ``audit.record``) the audit chain's head. No
 packet is rendered and no mail is sent while any of them is held
 (``reviews.services.packets``).
 """
@@ -33,11 +32,13 @@ from accounts.access import Standing
 from accounts.models import User
 from accounts.services import notify
 from audit import services as audit
+from contracts import lock_objects
 from contracts import services as contract_services
 from contracts.access import can_manage, can_manage_side, contract_standing
 from contracts.models import BoardSeat, Contract, SLAVersion
 from core.actor import Actor, SystemActor, is_person
 from core.errors import Conflict, NotPermitted
+from core.locks import lock_rows
 from reviews.models import Amendment, AnnualReview, ReviewPacket, Signature
 
 S = AnnualReview.Status
@@ -94,16 +95,17 @@ def person(actor: Actor) -> Any:
 
 
 def lock(review: AnnualReview) -> AnnualReview:
-    """Lock in the fixed order: review, contract, the review's draft versions."""
+    """Lock in the fixed order (``core.locks``): contract, review, the review's draft versions."""
+    contract = lock_objects.contract(review.contract_id)
     locked = AnnualReview.objects.select_for_update().get(pk=review.pk)
-    locked.contract = Contract.objects.select_for_update().select_related("buyer", "vendor").get(pk=locked.contract_id)
+    locked.contract = Contract.objects.select_related("buyer", "vendor").get(pk=contract.pk)
     drafts = list(
         Amendment.objects.filter(review=locked, status=Amendment.Status.PROPOSED).values_list(
             "sla_version_id", flat=True
         )
     )
     if drafts:
-        list(SLAVersion.objects.select_for_update().filter(pk__in=drafts).order_by("pk"))
+        lock_rows(SLAVersion.objects.filter(pk__in=drafts))
     return locked
 
 

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit import services as audit
+from contracts import lock_objects
 from core.actor import Actor
 from core.errors import InvalidInput
 from reviews.models import Amendment, AnnualReview, ReviewComment
@@ -20,7 +21,8 @@ def comment_add(*, actor: Actor, review: AnnualReview, body: str, amendment: Ame
     if amendment is not None and amendment.review_id != review.pk:
         raise InvalidInput("That amendment belongs to another review.", errors={"amendment": ["Not this review's."]})
     with transaction.atomic():
-        review = AnnualReview.objects.select_for_update().select_related("contract").get(pk=review.pk)
+        lock_objects.contract(review.contract_id)  # the contract, then the review (core.locks)
+        review = AnnualReview.objects.select_for_update(of=("self",)).select_related("contract").get(pk=review.pk)
         require_state(review, (*OPEN_STATES, S.SIGNED), "comment")
         comment = ReviewComment.objects.create(
             review=review, amendment=amendment, author=person(actor), body=body, created_at=timezone.now()

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit import services as audit
+from contracts import lock_objects
 from contracts.models import Contract
 from core.actor import Actor
 from core.errors import Conflict
@@ -96,7 +97,7 @@ def review_open(
         raise Conflict(f"Contract {contract.reference} has no anniversary left in its term.", state=contract.status)
     try:
         with transaction.atomic():
-            Contract.objects.select_for_update().filter(pk=contract.pk).first()
+            lock_objects.contract(contract.pk)  # the first lock (core.locks)
             review = AnnualReview.objects.create(
                 contract=contract,
                 year=anniversary.year,

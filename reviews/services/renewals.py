@@ -38,6 +38,7 @@ from django.utils import timezone
 from accounts.models import Membership, Notification, User
 from accounts.services import notifications_email, notify
 from audit import services as audit
+from contracts import lock_objects
 from contracts.models import Contract
 from contracts.pdf import termination_text
 from core import periods
@@ -50,7 +51,7 @@ from disputes.models import Dispute
 from outbox.services import enqueue
 from reports.models import Credit, ServiceReport
 from reviews.models import AnnualReview, RenewalReminder
-from reviews.packet import OWED, reference_version
+from reviews.packet import reference_version
 
 log = logging.getLogger(__name__)
 DEFAULT_MILESTONES = (120, 90, 60, 30, 7)
@@ -189,7 +190,8 @@ def reminder_context(contract: Contract, *, today: date, days_left: int, milesto
     breaches = sum(r["breaches"] or 0 for r in reported)
     credit_total = sum((reports[p.label].credit_total for p in span if p.label in reports), Decimal(0))
     owed_rows = list(
-        Credit.objects.filter(contract=contract, status__in=OWED)
+        Credit.objects.filter(contract=contract)
+        .owed(timezone.now())
         .select_related("report")
         .order_by("report__period_start")
     )
@@ -263,6 +265,7 @@ def send(row: RenewalReminder, *, now: datetime) -> int:
     content = render_reminder_pdf(context)
     people = recipients(contract)
     with transaction.atomic():
+        lock_objects.contract(row.contract_id)  # the contract, then the reminder (core.locks)
         locked = RenewalReminder.objects.select_for_update().get(pk=row.pk)
         if locked.sent_at is not None:
             return 0
@@ -275,6 +278,7 @@ def send(row: RenewalReminder, *, now: datetime) -> int:
         audit.record(
             actor=SYSTEM,
             verb="renewal.reminder_sent",
+            visibility="buyer",  # the buyer's own deadline and people: not the vendor's to read
             obj=contract,
             contract_id=contract.pk,
             changes={

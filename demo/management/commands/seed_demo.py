@@ -118,6 +118,7 @@ class Command(BaseCommand):
                 contract = contract_services.contract_create(
                     actor=staff, buyer=orgs["northwind"], start_date=date(2025, 1, 1), currency="EUR", **spec
                 )
+                contract = contract_services.contract_vendor_accept(actor=staff, contract=contract)
                 contract_services.sla_version_activate(actor=staff, version=contract.sla_versions.get(number=1))
                 contract_services.board_seat_add(actor=staff, contract=contract, user=people["bianca"], is_chair=True)
                 contract_services.board_seat_add(actor=staff, contract=contract, user=people["ada"])
