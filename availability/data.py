@@ -5,15 +5,59 @@ availability from."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from availability.engine import ALL_COMPONENTS, AvailabilityResult, Span, compute_availability
 from availability.maintenance import Verdict, Window, assess
-from availability.models import MaintenanceWindow, NoDataSpan, Outage
+from availability.models import MaintenanceWindow, MonitoringSource, NoDataSpan, Outage, ProbeState
 from contracts.models import Contract
 from contracts.terms import Terms
 from incidents.models import Incident
+
+# Defaults for terms written before these keys existed: no-data time leaves
+# the measured time (as it always did), but a period needs this much of its
+# time monitored to have a figure at all.
+DEFAULT_UNMEASURED = "excluded"
+DEFAULT_MINIMUM_COVERAGE = "90"
+
+HELD_UNKNOWN = "held: unknown component"
+# Shown on the page, the API and the report, next to the figures.
+DISPLAY_RULE = (
+    "Met, breached and credit tiers are decided on the exact availability (from microseconds). "
+    "The figure shown is truncated to 3 decimals, with more decimals where 3 would put it on "
+    "the other side of (or onto) the target or a tier bound it was judged against."
+)
+WHOLE_SERVICE = "service"  # the one component of a contract that lists none
+
+
+@dataclass(frozen=True)
+class UptimeRules:
+    """How a terms document measures time without monitoring data."""
+
+    unmeasured: str  # one of availability.engine.UNMEASURED_RULES
+    minimum_coverage_percent: Decimal
+
+
+def uptime_rules(terms: Terms) -> UptimeRules:
+    uptime = terms.data["uptime"]
+    return UptimeRules(
+        unmeasured=uptime.get("unmeasured", DEFAULT_UNMEASURED),  # the schema admits only UNMEASURED_RULES
+        minimum_coverage_percent=Decimal(uptime.get("minimum_coverage_percent", DEFAULT_MINIMUM_COVERAGE)),
+    )
+
+
+def judged_bounds(terms: Terms) -> list[Decimal]:
+    """Every figure a period's availability is judged against: the target, the
+    credit tier bounds and the termination threshold (for ``engine.shown``)."""
+    out = [terms.uptime_target]
+    for tier in terms.data["credit_tiers"]:
+        out.extend(Decimal(tier[k]) for k in ("lower", "upper") if tier[k] is not None)
+    threshold = terms.data["termination"].get("threshold_percent")
+    if threshold:
+        out.append(Decimal(threshold))
+    return out
 
 
 @dataclass(frozen=True)
@@ -22,6 +66,9 @@ class PeriodAvailability:
     maintenance: list[Verdict]
     outages: list[Outage]
     pending_exclusions: int
+    # Outages and incidents on a component the contract does not cover: not
+    # charged, held until someone decides what they were (clipped to the period).
+    held: list[Span] = field(default_factory=list)
 
 
 def _span(start: datetime, end: datetime | None, component: str, ref: str, now: datetime) -> Span:
@@ -40,6 +87,10 @@ class Facts:
     critical_incidents: list[Incident]  # critical production incidents with no outage recorded for them
     windows: list[MaintenanceWindow]
     no_data: list[NoDataSpan]
+    # (component, since, source pk): an active probe source silent since its
+    # last probe plus its interval. The gap becomes a NoDataSpan when the
+    # source reports again; until then it is no data up to now.
+    silent: list[tuple[str, datetime, int]] = field(default_factory=list)
 
 
 def load_facts(contract: Contract, *, start: datetime, end: datetime, critical_incidents: bool = True) -> Facts:
@@ -58,7 +109,13 @@ def load_facts(contract: Contract, *, start: datetime, end: datetime, critical_i
         MaintenanceWindow.objects.filter(contract=contract, start__lt=end, end__gt=start - timedelta(days=1))
     )
     no_data = list(NoDataSpan.objects.filter(contract=contract, start__lt=end, end__gt=start))
-    return Facts(outages=outages, critical_incidents=incidents, windows=windows, no_data=no_data)
+    silent = [
+        (state.component, state.last_at + timedelta(seconds=state.source.interval_seconds), state.source_id)
+        for state in ProbeState.objects.filter(
+            source__contract=contract, source__kind=MonitoringSource.Kind.PROBE, source__revoked_at__isnull=True
+        ).select_related("source")
+    ]
+    return Facts(outages=outages, critical_incidents=incidents, windows=windows, no_data=no_data, silent=silent)
 
 
 def period_availability(
@@ -68,13 +125,17 @@ def period_availability(
 
     Counted: monitoring and staff outages not excluded by an accepted claim,
     and (if the terms say so) critical production incidents from open to
-    restore. Excused: accepted exclusions and compliant maintenance. Unknown
-    components and pending claims still count (the vendor has not won them)."""
+    restore. Excused: accepted exclusions and compliant maintenance. Pending
+    claims still count (the vendor has not won them). Only covered components
+    count: an outage on a component the contract does not list is held, not
+    charged; maintenance on one excuses nothing."""
     horizon = min(end, now)
     counts_incidents = bool(terms.data["uptime"].get("critical_incidents_count"))
     facts = load_facts(contract, start=start, end=horizon, critical_incidents=counts_incidents)
-    components = list(contract.covered_components) or ["service"]
-    return availability_from_facts(facts, terms, components=components, start=start, end=end, now=now)
+    components = list(contract.covered_components) or [WHOLE_SERVICE]
+    return availability_from_facts(
+        facts, terms, components=components, start=start, end=end, now=now, listed=bool(contract.covered_components)
+    )
 
 
 def availability_from_facts(
@@ -87,23 +148,45 @@ def availability_from_facts(
     now: datetime,
     outage_excluded: Callable[[Outage], bool] | None = None,
     incident_excluded: Callable[[Incident], bool] | None = None,
+    listed: bool | None = None,
 ) -> PeriodAvailability:
     """``period_availability`` over loaded facts (which may span more than
     [start, end): what lies outside is skipped here). Whether an accepted
     exclusion stands is the recorded decision unless ``outage_excluded`` /
     ``incident_excluded`` say otherwise (the simulator re-reads it under
-    candidate terms)."""
+    candidate terms). ``listed``: ``components`` is the contract's own list
+    (False: it lists none, the whole service is covered and nothing is held;
+    None: guessed from ``components``, the fallback ``[WHOLE_SERVICE]`` meaning none)."""
     horizon = min(end, now)
+    if listed is None:
+        listed = components != [WHOLE_SERVICE]
     outage_excluded = outage_excluded or (lambda o: o.exclusion == Outage.Exclusion.ACCEPTED)
     incident_excluded = incident_excluded or (lambda inc: inc.excluded)
     outages = [o for o in facts.outages if o.start < horizon and (o.end is None or o.end > start)]
     counted: list[Span] = []
     excused: list[Span] = []
+    held: list[Span] = []
     pending = 0
+    scoped = set(components) if listed else set()
+
+    def scope(component: str) -> str | None:
+        """The component a fact counts against; None: not covered, held."""
+        if not listed or not component or component == ALL_COMPONENTS:
+            return ALL_COMPONENTS
+        return component if component in scoped else None
+
+    def hold(span: Span) -> None:
+        a, b = max(span.start, start), min(span.end, horizon)
+        if b > a:
+            held.append(Span(start=a, end=b, component=span.component, ref=span.ref))
+
     for o in outages:
-        comp = o.component if o.component in components else ALL_COMPONENTS
-        span = _span(o.start, o.end, comp, f"outage:{o.pk}", horizon)
+        comp = scope(o.component)
+        span = _span(o.start, o.end, comp or o.component, f"outage:{o.pk}", horizon)
         if span.end <= span.start:
+            continue
+        if comp is None:
+            hold(span)
             continue
         counted.append(span)
         if outage_excluded(o):
@@ -114,13 +197,11 @@ def availability_from_facts(
         for inc in facts.critical_incidents:
             if inc.opened_at >= horizon or (inc.restore_met_at is not None and inc.restore_met_at <= start):
                 continue
-            span = _span(
-                inc.opened_at,
-                inc.restore_met_at,
-                inc.component if inc.component in components else ALL_COMPONENTS,
-                f"incident:{inc.pk}",
-                horizon,
-            )
+            comp = scope(inc.component)
+            span = _span(inc.opened_at, inc.restore_met_at, comp or inc.component, f"incident:{inc.pk}", horizon)
+            if comp is None:
+                hold(span)
+                continue
             if span.end > span.start:
                 counted.append(span)
                 if incident_excluded(inc):
@@ -149,15 +230,12 @@ def availability_from_facts(
     by_ref = {w.ref: w for w in windows}
     for verdict in verdicts:
         window = by_ref[verdict.ref]
-        for comp in window.components or (ALL_COMPONENTS,):
+        in_scope = {scope(c) for c in window.components or (ALL_COMPONENTS,)} - {None}
+        for comp in sorted(c for c in in_scope if c is not None):
             for a, b in verdict.excused:
-                excused.append(
-                    Span(start=a, end=b, component=comp if comp in components else ALL_COMPONENTS, ref=verdict.ref)
-                )
+                excused.append(Span(start=a, end=b, component=comp, ref=verdict.ref))
             for a, b in verdict.not_excused:
-                counted.append(
-                    Span(start=a, end=b, component=comp if comp in components else ALL_COMPONENTS, ref=verdict.ref)
-                )
+                counted.append(Span(start=a, end=b, component=comp, ref=verdict.ref))
     no_data = [
         Span(
             start=n.start,
@@ -169,6 +247,12 @@ def availability_from_facts(
         # a gap in an uncovered component's data says nothing about the others
         if n.start < horizon and n.end > start and n.component in components
     ]
+    no_data.extend(
+        Span(start=since, end=horizon, component=component, ref=f"silent:{source}")
+        for component, since, source in facts.silent
+        if since < horizon and component in components
+    )
+    rules = uptime_rules(terms)
     result = compute_availability(
         period_start=start,
         period_end=horizon if horizon > start else end,
@@ -177,5 +261,10 @@ def availability_from_facts(
         excused=excused,
         no_data=no_data,
         service_rule=terms.data["uptime"]["service_rule"],
+        unmeasured=rules.unmeasured,
+        minimum_coverage_percent=rules.minimum_coverage_percent,
     )
-    return PeriodAvailability(result=result, maintenance=verdicts, outages=outages, pending_exclusions=pending)
+    held.sort(key=lambda s: (s.start, s.end, s.ref))
+    return PeriodAvailability(
+        result=result, maintenance=verdicts, outages=outages, pending_exclusions=pending, held=held
+    )

@@ -1,10 +1,14 @@
 """Availability engine: pure Python, no Django, no database.
 
 Interval arithmetic is exact on aware datetimes normalised to UTC.  Intervals
-are half-open ``[start, end)``; empty intervals vanish.  Minutes are reported
-as ``Decimal`` rounded half-up to 0.001 minute; availability is computed from
-exact microsecond integers and rounded *down* to 0.001 percent, so rounding can
-never lift a breach above a tier or target boundary.
+are half-open ``[start, end)``; empty intervals vanish.
+
+Exact before pretty: every summary carries integer microseconds and the
+availability as an exact ``Fraction`` (``exact``); targets, tiers and the
+minimum coverage are judged on those.  The ``Decimal`` minutes (half-up to
+0.001 minute) and ``availability`` (truncated to 0.001 %) are for reading
+only; ``shown`` gives the figure a person reads next to a bound without ever
+putting it on the other side of that bound.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 __all__ = [
     "ALL_COMPONENTS",
@@ -21,16 +26,23 @@ __all__ = [
     "Pair",
     "SERVICE_RULES",
     "Span",
+    "UNMEASURED_RULES",
     "clip",
     "compute_availability",
+    "covered",
     "intersect",
     "merge",
+    "percent",
+    "shown",
     "subtract",
     "total",
 ]
 
 ALL_COMPONENTS = "*"
 SERVICE_RULES = ("any", "all")
+# How time without monitoring data counts: dropped from the measured time,
+# counted as up, or counted as down.
+UNMEASURED_RULES = ("excluded", "available", "unavailable")
 
 Pair = tuple[datetime, datetime]
 
@@ -49,9 +61,25 @@ class ComponentAvailability:
     period_minutes: Decimal
     downtime_minutes: Decimal
     excused_minutes: Decimal
-    no_data_minutes: Decimal
-    availability: Decimal  # percent, 0..100, 0.001 steps, rounded down
-    measured: bool = True  # False: no measured time at all, 100 is nominal
+    no_data_minutes: Decimal  # left out of the measured time (rule "excluded")
+    availability: Decimal  # for reading: percent truncated to 0.001 (100 when there is no figure)
+    measured: bool = True  # False: no figure (nothing measured, or coverage under the minimum)
+    period_us: int = 0
+    downtime_us: int = 0
+    excused_us: int = 0
+    no_data_us: int = 0  # left out of the measured time
+    unmonitored_us: int = 0  # time with no monitoring data, whatever the rule
+    exact: Fraction | None = None  # availability percent, exact; None when nothing was measured
+    coverage: Fraction = Fraction(100)  # percent of the period with monitoring data, exact
+
+    @property
+    def measured_us(self) -> int:
+        """The denominator: the period less the time left out."""
+        return self.period_us - self.no_data_us
+
+    @property
+    def unmonitored_minutes(self) -> Decimal:
+        return _minutes(self.unmonitored_us)
 
 
 @dataclass(frozen=True)
@@ -163,6 +191,45 @@ def _minutes(micros: int) -> Decimal:
     return Decimal(thousandths).scaleb(-3)
 
 
+def percent(*, part_us: int, whole_us: int) -> Fraction:
+    """``part / whole`` in percent, exact."""
+    if whole_us <= 0:
+        raise ValueError("whole_us must be positive")
+    return Fraction(100 * part_us, whole_us)
+
+
+def covered(coverage: Fraction, minimum_percent: Decimal) -> bool:
+    """Enough of the period had monitoring data for its figure to count."""
+    return coverage >= Fraction(minimum_percent)
+
+
+def _truncate(value: Fraction, places: int) -> Decimal:
+    return Decimal(value.numerator * 10**places // value.denominator).scaleb(-places)
+
+
+def _side(a: Fraction, b: Fraction) -> int:
+    return (a > b) - (a < b)
+
+
+def shown(value: Fraction, *, bounds: Iterable[Decimal] = (), places: int = 3) -> Decimal:
+    """``value`` truncated to ``places`` decimals, with more decimals where
+    fewer would put it on the other side of (or onto) one of ``bounds``.
+
+    The result compares with every bound exactly as ``value`` does (below,
+    equal or above), so a tier or target judged on the figure a person reads
+    is judged as on the exact value: 99.90001 reads 99.90001 next to a
+    "<= 99.9" bound, never 99.900."""
+    exact_bounds = [Fraction(b) for b in bounds]
+    digits = places
+    while True:
+        figure = _truncate(value, digits)
+        if all(_side(Fraction(figure), b) == _side(value, b) for b in exact_bounds):
+            return figure
+        # A value above a bound differs from it by at least 1/(denominator * 10**4):
+        # the loop ends within a few more digits than the denominator has.
+        digits += 1
+
+
 def _summary(
     *,
     component: str,
@@ -170,25 +237,31 @@ def _summary(
     outage: list[Pair],
     down: list[Pair],
     no_data: list[Pair],
+    unmonitored: list[Pair],
+    minimum_coverage: Decimal,
 ) -> ComponentAvailability:
     """``down`` must lie inside ``outage``, ``no_data`` outside it."""
     down_us = _micros(total(down))
     no_data_us = _micros(total(no_data))
+    unmonitored_us = _micros(total(unmonitored))
     measured_us = period - no_data_us
-    if measured_us > 0:
-        # Floor, never round up, to 0.001 percent.
-        millipercent = (measured_us - down_us) * 100_000 // measured_us
-        availability = Decimal(millipercent).scaleb(-3)
-    else:
-        availability = Decimal(100_000).scaleb(-3)
+    exact = percent(part_us=measured_us - down_us, whole_us=measured_us) if measured_us > 0 else None
+    coverage = percent(part_us=period - unmonitored_us, whole_us=period)
     return ComponentAvailability(
         component=component,
         period_minutes=_minutes(period),
         downtime_minutes=_minutes(down_us),
         excused_minutes=_minutes(_micros(total(outage)) - down_us),
         no_data_minutes=_minutes(no_data_us),
-        availability=availability,
-        measured=measured_us > 0,
+        availability=_truncate(exact, 3) if exact is not None else Decimal(100_000).scaleb(-3),
+        measured=exact is not None and covered(coverage, minimum_coverage),
+        period_us=period,
+        downtime_us=down_us,
+        excused_us=_micros(total(outage)) - down_us,
+        no_data_us=no_data_us,
+        unmonitored_us=unmonitored_us,
+        exact=exact,
+        coverage=coverage,
     )
 
 
@@ -201,13 +274,20 @@ def compute_availability(
     excused: Sequence[Span],
     no_data: Sequence[Span] = (),
     service_rule: str = "any",
+    unmeasured: str = "excluded",
+    minimum_coverage_percent: Decimal = Decimal(0),
 ) -> AvailabilityResult:
     """Availability per component and for the service over one period.
 
     Component "*" on any span means every listed component.  Per component:
     downtime = outage - excused; excused minutes = outage within excused
     windows; no-data time overlapping a recorded outage is not "no data" (the
-    outage record is the data), and the rest is dropped from the denominator.
+    outage record is the data).  The rest of the no-data time is unmonitored:
+    ``unmeasured`` "excluded" drops it from the denominator, "available"
+    counts it as up, "unavailable" as down (excused windows still excuse it).
+    A summary has a figure (``measured``) when some time is measured and its
+    coverage (the share of the period with data) reaches
+    ``minimum_coverage_percent``.
 
     Service rule "any": the service is down when some component is down (union);
     "all": only when every component is down (intersection).  An instant of
@@ -220,6 +300,8 @@ def compute_availability(
         raise ValueError("period_end must be after period_start")
     if service_rule not in SERVICE_RULES:
         raise ValueError(f"service_rule must be one of {SERVICE_RULES}")
+    if unmeasured not in UNMEASURED_RULES:
+        raise ValueError(f"unmeasured must be one of {UNMEASURED_RULES}")
     names = list(dict.fromkeys(components))
     if not names:
         raise ValueError("at least one component is required")
@@ -232,48 +314,63 @@ def compute_availability(
         for span in spans:
             if span.end < span.start:
                 raise ValueError(f"{kind} {span.ref or span} ends before it starts")
-            if span.component == ALL_COMPONENTS:
-                targets = names
-            elif span.component in known:
-                targets = [span.component]
-            else:
-                raise ValueError(f"{kind} names unknown component {span.component!r}")
-            for name in targets:
+            for name in targets_of(span, kind):
                 by_component[name].append((span.start, span.end))
         return {name: clip(intervals=pairs, start=start, end=end) for name, pairs in by_component.items()}
 
-    outage_by = spans_for(outages, "outage")
+    def targets_of(span: Span, kind: str) -> list[str]:
+        if span.component == ALL_COMPONENTS:
+            return names
+        if span.component in known:
+            return [span.component]
+        raise ValueError(f"{kind} names unknown component {span.component!r}")
+
+    recorded_by = spans_for(outages, "outage")
     excused_by = spans_for(excused, "excused window")
     no_data_by = spans_for(no_data, "no-data window")
+    gap_by = {name: subtract(base=no_data_by[name], remove=recorded_by[name]) for name in names}
+    # What counts as outage, and what leaves the denominator, under the rule.
+    if unmeasured == "unavailable":
+        outage_by = {name: merge([*recorded_by[name], *gap_by[name]]) for name in names}
+    else:
+        outage_by = recorded_by
+    dropped_by = gap_by if unmeasured == "excluded" else {name: [] for name in names}
     down_by = {name: subtract(base=outage_by[name], remove=excused_by[name]) for name in names}
-    gap_by = {name: subtract(base=no_data_by[name], remove=outage_by[name]) for name in names}
 
     period_us = _micros(end - start)
+    minimum = minimum_coverage_percent
     results = {
         name: _summary(
             component=name,
             period=period_us,
             outage=outage_by[name],
             down=down_by[name],
-            no_data=gap_by[name],
+            no_data=dropped_by[name],
+            unmonitored=gap_by[name],
+            minimum_coverage=minimum,
         )
         for name in names
     }
 
     if service_rule == "any":
+        service_recorded = merge(p for name in names for p in recorded_by[name])
         service_outage = merge(p for name in names for p in outage_by[name])
         service_down = merge(p for name in names for p in down_by[name])
         unknown = merge(p for name in names for p in gap_by[name])
     else:
+        service_recorded = _intersect_all([recorded_by[name] for name in names])
         service_outage = _intersect_all([outage_by[name] for name in names])
         service_down = _intersect_all([down_by[name] for name in names])
-        unknown = _intersect_all([merge([*outage_by[name], *gap_by[name]]) for name in names])
+        unknown = _intersect_all([merge([*recorded_by[name], *gap_by[name]]) for name in names])
+    service_unmonitored = subtract(base=unknown, remove=service_recorded)
     service = _summary(
         component=ALL_COMPONENTS,
         period=period_us,
         outage=service_outage,
         down=service_down,
-        no_data=subtract(base=unknown, remove=service_outage),
+        no_data=service_unmonitored if unmeasured == "excluded" else [],
+        unmonitored=service_unmonitored,
+        minimum_coverage=minimum,
     )
 
     excused_all = _intersect_all([excused_by[name] for name in names])
@@ -285,6 +382,14 @@ def compute_availability(
             remove=excusing,
         )
         counted.extend(Span(start=s, end=e, component=span.component, ref=span.ref) for s, e in pieces)
+    if unmeasured == "unavailable":  # unmonitored time is downtime too: show where it lies
+        for span in no_data:
+            for name in targets_of(span, "no-data window"):
+                pieces = subtract(
+                    base=clip(intervals=[(span.start, span.end)], start=start, end=end),
+                    remove=[*recorded_by[name], *excused_by[name]],
+                )
+                counted.extend(Span(start=s, end=e, component=name, ref=span.ref) for s, e in pieces)
     counted.sort(key=lambda s: (s.start, s.end, s.component, s.ref))
 
     return AvailabilityResult(

@@ -11,8 +11,15 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from availability.data import PeriodAvailability, period_availability
-from availability.engine import AvailabilityResult, ComponentAvailability
+from availability.data import (
+    DISPLAY_RULE,
+    HELD_UNKNOWN,
+    PeriodAvailability,
+    judged_bounds,
+    period_availability,
+    uptime_rules,
+)
+from availability.engine import AvailabilityResult, ComponentAvailability, shown
 from availability.maintenance import Verdict
 from availability.models import MaintenanceWindow, Outage
 from contracts.models import Contract, SLAVersion
@@ -97,8 +104,51 @@ class PeriodReport:
         return self.result.service
 
     @property
-    def met(self) -> bool:
-        return self.service.availability >= self.target
+    def met(self) -> bool | None:
+        """Judged on the exact figure; None: not measured (too little monitoring data)."""
+        return met(self.service, self.target)
+
+    @property
+    def status(self) -> str:
+        return status(self.service, self.target)
+
+    @property
+    def figure(self) -> Decimal | None:
+        """The service availability as shown: never on the other side of a bound it is judged against."""
+        return figure(self.service, judged_bounds(self.terms))
+
+    @property
+    def minimum_coverage(self) -> Decimal:
+        return uptime_rules(self.terms).minimum_coverage_percent
+
+    @property
+    def unmeasured(self) -> str:
+        return uptime_rules(self.terms).unmeasured
+
+    @property
+    def coverage(self) -> Decimal:
+        return coverage(self.service, self.minimum_coverage)
+
+    @property
+    def rounding(self) -> str:
+        return DISPLAY_RULE
+
+    @property
+    def held(self) -> list[dict[str, Any]]:
+        """Outages and incidents on components the contract does not cover: not charged."""
+        return [
+            {
+                "ref": h.ref,
+                "kind": h.ref.partition(":")[0],
+                "id": h.ref.partition(":")[2],
+                "component": h.component,
+                "start": h.start,
+                "end": h.end,
+                "minutes": _minutes(h.start, h.end),
+                "status": HELD_UNKNOWN,
+            }
+            for h in self.data.held
+        ]
 
     @property
     def allowed_downtime_minutes(self) -> Decimal:
@@ -109,6 +159,23 @@ class PeriodReport:
     @property
     def verdicts(self) -> list[tuple[MaintenanceWindow, Verdict]]:
         return [(self.windows[int(v.ref.split(":")[1])], v) for v in self.data.maintenance]
+
+
+def met(c: ComponentAvailability, target: Decimal) -> bool | None:
+    return None if not c.measured or c.exact is None else c.exact >= target
+
+
+def status(c: ComponentAvailability, target: Decimal) -> str:
+    judged = met(c, target)
+    return "not measured" if judged is None else "met" if judged else "breached"
+
+
+def figure(c: ComponentAvailability, bounds: list[Decimal]) -> Decimal | None:
+    return shown(c.exact, bounds=bounds) if c.measured and c.exact is not None else None
+
+
+def coverage(c: ComponentAvailability, minimum: Decimal) -> Decimal:
+    return shown(c.coverage, bounds=[minimum])
 
 
 def period_kind_and_zone(terms: Terms | None) -> tuple[str, str]:
@@ -155,10 +222,13 @@ def history_chart(
     points = []
     for row in rows:
         if isinstance(row, PeriodReport):
-            measured = row.service.measured
-            value = row.service.availability if measured else None
+            value = row.figure
             suffix = " so far" if row.so_far else ""
-            text = f"{row.period.title}{suffix}: {value} %" if value is not None else f"{row.period.title}: no data"
+            text = (
+                f"{row.period.title}{suffix}: {value} %"
+                if value is not None
+                else f"{row.period.title}: not measured ({row.coverage} % monitored)"
+            )
             points.append(ChartPoint(label=row.period.short, availability=value, partial=row.so_far, title=text))
         else:
             points.append(ChartPoint(label=row.short, availability=None, title=f"{row.title}: not under this SLA"))
@@ -167,17 +237,20 @@ def history_chart(
 
 def component_rows(report: PeriodReport) -> list[dict[str, Any]]:
     rows = []
+    service_bounds = judged_bounds(report.terms)
     for c in [*report.result.components.values(), report.service]:
         rows.append(
             {
                 "component": "Service" if c.component == "*" else c.component,
                 "is_service": c.component == "*",
-                "availability": c.availability,
+                "availability": figure(c, service_bounds if c.component == "*" else [report.target]),
                 "measured": c.measured,
-                "met": c.availability >= report.target,
+                "met": met(c, report.target),
+                "coverage": coverage(c, report.minimum_coverage),
                 "downtime_minutes": c.downtime_minutes,
                 "excused_minutes": c.excused_minutes,
                 "no_data_minutes": c.no_data_minutes,
+                "unmonitored_minutes": c.unmonitored_minutes,
                 "period_minutes": c.period_minutes,
             }
         )
@@ -191,16 +264,21 @@ def _minutes(start: datetime, end: datetime) -> Decimal:
 def report_data(contract: Contract, report: PeriodReport) -> dict[str, Any]:
     """The report as plain data (the API's shape)."""
 
+    service_bounds = judged_bounds(report.terms)
+
     def component(c: ComponentAvailability) -> dict[str, Any]:
         return {
             "component": c.component,
-            "availability": c.availability,
-            "met": c.availability >= report.target,
+            "availability": figure(c, service_bounds if c.component == "*" else [report.target]),
+            "met": met(c, report.target),
+            "status": status(c, report.target),
             "measured": c.measured,
+            "coverage_percent": coverage(c, report.minimum_coverage),
             "period_minutes": c.period_minutes,
             "downtime_minutes": c.downtime_minutes,
             "excused_minutes": c.excused_minutes,
             "no_data_minutes": c.no_data_minutes,
+            "unmonitored_minutes": c.unmonitored_minutes,
         }
 
     def interval(a: datetime, b: datetime) -> dict[str, Any]:
@@ -220,6 +298,10 @@ def report_data(contract: Contract, report: PeriodReport) -> dict[str, Any]:
         "target_percent": report.target,
         "service_rule": report.terms.data["uptime"]["service_rule"],
         "met": report.met,
+        "status": report.status,
+        "unmeasured": report.unmeasured,
+        "minimum_coverage_percent": report.minimum_coverage,
+        "rounding": report.rounding,
         "service": component(report.service),
         "components": [component(c) for c in report.result.components.values()],
         "counted": [
@@ -242,4 +324,5 @@ def report_data(contract: Contract, report: PeriodReport) -> dict[str, Any]:
             for window, verdict in report.verdicts
         ],
         "pending_exclusions": report.data.pending_exclusions,
+        "held": [{k: h[k] for k in ("ref", "component", "start", "end", "minutes", "status")} for h in report.held],
     }

@@ -1,7 +1,8 @@
 """Business-time engine: pure Python, no Django.
 
 All arithmetic happens on aware datetimes converted to UTC; wall-clock rules
-(weekly hours, holidays, closures) are resolved in the calendar's own zone.
+(weekly hours, holidays, closures, clock changes) are resolved in the
+calendar's own zone as `contracts.calendar_rules` states them.
 
 `BusinessCalendar` turns a `CoverageCalendar` into a sorted list of merged UTC
 open intervals (integer microseconds since the epoch) plus prefix sums of
@@ -13,13 +14,39 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
-from datetime import MAXYEAR, MINYEAR, UTC, date, datetime, time, timedelta
+from datetime import MAXYEAR, MINYEAR, UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import holidays
+
+from contracts.calendar_rules import (
+    CalendarError,
+    Closure,
+    CoverageCalendar,
+    Shift,
+    day_start_us,
+    from_us,
+    td_to_us,
+    to_us,
+    validate_calendar,
+    wall_end_us,
+    wall_start_us,
+)
+
+__all__ = [
+    "ALWAYS",
+    "BusinessCalendar",
+    "CalendarError",
+    "Clock",
+    "Closure",
+    "CoverageCalendar",
+    "Shift",
+    "TwentyFourSeven",
+    "clock_for",
+    "validate_calendar",
+]
 
 
 class Clock(Protocol):
@@ -52,143 +79,48 @@ class TwentyFourSeven:
 
 ALWAYS = TwentyFourSeven()
 
-
-# --------------------------------------------------------------------------
-# Calendar description
-# --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Shift:
-    """A weekly block of coverage in the calendar's local wall-clock time.
-
-    `weekday` (0=Monday .. 6=Sunday) is the day the shift STARTS. `end <= start`
-    means the shift runs overnight into the next day; `end == start` is 24h.
-    """
-
-    weekday: int
-    start: time
-    end: time
-
-
-@dataclass(frozen=True)
-class Closure:
-    """A named day on which every shift that starts that local date is closed."""
-
-    day: date
-    name: str
-
-
-@dataclass(frozen=True)
-class CoverageCalendar:
-    timezone: str
-    shifts: tuple[Shift, ...]
-    country: str | None = None
-    subdivision: str | None = None
-    closures: tuple[Closure, ...] = ()
-
-
-class CalendarError(ValueError):
-    """A CoverageCalendar that cannot be turned into a clock."""
-
-
-def validate_calendar(cal: CoverageCalendar) -> None:
-    """Raise CalendarError naming the offending field and the rule it breaks."""
-    _zone(cal.timezone)
-    _check_shifts(cal.shifts)
-    _check_closures(cal.closures)
-    _check_holidays(cal.country, cal.subdivision)
-
-
-def _zone(name: object) -> ZoneInfo:
-    if not isinstance(name, str) or not name:
-        raise CalendarError(f"timezone: must be a non-empty IANA zone name, got {name!r}")
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise CalendarError(f"timezone: unknown IANA zone {name!r}") from exc
-
-
-def _check_shifts(shifts: object) -> None:
-    if not isinstance(shifts, tuple) or not shifts:
-        raise CalendarError("shifts: must be a non-empty tuple of Shift")
-    for i, shift in enumerate(shifts):
-        if not isinstance(shift, Shift):
-            raise CalendarError(f"shifts[{i}]: expected a Shift, got {shift!r}")
-        wd = shift.weekday
-        if isinstance(wd, bool) or not isinstance(wd, int) or not 0 <= wd <= 6:
-            raise CalendarError(f"shifts[{i}].weekday: must be an int 0 (Monday) .. 6 (Sunday), got {wd!r}")
-        for attr in ("start", "end"):
-            value = getattr(shift, attr)
-            if not isinstance(value, time):
-                raise CalendarError(f"shifts[{i}].{attr}: must be a datetime.time, got {value!r}")
-            if value.tzinfo is not None:
-                raise CalendarError(
-                    f"shifts[{i}].{attr}: must be a naive wall-clock time "
-                    "(the calendar's timezone applies), got an aware time"
-                )
-
-
-def _check_closures(closures: object) -> None:
-    if not isinstance(closures, tuple):
-        raise CalendarError("closures: must be a tuple of Closure")
-    for i, closure in enumerate(closures):
-        if not isinstance(closure, Closure):
-            raise CalendarError(f"closures[{i}]: expected a Closure, got {closure!r}")
-        if isinstance(closure.day, datetime) or not isinstance(closure.day, date):
-            raise CalendarError(f"closures[{i}].day: must be a datetime.date, got {closure.day!r}")
-
-
-def _check_holidays(country: str | None, subdivision: str | None) -> None:
-    if country is None:
-        if subdivision is not None:
-            raise CalendarError("subdivision: requires a country")
-        return
-    if not isinstance(country, str) or country not in holidays.list_supported_countries():
-        raise CalendarError(f"country: {country!r} is not a country code known to `holidays`")
-    try:
-        holidays.country_holidays(country, subdiv=subdivision, years=())
-    except NotImplementedError as exc:
-        raise CalendarError(
-            f"subdivision: {subdivision!r} is not a subdivision of {country!r} known to `holidays`"
-        ) from exc
-
-
-# --------------------------------------------------------------------------
-# Integer-microsecond helpers (exact; no float seconds anywhere)
-# --------------------------------------------------------------------------
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_US = 1_000_000
 _ONE_DAY = timedelta(days=1)
 # A year with no coverage at all this many times in a row means add() can
 # never finish (e.g. closures blanket the future): stop instead of spinning.
 _MAX_EMPTY_YEARS = 10
 
 
-def _to_us(dt: datetime) -> int:
-    if dt.tzinfo is None:
-        raise ValueError(f"business-time queries need aware datetimes, got naive {dt!r}")
-    d = dt - _EPOCH  # aware - aware: real elapsed time, offsets applied
-    return (d.days * 86_400 + d.seconds) * _US + d.microseconds
+def _merge(raw: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """Sorted, disjoint (starts, ends) covering the union of the intervals."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for s, e in sorted(raw):
+        if ends and s <= ends[-1]:  # overlapping or touching: merge
+            if e > ends[-1]:
+                ends[-1] = e
+        else:
+            starts.append(s)
+            ends.append(e)
+    return starts, ends
 
 
-def _td_to_us(td: timedelta) -> int:
-    return (td.days * 86_400 + td.seconds) * _US + td.microseconds
-
-
-def _from_us(us: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=us)
-
-
-def _wall_to_us(day: date, at: time, zone: ZoneInfo) -> int:
-    """Resolve a local wall time with fold=0.
-
-    An ambiguous time (fall-back) is its first occurrence; a non-existent time
-    (spring-forward gap) is read with the pre-transition offset, which lands
-    after the gap by the gap's length (02:30 in Berlin's gap -> 03:30 CEST).
-    """
-    return _to_us(datetime.combine(day, at.replace(fold=0), tzinfo=zone))
+def _subtract(
+    starts: list[int], ends: list[int], cut_starts: list[int], cut_ends: list[int]
+) -> tuple[list[int], list[int]]:
+    """The sorted, disjoint intervals minus the sorted, disjoint cuts."""
+    out_s: list[int] = []
+    out_e: list[int] = []
+    j = 0
+    for s, e in zip(starts, ends, strict=True):
+        while j < len(cut_ends) and cut_ends[j] <= s:
+            j += 1
+        k = j
+        while s < e:
+            if k == len(cut_starts) or cut_starts[k] >= e:
+                out_s.append(s)
+                out_e.append(e)
+                break
+            if cut_starts[k] > s:
+                out_s.append(s)
+                out_e.append(cut_starts[k])
+            s = max(s, cut_ends[k])
+            k += 1
+    return out_s, out_e
 
 
 # --------------------------------------------------------------------------
@@ -272,8 +204,8 @@ class BusinessCalendar:
 
     def elapsed(self, start: datetime, end: datetime) -> timedelta:
         """Business time between two aware instants; zero if end <= start."""
-        a = _to_us(start)
-        b = _to_us(end)
+        a = to_us(start)
+        b = to_us(end)
         if b <= a:
             return timedelta(0)
         span = self._span
@@ -290,12 +222,12 @@ class BusinessCalendar:
         end (e.g. Mon 08:00 + 10h on an 08-18 calendar is Mon 18:00, not Tue
         08:00). Negative durations are rejected.
         """
-        d = _td_to_us(duration)
+        d = td_to_us(duration)
         if d < 0:
             raise ValueError(f"duration must not be negative, got {duration!r}")
-        a = _to_us(start)
+        a = to_us(start)
         if d == 0:
-            return _from_us(a)
+            return from_us(a)
         span = self._span
         if span is None or not span.lo <= a < span.hi:
             span = self._cover(a, a)
@@ -306,7 +238,7 @@ class BusinessCalendar:
             target = span.cum(a) + d
             k = bisect_left(span.cum_end, target)
             if k < len(span.cum_end):
-                return _from_us(span.ends[k] - (span.cum_end[k] - target))
+                return from_us(span.ends[k] - (span.cum_end[k] - target))
             covered = span.total
             span = self._extend(span.y0, span.y1 + 1)
             empty_years = empty_years + 1 if span.total == covered else 0
@@ -317,7 +249,7 @@ class BusinessCalendar:
                 )
 
     def is_open(self, at: datetime) -> bool:
-        t = _to_us(at)
+        t = to_us(at)
         span = self._span
         if span is None or not span.lo <= t < span.hi:
             span = self._cover(t, t)
@@ -326,8 +258,8 @@ class BusinessCalendar:
 
     def open_intervals(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
         """The UTC intervals of coverage within [start, end), clipped to it."""
-        a = _to_us(start)
-        b = _to_us(end)
+        a = to_us(start)
+        b = to_us(end)
         if b <= a:
             return []
         span = self._cover(a, b)
@@ -337,13 +269,13 @@ class BusinessCalendar:
         for s, e in zip(span.starts[i:j], span.ends[i:j], strict=True):
             s, e = max(s, a), min(e, b)
             if s < e:
-                out.append((_from_us(s), _from_us(e)))
+                out.append((from_us(s), from_us(e)))
         return out
 
     # -- precomputation ----------------------------------------------------
 
     def _local_year(self, t: int, shift_days: int) -> int:
-        local = _from_us(t).astimezone(self._zone).date()
+        local = from_us(t).astimezone(self._zone).date()
         try:
             return (local + timedelta(days=shift_days)).year
         except OverflowError:
@@ -374,45 +306,43 @@ class BusinessCalendar:
             raw: list[tuple[int, int]] = []
             for year in range(y0, y1 + 1):
                 raw.extend(self._year_intervals(year))
-            raw.sort()
-            starts: list[int] = []
-            ends: list[int] = []
-            for s, e in raw:
-                if ends and s <= ends[-1]:  # overlapping or touching: merge
-                    if e > ends[-1]:
-                        ends[-1] = e
-                else:
-                    starts.append(s)
-                    ends.append(e)
+            starts, ends = _merge(raw)
+            # Rule 2: a closed day removes 00:00-24:00 local, whichever day
+            # the shift started on. Jan 1 of y1 + 1 is included: shifts that
+            # start on Dec 31 y1 run into it.
+            for year in range(y0, y1 + 2):
+                self._load_holidays(year)
             zone = self._zone
-            lo = _wall_to_us(date(y0, 1, 2), time(0), zone)
-            hi = _wall_to_us(date(y1, 12, 31), time(0), zone)
+            first, last = date(y0, 1, 1), date(y1 + 1, 1, 1)
+            closed = [
+                (day_start_us(day, zone), day_start_us(day + _ONE_DAY, zone))
+                for day in sorted(self._closed)
+                if first <= day <= last
+            ]
+            starts, ends = _subtract(starts, ends, *_merge(closed))
+            lo = day_start_us(date(y0, 1, 2), zone)
+            hi = day_start_us(date(y1, 12, 31), zone)
             span = _Span(y0, y1, lo, hi, starts, ends)
             self._span = span
             return span
 
     def _year_intervals(self, year: int) -> list[tuple[int, int]]:
+        """Every shift occurrence starting on a local date in `year` (rule 1),
+        before holidays and closures are cut out."""
         cached = self._year_cache.get(year)
         if cached is not None:
             return cached
-        self._load_holidays(year)
-        closed = self._closed
         zone = self._zone
         out: list[tuple[int, int]] = []
         day = date(year, 1, 1)
         while day.year == year:
-            shifts = self._by_weekday[day.weekday()]
-            if shifts and day not in closed:
-                for shift in shifts:
-                    end_day = day + _ONE_DAY if shift.end <= shift.start else day
-                    s = _wall_to_us(day, shift.start, zone)
-                    e = _wall_to_us(end_day, shift.end, zone)
-                    # Both ends are read with fold=0, so a shift inside a
-                    # spring-forward gap moves later by the gap, keeping its
-                    # length. Only a shift starting in the gap and ending
-                    # less than a gap after it inverts: it has no real time.
-                    if s < e:
-                        out.append((s, e))
+            for shift in self._by_weekday[day.weekday()]:
+                end_day = day + _ONE_DAY if shift.end <= shift.start else day
+                s = wall_start_us(day, shift.start, zone)
+                e = wall_end_us(end_day, shift.end, zone)
+                # s == e: the whole span lies in a spring-forward gap.
+                if s < e:
+                    out.append((s, e))
             day += _ONE_DAY
         self._year_cache[year] = out
         return out

@@ -25,16 +25,20 @@ from contracts.wording import (
     ROLE_LABELS,
     TARGET_LABELS,
     WEEKDAYS,
+    caps_text,
+    claim_text,
     credit_tiers,
     escalation_text,
     fee_noun,
     holidays_text,
     human_minutes,
+    measurement_text,
     notice_text,
     percent,
     playbook_trigger_text,
     plural,
     role_label,
+    termination_exercise_text,
     termination_text,
     tier_range,
     weekly_hours,
@@ -68,6 +72,9 @@ __all__ = [
     "playbook_trigger_text",
     "notice_text",
     "termination_text",
+    "termination_exercise_text",
+    "claim_text",
+    "caps_text",
     "severity_matrix",
     "playbook_rows",
     "raci_rows",
@@ -234,13 +241,12 @@ def schedule_context(version: SLAVersion, contract: Contract | None = None) -> d
                 else "The service is down only when every covered component is down."
             ),
             "critical_incidents_count": up.get("critical_incidents_count", False),
+            "measurement": measurement_text(up),
         },
         "tiers": credit_tiers(t["credit_tiers"], period),
-        "cap": f"Credits for one {PERIOD_NOUNS.get(period, period)} are capped at {percent(t['credit_cap_percent'])} of {fee_noun(period)}.",
-        "claim_window": (
-            f"Credits must be claimed within {plural(t['claim_window_days'], 'day')} of the end of the "
-            f"{PERIOD_NOUNS.get(period, period)} to which they relate."
-        ),
+        "cap": " ".join(caps_text(t, period, contract.currency)),
+        "caps": caps_text(t, period, contract.currency),
+        "claim_window": claim_text(t, period),
         "breach_credits": [
             {
                 "text": f"{b['severity'].capitalize()} incident, {b['target']} target missed",
@@ -266,7 +272,10 @@ def schedule_context(version: SLAVersion, contract: Contract | None = None) -> d
             for row in sorted(t["escalation"], key=lambda r: r["level"])
         ],
         "notice_rules": [
-            {"kind": CHANGE_KIND_LABELS.get(r["change_kind"], r["change_kind"]), "notice": notice_text(r["days"])}
+            {
+                "kind": CHANGE_KIND_LABELS.get(r["change_kind"], r["change_kind"]),
+                "notice": notice_text(r["days"], r.get("hours") or 0),
+            }
             for r in t["notice_rules"]
         ],
         "reporting": {
@@ -278,6 +287,7 @@ def schedule_context(version: SLAVersion, contract: Contract | None = None) -> d
             for d in t["disputes"]
         ],
         "termination": termination_text(t["termination"], period),
+        "termination_exercise": termination_exercise_text(t["termination"]),
         "metrics": [
             {"outcome": OUTCOME_LABELS.get(outcome, outcome), "metrics": rows}
             for outcome, rows in metrics_by_outcome.items()

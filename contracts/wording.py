@@ -137,6 +137,41 @@ def _subdivision_name(country: str, subdivision: str) -> str:
         return subdivision
 
 
+# The rules contracts.calendar_rules implements, in the schedule's words.
+CLOSED_DAY_TEXT = (
+    "A closed day has no coverage from 00:00 to 24:00 local time: a shift that starts the evening "
+    "before ends at midnight, and a shift that starts on the closed day resumes at midnight on the "
+    "next day unless that day is closed too."
+)
+CLOCK_CHANGE_TEXT = (
+    "Shifts follow the local wall clock in summer and winter time. When the clocks go forward, a shift "
+    "time that does not exist that night is read as the moment the clocks jump, so a shift that starts "
+    "or ends in the skipped time is shorter and a shift wholly inside it gives no coverage that night. "
+    "When the clocks go back, a shift runs from the first time the clock reaches its start until the "
+    "clock last shows a time before its end, so it covers the repeated time in full."
+)
+
+
+_UNMEASURED = {
+    "excluded": "is left out of the measured time",
+    "available": "counts as available",
+    "unavailable": "counts as unavailable",
+}
+
+
+def measurement_text(uptime: Mapping[str, Any]) -> str:
+    """How unmeasured time counts and how availability is judged and shown (the exactness rule)."""
+    rule = uptime.get("unmeasured", "excluded")
+    coverage = uptime.get("minimum_coverage_percent", "90")
+    return (
+        f"Time without monitoring data {_UNMEASURED.get(rule, rule)}. A period with monitoring data for less "
+        f"than {coverage} % of its time is reported as not measured: neither met nor breached, with no automatic "
+        "availability credit and not counted towards termination. Availability is decided on the exact figure; "
+        "reports show it truncated to three decimals, with more decimals where three would reach a bound it is "
+        "judged against."
+    )
+
+
 def holidays_text(calendar: Mapping[str, Any]) -> str:
     country, subdivision = calendar.get("country"), calendar.get("subdivision")
     if not country:
@@ -146,7 +181,7 @@ def holidays_text(calendar: Mapping[str, Any]) -> str:
     if subdivision:
         where = f"{where}, {_subdivision_name(country, subdivision)}"
         code = f"{country}-{subdivision}"
-    return f"Public holidays in {where} ({code}) are excluded from coverage."
+    return f"Public holidays in {where} ({code}) are excluded from coverage. {CLOSED_DAY_TEXT}"
 
 
 # -- credits ----------------------------------------------------------------------
@@ -202,12 +237,67 @@ def playbook_trigger_text(step: Mapping[str, Any]) -> str:
     return f"when the {target} target is breached"
 
 
-def notice_text(days: int) -> str:
-    return "no advance notice required" if days == 0 else f"at least {plural(days, 'day')} in advance"
+def notice_text(days: int, hours: int = 0) -> str:
+    if days == 0 and hours == 0:
+        return "no advance notice required"
+    parts = [plural(days, "day")] if days else []
+    if hours:
+        parts.append(plural(hours, "hour"))
+    return f"at least {' and '.join(parts)} in advance"
 
 
 def termination_text(term: Mapping[str, Any], period: str) -> str:
     noun = PERIOD_NOUNS.get(period, "period")
+    below = f"below {term['threshold_percent']} %" if term.get("threshold_percent") else "below target"
     if term["consecutive"]:
-        return f"availability below target in {plural(term['below_target'], noun)} in a row"
-    return f"availability below target in {term['below_target']} of the last {plural(term['of_last'], noun)}"
+        return f"availability {below} in {plural(term['below_target'], noun)} in a row"
+    return f"availability {below} in {term['below_target']} of the last {plural(term['of_last'], noun)}"
+
+
+def termination_exercise_text(term: Mapping[str, Any]) -> str:
+    """How long a raised termination right lasts."""
+    days = term.get("exercise_window_days")
+    if days:
+        return (
+            f"Once raised, the right stays until the buyer exercises or waives it, or until it lapses "
+            f"{plural(days, 'day')} after it was raised; a later good period does not clear it."
+        )
+    return "Once raised, the right stays until the buyer exercises or waives it; a later good period does not clear it."
+
+
+def _ordinal(n: int) -> str:
+    return {1: "first", 2: "second", 3: "third"}.get(n, f"{n}th")
+
+
+def claim_text(terms: Mapping[str, Any], period: str) -> str:
+    """When claims are due, as the schedule words it (the deadline is the end of that day)."""
+    noun = PERIOD_NOUNS.get(period, period)
+    zone = terms.get("uptime", {}).get("timezone") or "UTC"
+    rule = (terms.get("claim_deadline") or {}).get("rule", "days_after_period_end")
+    if rule == "end_of_following_month":
+        when = f"by the end of the month following the {noun} to which they relate"
+    elif rule == "end_of_billing_cycle":
+        cycles = (terms.get("claim_deadline") or {}).get("billing_cycles") or 1
+        when = f"by the end of the {_ordinal(cycles)} monthly billing cycle after the {noun} to which they relate"
+    else:
+        when = f"within {plural(terms['claim_window_days'], 'day')} of the end of the {noun} to which they relate"
+    return f"Credits must be claimed {when}; a claim is in time until 23:59:59 of the last day ({zone} time)."
+
+
+def caps_text(terms: Mapping[str, Any], period: str, currency: str = "") -> list[str]:
+    """The caps and the minimum credit, one sentence each."""
+    noun = PERIOD_NOUNS.get(period, period)
+    extra = terms.get("credit_caps") or {}
+    out = [f"Credits for one {noun} are capped at {percent(terms['credit_cap_percent'])} of {fee_noun(period)}."]
+    if extra.get("period_days") is not None:
+        out.append(f"Credits for one {noun} are also capped at {plural(extra['period_days'], 'day')} of fees.")
+    if extra.get("year_percent") is not None:
+        out.append(f"Credits in one contract year are capped at {percent(extra['year_percent'])} of the annual fee.")
+    if extra.get("year_days") is not None:
+        out.append(f"Credits in one contract year are capped at {plural(extra['year_days'], 'day')} of fees.")
+    if len(out) > 1:
+        out.append("The smallest cap applies; a day of fees is the annual fee divided by 365.")
+    if terms.get("credit_minimum"):
+        amount = f"{currency} {terms['credit_minimum']}".strip()
+        out.append(f"A {noun} whose credits come to less than {amount} owes no credit (small credits are not issued).")
+    return out

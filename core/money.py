@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-__all__ = ["minor_units", "money"]
+__all__ = ["amount_text", "minor_units", "money"]
 
 _EXPONENTS: dict[str, int] = {
     **dict.fromkeys(
@@ -52,3 +52,12 @@ def money(amount: Decimal | str | None, currency: str) -> str:
     places = minor_units(currency)
     value = Decimal(amount).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     return f"{currency} {value:,.{places}f}"
+
+
+def amount_text(amount: Decimal | str | None, currency: str) -> str | None:
+    """ "1250.00", "1250" (JPY), "1250.000" (KWD): the amount in the currency's minor unit, half up, as
+    an API carries it (no grouping, no currency code); None for no amount."""
+    if amount is None:
+        return None
+    places = minor_units(currency)
+    return str(Decimal(amount).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))

@@ -3,12 +3,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from contracts.models import Contract, OnboardingItem
+from contracts.models import Contract, OnboardingItem, TerminationRight
 from incidents.models import Incident
 from reports.models import ServiceReport
 from reports.views import decorate, report_rows
@@ -44,6 +44,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     termination = list(
         contracts.filter(termination_right=True)
         .select_related("vendor")
+        .annotate(
+            right_expires_at=Subquery(
+                TerminationRight.objects.open().filter(contract=OuterRef("pk")).values("expires_at")[:1]
+            )
+        )
         .order_by("termination_right_since")[:LIST_LIMIT]
     )
     renewals = list(

@@ -22,6 +22,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
 from core.api import AnyMediaRenderer, ErrorSerializer, error_responses
+from core.filters import IntegerFilter
+from core.money import amount_text
 from reports.models import ServiceReport
 from reports.services import store_pdf
 from reports.services.publish import pdf_filename
@@ -32,7 +34,7 @@ NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such report (or you
 
 
 class ReportFilter(django_filters.FilterSet):
-    contract = django_filters.NumberFilter(field_name="contract", help_text="Contract id.")
+    contract = IntegerFilter(field_name="contract", help_text="Contract id.")
     contract_reference = django_filters.CharFilter(
         field_name="contract__reference", lookup_expr="iexact", help_text="Contract reference."
     )
@@ -57,6 +59,9 @@ class ReportSerializer(serializers.ModelSerializer):
     vendor = serializers.CharField(source="contract.vendor.name", read_only=True)
     availability_target = serializers.SerializerMethodField(help_text="The agreed target, percent (string).")
     termination_triggered = serializers.SerializerMethodField()
+    credit_total = serializers.SerializerMethodField(
+        help_text='Credits due after the caps, in the currency\'s minor unit ("1400.00", JPY "1400").'
+    )
     superseded_by = serializers.SerializerMethodField(help_text="Id of the revision that replaced this one.")
     pdf_url = serializers.SerializerMethodField(help_text="The PDF through the API (visibility-checked).")
 
@@ -92,6 +97,9 @@ class ReportSerializer(serializers.ModelSerializer):
     def get_availability_target(self, obj: ServiceReport) -> str | None:
         value = getattr(obj, "target", None)
         return None if value is None else str(value)
+
+    def get_credit_total(self, obj: ServiceReport) -> str | None:
+        return amount_text(obj.credit_total, obj.currency)
 
     def get_termination_triggered(self, obj: ServiceReport) -> bool:
         return getattr(obj, "termination", None) in _TRUE

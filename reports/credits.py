@@ -3,25 +3,51 @@
 Money is ``Decimal``; every line and the cap are rounded half-up to the
 currency's ISO 4217 minor unit before they are summed, so the statement a
 customer sees adds up exactly.
+
+The rules a contract reader needs, in one place:
+
+- **Caps.** A period's credits are capped by the smallest of the caps the terms
+  set: a percentage of the period fee, a number of days of fees for the
+  period, and, per contract year, a percentage of the annual fee or a number
+  of days of fees less what earlier periods of that year already owe. A day of
+  fees is the annual fee / 365 (``monthly_fee * 12 / 365``), the same for
+  every month.
+- **Minimum credit.** A period whose capped total is below the minimum owes
+  nothing (the common contractual rule: small credits are not issued, never
+  rounded up).
+- **Claim deadline.** The last moment to claim is the END of the deadline's
+  day (23:59:59.999999) in the period's time zone: "N days after the period
+  end" (the period's last day plus N days), "end of the following month", or
+  "end of the Nth billing cycle" (monthly cycles after the period).
 """
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from zoneinfo import ZoneInfo
 
 from core.money import minor_units
 
 __all__ = [
     "AVAILABILITY",
+    "CLAIM_RULES",
     "INCIDENT_BREACH",
     "Bound",
+    "Caps",
     "CreditLine",
     "CreditResult",
     "CreditTier",
     "availability_credit",
+    "below_threshold",
+    "claim_deadline",
     "compute_credits",
+    "contract_year_start",
+    "days_of_fees",
     "minor_units",
     "termination_triggered",
     "tier_contains",
@@ -56,6 +82,18 @@ class CreditLine:
     percent: Decimal
     amount: Decimal
     ref: str = ""
+    payable: Decimal | None = field(default=None, compare=False)  # after the cap and minimum (compute_credits)
+
+
+@dataclass(frozen=True)
+class Caps:
+    """The caps and the minimum of the terms; ``None`` means no such cap."""
+
+    period_percent: Decimal | None = None  # of the period fee
+    period_days: int | None = None  # days of fees
+    year_percent: Decimal | None = None  # of the annual fee, per contract year
+    year_days: int | None = None  # days of fees, per contract year
+    minimum: Decimal = Decimal(0)  # a capped total below it owes nothing
 
 
 @dataclass(frozen=True)
@@ -65,6 +103,9 @@ class CreditResult:
     cap_amount: Decimal
     total: Decimal
     capped: bool
+    cap_rule: str = ""  # which cap bound: "period_percent", "period_days", "year_percent", "year_days"
+    below_minimum: bool = False  # the capped total was below the minimum, so nothing is owed
+    caps: dict[str, Decimal] = field(default_factory=dict)  # every cap that applies, as an amount
 
 
 # --- tiers ---------------------------------------------------------------------
@@ -185,12 +226,52 @@ def availability_credit(*, tiers: Sequence[CreditTier], availability: Decimal) -
 # --- money ---------------------------------------------------------------------
 
 
-def _round(amount: Decimal, exponent: int) -> Decimal:
+def _round(amount: Decimal | Fraction, exponent: int) -> Decimal:
+    """Half up to the minor unit, exactly (a Fraction is never turned into a float)."""
+    if isinstance(amount, Fraction):
+        scaled = amount * 10**exponent
+        whole = (scaled.numerator * 2 + scaled.denominator) // (2 * scaled.denominator)
+        return Decimal(whole).scaleb(-exponent).quantize(Decimal(1).scaleb(-exponent))
     return amount.quantize(Decimal(1).scaleb(-exponent), rounding=ROUND_HALF_UP)
 
 
 def _percent_of(amount: Decimal, percent: Decimal) -> Decimal:
     return amount * percent.scaleb(-2)
+
+
+def days_of_fees(*, monthly_fee: Decimal, days: int) -> Fraction:
+    """The fee for ``days`` days: a day is the annual fee / 365, whatever the month."""
+    return Fraction(monthly_fee) * 12 * days / 365
+
+
+def contract_year_start(*, contract_start: date, on: date) -> date:
+    """The first day of the contract year holding ``on``: the latest anniversary of
+    ``contract_start`` on or before it (a 29 February start counts from 28 February)."""
+
+    def anniversary(year: int) -> date:
+        day = min(contract_start.day, calendar.monthrange(year, contract_start.month)[1])
+        return date(year, contract_start.month, day)
+
+    start = anniversary(on.year)
+    return start if start <= on else anniversary(on.year - 1)
+
+
+def _cap_amounts(
+    *, monthly_fee: Decimal, period_months: int, caps: Caps, year_used: Decimal, exponent: int
+) -> dict[str, Decimal]:
+    period_fee = monthly_fee * period_months
+    out: dict[str, Decimal] = {}
+    if caps.period_percent is not None:
+        out["period_percent"] = _round(_percent_of(period_fee, caps.period_percent), exponent)
+    if caps.period_days is not None:
+        out["period_days"] = _round(days_of_fees(monthly_fee=monthly_fee, days=caps.period_days), exponent)
+    if caps.year_percent is not None:
+        year_cap = _round(_percent_of(monthly_fee * 12, caps.year_percent), exponent)
+        out["year_percent"] = max(year_cap - year_used, _round(_ZERO, exponent))
+    if caps.year_days is not None:
+        year_cap = _round(days_of_fees(monthly_fee=monthly_fee, days=caps.year_days), exponent)
+        out["year_days"] = max(year_cap - year_used, _round(_ZERO, exponent))
+    return out
 
 
 def compute_credits(
@@ -201,22 +282,43 @@ def compute_credits(
     availability: Decimal | None,
     tiers: Sequence[CreditTier],
     breach_credits: Sequence[tuple[str, str, Decimal]],
-    cap_percent: Decimal,
+    cap_percent: Decimal | None,
+    caps: Caps | None = None,
+    year_used: Decimal = _ZERO,
 ) -> CreditResult:
     """Credits for one review period.
 
-    Percentages (tier, breach, cap) are of the period fee, ``monthly_fee *
-    period_months``.  ``breach_credits`` holds ``(ref, description, percent)``.
-    An availability line appears only when a tier pays a non-zero credit;
-    breach lines always appear.  Each line and the cap are rounded half-up to
-    the minor unit; the total is the smaller of their sum and the cap.
+    Percentages (tier, breach, period cap) are of the period fee, ``monthly_fee
+    * period_months``.  ``breach_credits`` holds ``(ref, description,
+    percent)``.  An availability line appears only when a tier pays a non-zero
+    credit; breach lines always appear.  Each line and each cap are rounded
+    half-up to the minor unit; the total is the smaller of their sum and the
+    smallest cap (``cap_percent`` is the period percentage cap; ``caps`` adds
+    the others and the minimum; ``year_used`` is what earlier periods of the
+    same contract year already owe).  The cap is shared out over the lines in
+    order (``payable``); below the minimum every line pays nothing.
     """
+    caps = caps or Caps()
+    if cap_percent is not None:
+        caps = Caps(
+            period_percent=cap_percent,
+            period_days=caps.period_days,
+            year_percent=caps.year_percent,
+            year_days=caps.year_days,
+            minimum=caps.minimum,
+        )
     if monthly_fee < _ZERO:
         raise ValueError("monthly_fee must not be negative")
     if period_months < 1:
         raise ValueError("period_months must be at least 1")
-    if not _ZERO <= cap_percent <= _HUNDRED:
-        raise ValueError("cap_percent must be between 0 and 100")
+    for name, value in (("cap_percent", caps.period_percent), ("year cap percent", caps.year_percent)):
+        if value is not None and not _ZERO <= value <= _HUNDRED:
+            raise ValueError(f"{name} must be between 0 and 100")
+    for name, days in (("period cap days", caps.period_days), ("year cap days", caps.year_days)):
+        if days is not None and days < 0:
+            raise ValueError(f"{name} must not be negative")
+    if caps.minimum < _ZERO or year_used < _ZERO:
+        raise ValueError("the minimum credit and the year's credits must not be negative")
     if availability is not None and not _ZERO <= availability <= _HUNDRED:
         raise ValueError("availability must be between 0 and 100")
     exponent = minor_units(currency)
@@ -247,18 +349,93 @@ def compute_credits(
             )
         )
 
-    total_before_cap = sum((line.amount for line in lines), _round(_ZERO, exponent))
-    cap_amount = _round(_percent_of(period_fee, cap_percent), exponent)
+    zero = _round(_ZERO, exponent)
+    total_before_cap = sum((line.amount for line in lines), zero)
+    amounts = _cap_amounts(
+        monthly_fee=monthly_fee, period_months=period_months, caps=caps, year_used=year_used, exponent=exponent
+    )
+    cap_rule = min(amounts, key=lambda k: amounts[k]) if amounts else ""
+    cap_amount = amounts[cap_rule] if amounts else total_before_cap
+    total = min(total_before_cap, cap_amount)
+    below_minimum = zero < total < caps.minimum
+    if below_minimum:
+        total = zero
+    remaining = total
+    paid: list[CreditLine] = []
+    for line in lines:
+        payable = min(line.amount, remaining)
+        remaining -= payable
+        paid.append(
+            CreditLine(
+                kind=line.kind,
+                description=line.description,
+                percent=line.percent,
+                amount=line.amount,
+                ref=line.ref,
+                payable=payable,
+            )
+        )
     return CreditResult(
-        lines=lines,
+        lines=paid,
         total_before_cap=total_before_cap,
         cap_amount=cap_amount,
-        total=min(total_before_cap, cap_amount),
+        total=total,
         capped=total_before_cap > cap_amount,
+        cap_rule=cap_rule if total_before_cap > cap_amount else "",
+        below_minimum=below_minimum,
+        caps=amounts,
     )
 
 
+# --- claim deadline ------------------------------------------------------------------
+
+CLAIM_RULES = ("days_after_period_end", "end_of_following_month", "end_of_billing_cycle")
+
+
+def _end_of_day(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time.max, tzinfo=zone).astimezone(UTC)
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def claim_deadline(
+    *, period_end: datetime, zone: str, rule: str = "days_after_period_end", days: int = 0, cycles: int = 1
+) -> datetime:
+    """The last instant (UTC) to claim a credit of the period that ends at
+    ``period_end`` (the exclusive end: the local midnight after its last day).
+
+    ``days_after_period_end``: the period's last day plus ``days``;
+    ``end_of_following_month``: the last day of the month after the one the
+    period ends in; ``end_of_billing_cycle``: the last day of the ``cycles``-th
+    monthly billing cycle after the period.  Always the END of that day
+    (23:59:59.999999) in ``zone``, so a deadline printed as "31 Jul" accepts a
+    claim made at any time on 31 Jul there.
+    """
+    tz = ZoneInfo(zone)
+    last_day = period_end.astimezone(tz).date() - timedelta(days=1)
+    if rule == "days_after_period_end":
+        if days < 0:
+            raise ValueError("days must not be negative")
+        return _end_of_day(last_day + timedelta(days=days), tz)
+    if rule == "end_of_following_month":
+        cycles = 1
+    elif rule != "end_of_billing_cycle":
+        raise ValueError(f"unknown claim rule {rule!r}")
+    if cycles < 1:
+        raise ValueError("cycles must be at least 1")
+    months = last_day.year * 12 + last_day.month - 1 + cycles
+    return _end_of_day(_month_end(months // 12, months % 12 + 1), tz)
+
+
 # --- termination ------------------------------------------------------------------
+
+
+def below_threshold(*, availability: Decimal | None, threshold: Decimal) -> bool:
+    """Whether a period counts towards the termination rule: measured and strictly below
+    its threshold (which may differ from the uptime target). Unmeasured periods do not count."""
+    return availability is not None and availability < threshold
 
 
 def termination_triggered(*, below_target: Sequence[bool], n: int, m: int, consecutive: bool) -> bool:

@@ -99,6 +99,12 @@ class CreditQuerySet(models.QuerySet["Credit"]):
     def visible_to(self, user: Any) -> CreditQuerySet:
         return self.filter(visibility_q(user, via="contract__"))
 
+    def owed(self, at: Any) -> CreditQuerySet:
+        """Still owed to the buyer at ``at``: claimed or approved, or calculated while its claim window
+        is open. A calculated credit past its deadline was never claimed, so it is not owed."""
+        S = Credit.Status
+        return self.filter(Q(status__in=[S.CLAIMED, S.APPROVED]) | Q(status=S.CALCULATED, claim_deadline__gte=at))
+
 
 class Credit(models.Model):
     """A service-credit ledger entry: calculated -> claimed (within the claim

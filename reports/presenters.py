@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from availability.models import Outage
 from contracts.pdf import CHANGE_KIND_LABELS, ENVIRONMENT_LABELS, TARGET_LABELS
+from contracts.wording import termination_exercise_text
 from core.charts import ChartPoint, availability_chart
 from core.money import money
 from incidents.models import ExclusionClaim, Incident
@@ -67,6 +68,44 @@ def _status(met: bool | None) -> dict[str, str]:
     return {"text": "Met", "css": "ok"} if met else {"text": "Missed", "css": "bad"}
 
 
+UNMEASURED_TEXT = {
+    "excluded": "left out of the measured time",
+    "available": "counted as up",
+    "unavailable": "counted as down",
+}
+
+
+def _availability(a: dict[str, Any], zone: str) -> dict[str, Any]:
+    """The availability section. Snapshots before schema 2 have no coverage,
+    held outages or rounding note: they show what they froze, nothing more."""
+    exact = "coverage" in a
+    unmeasured = a.get("unmeasured", "excluded")
+    return {
+        **a,
+        "value_text": pct(a["value"]) if a["measured"] else "not measured",
+        "target_text": pct(a["target"]),
+        "status": {"text": "Not measured", "css": "info"} if exact and not a["measured"] else _status(a["met"]),
+        "period_text": minutes(a["period_minutes"]),
+        "downtime_text": minutes(a["downtime_minutes"]),
+        "excused_text": minutes(a["excused_minutes"]),
+        "no_data_text": minutes(a.get("unmonitored_minutes", a["no_data_minutes"])),
+        "no_data_rule": UNMEASURED_TEXT.get(unmeasured, unmeasured)
+        if exact
+        else "left out of the measured time, never counted as up",
+        "coverage_text": pct(a["coverage"]) if exact else "",
+        "minimum_coverage_text": pct(a["minimum_coverage"]) if exact else "",
+        "rounding": a.get("rounding", ""),
+        "held": [
+            {**h, "from": when(h["start"], zone), "to": when(h["end"], zone), "minutes_text": minutes(h["minutes"])}
+            for h in a.get("held", [])
+        ],
+        "components": [
+            {**c, "downtime_text": minutes(c["downtime_minutes"]), "coverage_text": pct(c.get("coverage"))}
+            for c in a["components"]
+        ],
+    }
+
+
 def _range(start: str, end: str, zone: str) -> str:
     a = parse_iso(start).astimezone(ZoneInfo(zone))
     b = (parse_iso(end) - timedelta(microseconds=1)).astimezone(ZoneInfo(zone))
@@ -109,7 +148,15 @@ def report_context(report: ServiceReport) -> dict[str, Any]:
     payable = {line["ref"]: line["payable"] for line in c["lines"] if line["ref"]}
     groups = []
     for g in s["metrics"]:
-        rows = [{**m, "status": _status(m["met"])} for m in g["metrics"]]
+        rows = [
+            {
+                **m,
+                "status": {"text": "Not measured", "css": "info"}
+                if m["metric"] == "availability" and "coverage" in a and not a["measured"]
+                else _status(m["met"]),
+            }
+            for m in g["metrics"]
+        ]
         groups.append({"label": g["label"], "metrics": rows})
     binding_missed = sum(1 for g in s["metrics"] for m in g["metrics"] if m["binding"] and m["met"] is False)
     breaches = [
@@ -196,17 +243,7 @@ def report_context(report: ServiceReport) -> dict[str, Any]:
         "period_range": _range(s["period"]["start"], s["period"]["end"], zone),
         "sla_text": _sla_text(s, zone),
         "as_of": when(s["as_of"], "UTC") + " UTC",
-        "availability": {
-            **a,
-            "value_text": pct(a["value"]) if a["measured"] else "not measured",
-            "target_text": pct(a["target"]),
-            "status": _status(a["met"]),
-            "period_text": minutes(a["period_minutes"]),
-            "downtime_text": minutes(a["downtime_minutes"]),
-            "excused_text": minutes(a["excused_minutes"]),
-            "no_data_text": minutes(a["no_data_minutes"]),
-            "components": [{**c, "downtime_text": minutes(c["downtime_minutes"])} for c in a["components"]],
-        },
+        "availability": _availability(a, zone),
         "chart_svg": chart(s),
         "metric_groups": groups,
         "binding_missed": binding_missed,
@@ -221,8 +258,14 @@ def report_context(report: ServiceReport) -> dict[str, Any]:
             "cap_text": money(c["cap_amount"], cur),
             "fee_text": money(c["period_fee"], cur),
             "deadline": when(c["claim_deadline"], zone, "%-d %b %Y"),
+            "cap_label": _cap_label(c, cur),
+            "minimum_text": money(c["minimum"], cur) if Decimal(c.get("minimum") or 0) else "",
+            "claim_rule_text": CLAIM_RULE_TEXTS.get(c.get("claim_rule", ""), "").format(
+                days=c["claim_window_days"], cycles=c.get("claim_billing_cycles", 1)
+            ),
+            "zone": zone,
         },
-        "termination": s["termination"],
+        "termination": {**s["termination"], "exercise_text": termination_exercise_text(s["termination"])},
         "termination_below": sum(1 for w in s["termination"]["window"] if w["below_target"]),
         "breaches": breaches,
         "matrix": matrix,
@@ -242,3 +285,20 @@ def report_context(report: ServiceReport) -> dict[str, Any]:
         "what_changed": report.what_changed,
         "checksum": report.checksum,
     }
+
+
+CLAIM_RULE_TEXTS = {
+    "days_after_period_end": "{days} days after the period's last day",
+    "end_of_following_month": "the end of the month after the period",
+    "end_of_billing_cycle": "the end of monthly billing cycle {cycles} after the period",
+}
+
+
+def _cap_label(c: dict[str, Any], cur: str) -> str:
+    """The cap that binds, as the report words it (snapshots before caps in days name only the percentage)."""
+    rule = c.get("cap_rule") or ""
+    if rule == "period_days":
+        return f"days of fees for the period ({money(c['caps']['period_days'], cur)})"
+    if rule in ("year_percent", "year_days"):
+        return f"what remains of the contract year's cap ({money(c.get('year_used'), cur)} already owed this year)"
+    return f"{c['cap_percent']} % of the period fee ({money(c['period_fee'], cur)})"

@@ -21,24 +21,19 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from availability.data import period_availability
+from availability.data import DISPLAY_RULE, HELD_UNKNOWN, judged_bounds, period_availability, uptime_rules
+from availability.engine import covered, percent, shown
 from availability.models import ChangeNotice, MaintenanceWindow
 from contracts.models import Contract, SLAVersion
-from contracts.pdf import METRIC_LABELS, OUTCOME_LABELS, termination_text, tier_range
+from contracts.pdf import METRIC_LABELS, OUTCOME_LABELS
 from contracts.terms import TARGETS, Terms
 from contracts.versions import in_force_among
 from core import periods
 from incidents.models import ExclusionClaim, Incident
-from reports.credits import (
-    AVAILABILITY,
-    Bound,
-    CreditTier,
-    compute_credits,
-    termination_triggered,
-    tier_contains,
-)
 from reports.models import ServiceReport
 from reports.outside import open_disputes
+from reports.remedies import credits_part, termination_part
+from reports.remedies import tiers_of as tiers_of  # the simulator reads tiers through here
 from reports.snapshot_parts import (
     binding,
     changes_part,
@@ -49,9 +44,12 @@ from reports.snapshot_parts import (
     outages_part,
 )
 
-SCHEMA_VERSION = 1
+# 2: exact availability (coverage, unmonitored time, held outages, display rule).
+# Version 1 snapshots stay as they were frozen: they are read, never recomputed.
+SCHEMA_VERSION = 2
 HISTORY = 12
 _MICRO = timedelta(microseconds=1)
+_MICROS_PER_MINUTE = 60_000_000
 
 
 class PeriodError(ValueError):
@@ -114,69 +112,94 @@ def slices(versions: Sequence[SLAVersion], start: datetime, end: datetime) -> li
     return out
 
 
-def tiers_of(terms: Terms) -> list[CreditTier]:
-    def bound(value: str | None, inclusive: bool) -> Bound | None:
-        return None if value is None else Bound(Decimal(value), inclusive)
-
-    return [
-        CreditTier(
-            lower=bound(t["lower"], t["lower_inclusive"]),
-            upper=bound(t["upper"], t["upper_inclusive"]),
-            percent=Decimal(t["percent"]),
-        )
-        for t in terms.data["credit_tiers"]
-    ]
-
-
 def _floor_percent(up: Decimal, measured: Decimal) -> Decimal:
-    # Same rule as the availability engine: rounded *down* to 0.001 %.
+    # The old rule (0.001 %, rounded down from 0.001-minute sums), kept only
+    # for the simulator's replay until it reads the exact microsecond figures.
     millipercent = int(up * 100_000 // measured)
     return Decimal(millipercent).scaleb(-3)
 
 
+def _minutes_of(micros: int) -> str | None:
+    """Minutes for reading, half-up to 0.001 (rounded once, from the exact sum)."""
+    return dec(Decimal(micros) / Decimal(_MICROS_PER_MINUTE), 3)
+
+
 def _availability(contract: Contract, parts: Sequence[Slice], reporting: Terms, now: datetime) -> dict[str, Any]:
-    sums = {"period": Decimal(0), "down": Decimal(0), "excused": Decimal(0), "no_data": Decimal(0)}
-    components: dict[str, dict[str, Decimal]] = {}
-    verdicts, outages, pending = [], {}, 0
+    """Each slice is measured under its own version's rules (including how
+    unmonitored time counts); the slices add up in exact microseconds, and the
+    reporting version's target, tiers and minimum coverage judge the total."""
+    keys = ("period", "down", "excused", "no_data", "unmonitored")
+    sums = dict.fromkeys(keys, 0)
+    components: dict[str, dict[str, int]] = {}
+    verdicts, outages, held, pending = [], {}, [], 0
     for part in parts:
         pa = period_availability(contract, Terms(part.version.terms), start=part.start, end=part.end, now=now)
-        svc = pa.result.service
-        sums["period"] += svc.period_minutes
-        sums["down"] += svc.downtime_minutes
-        sums["excused"] += svc.excused_minutes
-        sums["no_data"] += svc.no_data_minutes
-        for name, comp in pa.result.components.items():
-            row = components.setdefault(name, {"period": Decimal(0), "down": Decimal(0), "no_data": Decimal(0)})
-            row["period"] += comp.period_minutes
-            row["down"] += comp.downtime_minutes
-            row["no_data"] += comp.no_data_minutes
+        for name, summary in [("*", pa.result.service), *pa.result.components.items()]:
+            row = sums if name == "*" else components.setdefault(name, dict.fromkeys(keys, 0))
+            row["period"] += summary.period_us
+            row["down"] += summary.downtime_us
+            row["excused"] += summary.excused_us
+            row["no_data"] += summary.no_data_us
+            row["unmonitored"] += summary.unmonitored_us
         verdicts.extend(pa.maintenance)
         outages.update({o.pk: o for o in pa.outages})
+        held.extend(pa.held)
         pending += pa.pending_exclusions
-    measured = sums["period"] - sums["no_data"]
-    value = _floor_percent(measured - sums["down"], measured) if measured > 0 else None
+    rules = uptime_rules(reporting)
     target = reporting.uptime_target
+    bounds = judged_bounds(reporting)
+
+    def judged(row: dict[str, int], against: list[Decimal]) -> dict[str, Any]:
+        measured_us = row["period"] - row["no_data"]
+        exact = percent(part_us=measured_us - row["down"], whole_us=measured_us) if measured_us > 0 else None
+        coverage = percent(part_us=row["period"] - row["unmonitored"], whole_us=row["period"])
+        has_figure = exact is not None and covered(coverage, rules.minimum_coverage_percent)
+        return {
+            "measured": has_figure,
+            "value": dec(shown(exact, bounds=against)) if has_figure and exact is not None else None,
+            "met": (exact >= target) if has_figure and exact is not None else None,
+            "coverage": dec(shown(coverage, bounds=[rules.minimum_coverage_percent])),
+            "exact": {"up_us": measured_us - row["down"], "measured_us": measured_us},
+        }
+
+    service = judged(sums, bounds)
+    status = "not measured" if not service["measured"] else ("met" if service["met"] else "breached")
     return {
-        "measured": value is not None,
-        "value": dec(value),
+        **service,
+        "status": status,
         "target": str(reporting.data["uptime"]["target_percent"]),
-        "met": None if value is None else value >= target,
-        "below_target": value is not None and value < target,
+        "below_target": service["met"] is False,
         "binding": binding(reporting, "availability"),
-        "period_minutes": dec(sums["period"]),
-        "downtime_minutes": dec(sums["down"]),
-        "excused_minutes": dec(sums["excused"]),
-        "no_data_minutes": dec(sums["no_data"]),
+        "unmeasured": rules.unmeasured,
+        "minimum_coverage": str(rules.minimum_coverage_percent),
+        "rounding": DISPLAY_RULE,
+        "period_minutes": _minutes_of(sums["period"]),
+        "downtime_minutes": _minutes_of(sums["down"]),
+        "excused_minutes": _minutes_of(sums["excused"]),
+        "no_data_minutes": _minutes_of(sums["no_data"]),
+        "unmonitored_minutes": _minutes_of(sums["unmonitored"]),
         "pending_exclusions": pending,
+        "held": [
+            {
+                "ref": h.ref,
+                "component": h.component,
+                "start": iso(h.start),
+                "end": iso(h.end),
+                "minutes": _minutes_of((h.end - h.start) // _MICRO),
+                "status": HELD_UNKNOWN,
+            }
+            for h in sorted(held, key=lambda h: (h.start, h.end, h.ref))
+        ],
         "components": [
             {
                 "component": name,
-                "availability": dec(_floor_percent(r["period"] - r["no_data"] - r["down"], r["period"] - r["no_data"]))
-                if r["period"] > r["no_data"]
-                else None,
-                "downtime_minutes": dec(r["down"]),
+                "availability": figure["value"],
+                "measured": figure["measured"],
+                "coverage": figure["coverage"],
+                "downtime_minutes": _minutes_of(r["down"]),
             }
             for name, r in components.items()
+            for figure in [judged(r, [target])]
         ],
         "_verdicts": verdicts,
         "_outages": sorted(outages.values(), key=lambda o: (o.start, o.pk)),
@@ -191,7 +214,7 @@ def _history(contract: Contract, period: periods.Period, value: str | None, met:
         r["period"]: r
         for r in ServiceReport.objects.current()
         .filter(contract=contract, period__in=[p.label for p in window[:-1]])
-        .values("period", "availability", "availability_met")
+        .values("period", "availability", "availability_met", "snapshot__availability__value")
     }
     out = []
     for p in window[:-1]:
@@ -200,7 +223,10 @@ def _history(contract: Contract, period: periods.Period, value: str | None, met:
             {
                 "period": p.label,
                 "short": p.short,
-                "availability": dec(r["availability"]) if r and r["availability"] is not None else None,
+                # The figure as that report shows it (the column keeps 3 decimals for sorting).
+                "availability": (r["snapshot__availability__value"] or dec(r["availability"]))
+                if r and r["availability"] is not None
+                else None,
                 "met": r["availability_met"] if r else None,
                 "reported": r is not None,
             }
@@ -220,7 +246,7 @@ def _metrics(
             figure = (
                 f"{availability['value']} % against {availability['target']} %"
                 if availability["measured"]
-                else "not measured"
+                else f"not measured ({availability['coverage']} % of the period monitored)"
             )
         elif metric in TARGETS:
             t = totals[metric]
@@ -277,48 +303,15 @@ def gather(contract: Contract, label: str, *, now: datetime) -> dict[str, Any]:
         "planned_at", "pk"
     )
 
-    result = compute_credits(
-        monthly_fee=contract.monthly_fee,
-        period_months=period.months,
-        currency=contract.currency,
-        availability=Decimal(avail["value"]) if avail["measured"] and avail["binding"] else None,
-        tiers=tiers_of(reporting),
-        breach_credits=inc["breach_credits"],
-        cap_percent=reporting.credit_cap,
-    )
-    remaining = result.cap_amount
-    lines = []
-    for line in result.lines:
-        payable = min(line.amount, remaining)
-        remaining -= payable
-        description = line.description
-        if line.kind == AVAILABILITY:  # name the tier, as the schedule words it
-            raw = next(
-                raw
-                for tier, raw in zip(tiers_of(reporting), reporting.data["credit_tiers"], strict=True)
-                if tier_contains(tier=tier, availability=Decimal(avail["value"]))
-            )
-            description = f"Availability {avail['value']} %: tier {tier_range(raw)}"
-        lines.append(
-            {
-                "kind": line.kind,
-                "ref": line.ref,
-                "description": description,
-                "percent": str(line.percent),
-                "amount": str(line.amount),
-                "payable": str(payable),
-            }
-        )
-
-    term = reporting.data["termination"]
     history = _history(contract, period, avail["value"], avail["met"])
-    window = [{"period": h["period"], "below_target": h["met"] is False} for h in history[-term["of_last"] :]]
-    triggered = avail["binding"] and termination_triggered(
-        below_target=[w["below_target"] for w in window],
-        n=term["below_target"],
-        m=term["of_last"],
-        consecutive=term["consecutive"],
+    credits = credits_part(
+        contract,
+        period,
+        reporting,
+        availability=Decimal(avail["value"]) if avail["measured"] and avail["binding"] else None,
+        breach_credits=inc["breach_credits"],
     )
+    termination = termination_part(reporting, period, history, binding=avail["binding"])
     return {
         "schema": SCHEMA_VERSION,
         "as_of": iso(now),
@@ -351,25 +344,8 @@ def gather(contract: Contract, label: str, *, now: datetime) -> dict[str, Any]:
         "maintenance": maintenance_part(verdicts, windows),
         "changes": changes_part(notices),
         "metrics": _metrics(reporting, avail, inc["incidents"]["totals"], inc["satisfaction"]),
-        "credits": {
-            "period_fee": str(contract.monthly_fee * period.months),
-            "cap_percent": str(reporting.credit_cap),
-            "cap_amount": str(result.cap_amount),
-            "total_before_cap": str(result.total_before_cap),
-            "total": str(result.total),
-            "capped": result.capped,
-            "lines": lines,
-            "claim_window_days": reporting.data["claim_window_days"],
-            "claim_deadline": iso(end + timedelta(days=reporting.data["claim_window_days"])),
-        },
-        "termination": {
-            "rule": termination_text(term, period.kind),
-            "below_target": term["below_target"],
-            "of_last": term["of_last"],
-            "consecutive": term["consecutive"],
-            "window": window,
-            "triggered": bool(triggered),
-        },
+        "credits": credits,
+        "termination": termination,
         "history": history,
         "open_disputes": open_disputes(contract.pk),
     }

@@ -19,6 +19,7 @@ from reports.models import Credit, ServiceReport
 from reports.outside import open_disputes
 from reports.presenters import report_context as present
 from reports.services import store_pdf
+from reports.services.ledger import ledger_rows
 from reports.services.publish import pdf_filename
 
 PAGE_SIZE = 24
@@ -88,7 +89,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         **present(report),
         "contract": report.contract,
         "newer": newer,
-        "ledger": list(Credit.objects.filter(report=report).order_by("pk")),
+        "ledger": ledger_rows(list(Credit.objects.filter(report=report).order_by("pk"))),
         "open_disputes_now": open_disputes(report.contract_id),
     }
     return render(request, "reports/reports_detail.html", context)

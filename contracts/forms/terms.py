@@ -25,6 +25,10 @@ from contracts.forms.terms_governance import GovernanceFields
 _ROW_LIMIT = 40
 
 
+KEPT_AS_IS = ("credit_caps", "credit_minimum", "claim_deadline")
+KEPT_TERMINATION = ("threshold_percent", "exercise_window_days")
+
+
 class TermsForm(PlaybookFieldsMixin, CoverageFields, CommitmentFields, GovernanceFields, StyledForm):
     """Every field of a terms document as HTML inputs.
 
@@ -116,12 +120,21 @@ class TermsForm(PlaybookFieldsMixin, CoverageFields, CommitmentFields, Governanc
         """The terms document from valid input."""
         cd = self.cleaned_data
         self._paths = {}
-        return {
+        doc = {
+            # Clauses the editor has no fields for yet are kept as they are, not dropped on save.
+            **{k: self.terms[k] for k in KEPT_AS_IS if k in self.terms},
             **self._build_coverage(cd),
             **self._build_commitments(cd),
             **self._build_governance(cd),
             **self.build_playbook(),
         }
+        kept = {k: v for k, v in (self.terms.get("termination") or {}).items() if k in KEPT_TERMINATION}
+        doc["termination"] = {**kept, **doc["termination"]}
+        notice_hours = {r["change_kind"]: r["hours"] for r in self.terms.get("notice_rules", []) if r.get("hours")}
+        for row in doc["notice_rules"]:
+            if row["change_kind"] in notice_hours:
+                row["hours"] = notice_hours[row["change_kind"]]
+        return doc
 
     def _rows(self, prefix: str, make: Any, renamed: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
         path = self.GROUPS[prefix]["path"]

@@ -47,6 +47,15 @@ class CommitmentFields(forms.Form):
         choices=[("any", "any covered component is down"), ("all", "every covered component is down")],
     )
     up_critical_count = forms.BooleanField(label="Critical production incidents count as downtime", required=False)
+    up_unmeasured = forms.ChoiceField(
+        label="Time without monitoring data",
+        choices=[
+            ("excluded", "is left out of the measured time"),
+            ("available", "counts as available"),
+            ("unavailable", "counts as unavailable"),
+        ],
+    )
+    up_min_coverage = forms.CharField(label="Minimum measured coverage %", max_length=10)
     credit_cap = forms.CharField(label="Credit cap % of fee", max_length=10)
     claim_window = forms.IntegerField(label="Claim window (days)")
     ex_allowance = forms.IntegerField(label="Maintenance allowance (minutes per period)")
@@ -56,6 +65,7 @@ class CommitmentFields(forms.Form):
     ex_customer_caused = forms.BooleanField(label="Customer-caused incidents are excluded", required=False)
 
     # Provided by TermsForm.
+    terms: Mapping[str, Any]
     _add_group: Any
     _rows: Any
     _map: Any
@@ -75,6 +85,8 @@ class CommitmentFields(forms.Form):
             "up_definition": up["downtime_definition"],
             "up_service_rule": up["service_rule"],
             "up_critical_count": up.get("critical_incidents_count", False),
+            "up_unmeasured": up.get("unmeasured", "excluded"),
+            "up_min_coverage": up.get("minimum_coverage_percent", "90"),
             "credit_cap": terms["credit_cap_percent"],
             "claim_window": terms["claim_window_days"],
             "ex_allowance": ex["maintenance_allowance_minutes"],
@@ -141,6 +153,8 @@ class CommitmentFields(forms.Form):
             ("uptime.downtime_definition", "up_definition"),
             ("uptime.service_rule", "up_service_rule"),
             ("uptime.critical_incidents_count", "up_critical_count"),
+            ("uptime.unmeasured", "up_unmeasured"),
+            ("uptime.minimum_coverage_percent", "up_min_coverage"),
             ("credit_cap_percent", "credit_cap"),
             ("claim_window_days", "claim_window"),
             ("exclusions.maintenance_allowance_minutes", "ex_allowance"),
@@ -174,6 +188,7 @@ class CommitmentFields(forms.Form):
                 "downtime_definition": cd["up_definition"].strip(),
                 "service_rule": cd["up_service_rule"],
                 "critical_incidents_count": cd["up_critical_count"],
+                **self._measurement(cd),
             },
             "credit_tiers": tiers,
             "credit_cap_percent": cd["credit_cap"].strip(),
@@ -187,6 +202,13 @@ class CommitmentFields(forms.Form):
                 "customer_caused": cd["ex_customer_caused"],
             },
         }
+
+    def _measurement(self, cd: Mapping[str, Any]) -> dict[str, Any]:
+        """The optional measurement keys: written when the document had them or the editor changes the default."""
+        before = self.terms.get("uptime", {}) if self.terms else {}
+        values = {"unmeasured": cd["up_unmeasured"], "minimum_coverage_percent": cd["up_min_coverage"].strip()}
+        defaults = {"unmeasured": "excluded", "minimum_coverage_percent": "90"}
+        return {k: v for k, v in values.items() if k in before or v != defaults[k]}
 
     def tier_table(self) -> list[dict[str, Any]]:
         return self.group_rows("tier")

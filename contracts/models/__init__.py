@@ -26,6 +26,7 @@ from contracts.models.routine import (
     routine_file_path,
 )
 from contracts.models.sla import SLAVersion, SLAVersionQuerySet
+from contracts.models.termination import TerminationRight, TerminationRightQuerySet
 
 __all__ = [
     "EVIDENCE_TYPES",
@@ -46,6 +47,8 @@ __all__ = [
     "ResourceConfirmation",
     "SLAVersion",
     "SLAVersionQuerySet",
+    "TerminationRight",
+    "TerminationRightQuerySet",
     "TrainingResource",
     "TrainingResourceQuerySet",
     "document_path",

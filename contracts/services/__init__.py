@@ -1,7 +1,7 @@
 """Use cases for contracts and their SLA versions, re-exported from the use-case modules below.
 
 Each runs in one transaction, checks the actor's right, and writes an audit entry.
-``contracts`` (create/edit, contacts, termination right), ``versions`` (SLA versions:
+``contracts`` (create/edit, contacts), ``termination`` (the termination right: raise, exercise, waive, lapse), ``versions`` (SLA versions:
 edit, hold/release, activate, amend, the version in force), ``board`` (board seats),
 ``documents`` (uploads). ``from contracts import services; services.contract_create(...)``
 and ``from contracts.services import contract_create`` both keep working."""
@@ -13,10 +13,18 @@ from contracts.services.contracts import (
     EDITABLE_FIELDS,
     contact_add,
     contract_create,
-    contract_termination_right_record,
+    contract_require_accepted,
     contract_update,
+    contract_vendor_accept,
+    contract_vendor_decline,
 )
 from contracts.services.documents import document_upload
+from contracts.services.termination import (
+    contract_termination_right_exercise,
+    contract_termination_right_record,
+    contract_termination_right_waive,
+    contract_termination_rights_lapse,
+)
 from contracts.services.versions import (
     HELD,
     ReviewLike,
@@ -39,8 +47,14 @@ __all__ = [
     "board_seat_remove",
     "contact_add",
     "contract_create",
+    "contract_termination_right_exercise",
     "contract_termination_right_record",
+    "contract_termination_right_waive",
+    "contract_termination_rights_lapse",
+    "contract_require_accepted",
     "contract_update",
+    "contract_vendor_accept",
+    "contract_vendor_decline",
     "document_upload",
     "held_conflict",
     "sla_version_activate",

@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from audit import services as audit
+from contracts import lock_objects
 from contracts.access import can_amend, can_manage, contract_standing, require
 from contracts.models import Contract, SLAVersion
 from contracts.services._common import _check_terms, _lock, _person
@@ -42,6 +43,7 @@ def sla_version_update(
     (the terms editor, the API) gets a 409 pointing at the holder's page."""
     require(can_amend(contract_standing(actor, version.contract)), "You may not edit this contract's SLA.")
     with transaction.atomic():
+        lock_objects.contract(version.contract_id)
         version = SLAVersion.objects.select_for_update().get(pk=version.pk)
         if not version.is_draft:
             raise Conflict(
@@ -91,6 +93,7 @@ def sla_version_hold(*, actor: Actor, version: SLAVersion, label: str, url: str)
     if not label or not url:
         raise InvalidInput("Name the holder and its page.", errors={"held_by": ["Required."]})
     with transaction.atomic():
+        lock_objects.contract(version.contract_id)
         version = SLAVersion.objects.select_for_update().get(pk=version.pk)
         if not version.is_draft:
             raise Conflict(f"SLA v{version.number} is active and frozen.", state=version.status, allowed=["amend"])
@@ -116,6 +119,7 @@ def sla_version_release(*, actor: Actor, version: SLAVersion, url: str) -> SLAVe
     activated version stays frozen either way). Releasing a version that
     holder does not hold changes nothing."""
     with transaction.atomic():
+        lock_objects.contract(version.contract_id)
         version = SLAVersion.objects.select_for_update().get(pk=version.pk)
         if not version.held_by or version.held_by_url != url:
             return version

@@ -93,7 +93,15 @@ class Terms:
         return list(self.data.get("raci") or [])
 
     def notice_days(self, change_kind: str) -> int | None:
+        """The whole days of the notice rule (a rule in hours rounds up to the day it falls in)."""
+        period = self.notice_period(change_kind)
+        if period is None:
+            return None
+        return period.days + (1 if period.seconds else 0)
+
+    def notice_period(self, change_kind: str) -> timedelta | None:
+        """The notice the rule for ``change_kind`` requires: its days plus its hours (optional)."""
         for row in self.data["notice_rules"]:
             if row["change_kind"] == change_kind:
-                return row["days"]
+                return timedelta(days=row["days"], hours=row.get("hours") or 0)
         return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from typing import Any
 
 import jsonschema
@@ -90,19 +91,22 @@ def validate_terms(data: Any) -> None:
         if not row["acknowledge_minutes"] <= row["restore_minutes"] <= row["resolve_minutes"]:
             add(f"targets[{i}].restore_minutes", "Targets must be ordered: acknowledge <= restore <= resolve.")
 
-    _check_tiers(data["credit_tiers"], add)
-    cap = _dec(data["credit_cap_percent"])
-    if cap is not None and not Decimal(0) <= cap <= Decimal(100):
-        add("credit_cap_percent", "The cap must be between 0 and 100 %.")
     target = _dec(data["uptime"]["target_percent"])
     if target is not None and not Decimal(0) < target <= Decimal(100):
         add("uptime.target_percent", "The uptime target must be greater than 0 and at most 100 %.")
+    coverage = _dec(data["uptime"].get("minimum_coverage_percent"))
+    if coverage is not None and coverage > Decimal(100):
+        add("uptime.minimum_coverage_percent", "The minimum coverage must be between 0 and 100 %.")
+        target = None
+    _check_tiers(data["credit_tiers"], add, target=target)
+    _check_caps(data, add)
     for i, row in enumerate(data["breach_credits"]):
         if (_dec(row["percent"]) or 0) > 100:
             add(f"breach_credits[{i}].percent", "Must be at most 100 %.")
-    term = data["termination"]
-    if term["below_target"] > term["of_last"]:
-        add("termination.below_target", "Cannot exceed the number of periods looked at (of_last).")
+    _check_termination(data["termination"], add, target=target)
+    claim = data.get("claim_deadline")
+    if claim and claim.get("billing_cycles") is not None and claim["rule"] != "end_of_billing_cycle":
+        add("claim_deadline.billing_cycles", "Only the end_of_billing_cycle rule counts billing cycles.")
     levels = [row["level"] for row in data["escalation"]]
     if len(levels) != len(set(levels)):
         add("escalation", "Each escalation level may appear once.")
@@ -174,30 +178,120 @@ def raci_flags(row: Mapping[str, Any]) -> list[str]:
     return []
 
 
-def _check_tiers(tiers: list[dict[str, Any]], add: Any) -> None:
-    """Tiers must not overlap, must be listed from the highest availability
-    band down, and the credit must rise as availability falls."""
+def _admits_more(a: tuple[Decimal, bool], b: tuple[Decimal, bool]) -> bool:
+    """Whether upper bound ``a`` ("< v" or "<= v") lets through availability that ``b`` does not."""
+    return a[0] > b[0] or (a[0] == b[0] and a[1] and not b[1])
+
+
+def _check_tiers(tiers: list[dict[str, Any]], add: Any, *, target: Decimal | None) -> None:
+    """Tiers are listed from the highest availability band down, contiguous (no
+    gap between two tiers, the lowest reaching 0 %), never overlapping, all
+    below the uptime target (a period that meets the target earns no credit),
+    and the credit rises as availability falls."""
     prev: dict[str, Any] | None = None
     for i, tier in enumerate(tiers):
+        where = f"credit_tiers[{i}]"
         lower, upper, pct = _dec(tier["lower"]), _dec(tier["upper"]), _dec(tier["percent"])
         for name, value in (("lower", lower), ("upper", upper), ("percent", pct)):
             if value is not None and not Decimal(0) <= value <= Decimal(100):
-                add(f"credit_tiers[{i}].{name}", "Must be between 0 and 100.")
+                add(f"{where}.{name}", "Must be between 0 and 100.")
         if lower is None and upper is None:
-            add(f"credit_tiers[{i}]", "A tier needs at least one bound.")
+            add(where, "A tier needs at least one bound.")
         if (
             lower is not None
             and upper is not None
             and (lower > upper or (lower == upper and not (tier["lower_inclusive"] and tier["upper_inclusive"])))
         ):
-            add(f"credit_tiers[{i}].lower", "The lower bound must be below the upper bound.")
+            add(f"{where}.lower", "The lower bound must be below the upper bound.")
+        if target is not None:
+            if upper is None:
+                add(f"{where}.upper", f"A tier without an upper bound pays credits at or above the {target} % target.")
+            elif _admits_more((upper, tier["upper_inclusive"]), (target, False)):
+                limit = f"{'≤' if tier['upper_inclusive'] else '<'} {upper} %"
+                add(
+                    f"{where}.upper",
+                    f"Reaches above the uptime target: a tier up to {limit} pays a credit for a period that meets "
+                    f"the {target} % target. Use an upper bound of at most {target} % (not included).",
+                )
         if prev is not None:
             p_lower = _dec(prev["lower"])
             if p_lower is None or upper is None:
-                add(f"credit_tiers[{i}]", "Tiers must be strictly ordered from the highest availability band down.")
+                add(where, "Tiers must be strictly ordered from the highest availability band down.")
             elif upper > p_lower or (upper == p_lower and tier["upper_inclusive"] and prev["lower_inclusive"]):
-                add(f"credit_tiers[{i}].upper", f"Overlaps the tier above (which starts at {p_lower} %).")
+                add(f"{where}.upper", f"Overlaps the tier above (which starts at {p_lower} %).")
+            elif upper < p_lower or (not tier["upper_inclusive"] and not prev["lower_inclusive"]):
+                shown = f"{'≤' if tier['upper_inclusive'] else '<'} {upper} %"
+                add(
+                    f"{where}.upper",
+                    f"Leaves a gap below the tier above (which starts at {'≥' if prev['lower_inclusive'] else '>'} "
+                    f"{p_lower} %): availability between it and {shown} would earn no credit. End this tier where "
+                    "the one above starts.",
+                )
             p_pct = _dec(prev["percent"])
             if pct is not None and p_pct is not None and pct <= p_pct:
-                add(f"credit_tiers[{i}].percent", "Credits must rise as availability falls.")
+                add(f"{where}.percent", "Credits must rise as availability falls.")
         prev = tier
+    if prev is not None:
+        bottom = _dec(prev["lower"])
+        if bottom is not None and not (bottom == 0 and prev["lower_inclusive"]):
+            add(
+                f"credit_tiers[{len(tiers) - 1}].lower",
+                f"The lowest tier stops at {bottom} %: worse availability would earn no credit. "
+                "Leave its lower bound empty (or ≥ 0 %).",
+            )
+
+
+def _check_caps(data: Mapping[str, Any], add: Any) -> None:
+    """No cap may be smaller than the first tier's credit (the tier could never be paid as
+    agreed). Caps compare as shares of the fees: a day of fees is the annual fee / 365."""
+    cap = _dec(data["credit_cap_percent"])
+    if cap is not None and not Decimal(0) <= cap <= Decimal(100):
+        add("credit_cap_percent", "The cap must be between 0 and 100 %.")
+        cap = None
+    tiers = data["credit_tiers"]
+    first = _dec(tiers[0]["percent"]) if tiers else None
+    months = 3 if data["uptime"]["period"] == "quarter" else 1
+    if first is not None and cap is not None and cap < first:
+        add(
+            "credit_cap_percent",
+            f"The cap ({cap} %) is below the first tier's credit ({first} %): that tier could never be paid in full.",
+        )
+    extra = data.get("credit_caps") or {}
+    year_percent = _dec(extra.get("year_percent"))
+    if year_percent is not None and not Decimal(0) <= year_percent <= Decimal(100):
+        add("credit_caps.year_percent", "Must be between 0 and 100.")
+        year_percent = None
+    if first is None:
+        return
+    # Each cap as a percentage of one period's fee (exact: a Fraction, never rounded before comparing).
+    shares: list[tuple[str, Fraction, str]] = []
+    if extra.get("period_days") is not None:
+        days = extra["period_days"]
+        shares.append(("credit_caps.period_days", Fraction(days * 12 * 100, 365 * months), f"{days} days of fees"))
+    if year_percent is not None:
+        shares.append(("credit_caps.year_percent", Fraction(year_percent) * 12 / months, f"{year_percent} % a year"))
+    if extra.get("year_days") is not None:
+        days = extra["year_days"]
+        shares.append(("credit_caps.year_days", Fraction(days * 12 * 100, 365 * months), f"{days} days of fees a year"))
+    for path, share, text in shares:
+        if share < Fraction(first):
+            add(
+                path,
+                f"The cap ({text}) is below the first tier's credit ({first} % of one period's fee): "
+                "that tier could never be paid in full.",
+            )
+
+
+def _check_termination(term: Mapping[str, Any], add: Any, *, target: Decimal | None) -> None:
+    if term["below_target"] > term["of_last"]:
+        add("termination.below_target", "Cannot exceed the number of periods looked at (of_last).")
+    threshold = _dec(term.get("threshold_percent"))
+    if threshold is None:
+        return
+    if not Decimal(0) < threshold <= Decimal(100):
+        add("termination.threshold_percent", "Must be greater than 0 and at most 100 %.")
+    elif target is not None and threshold > target:
+        add(
+            "termination.threshold_percent",
+            f"Above the uptime target ({target} %): a period that meets the target would count towards termination.",
+        )

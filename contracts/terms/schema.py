@@ -20,6 +20,7 @@ from contracts.terms.vocabulary import (
 )
 
 _decimal = {"type": "string", "pattern": r"^\d{1,3}(\.\d{1,4})?$"}
+_money = {"type": "string", "pattern": r"^\d{1,12}(\.\d{1,4})?$"}
 _hhmm = {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$"}
 _minutes = {"type": "integer", "minimum": 1, "maximum": 60 * 24 * 365}
 _raci_letter = {
@@ -128,6 +129,18 @@ SCHEMA: dict[str, Any] = {
                 "downtime_definition": {"type": "string"},
                 "service_rule": {"enum": ["any", "all"]},
                 "critical_incidents_count": {"type": "boolean"},
+                # Optional (absent from documents written before they existed).
+                "unmeasured": {
+                    "enum": ["excluded", "available", "unavailable"],
+                    "description": "How time without monitoring data counts: left out of the measured time "
+                    "(excluded), as up (available) or as down (unavailable). Absent: excluded.",
+                },
+                "minimum_coverage_percent": {
+                    **_decimal,
+                    "description": "Share of the period that must have monitoring data for its availability "
+                    "to count; below it the period is 'not measured' (neither met nor breached, no automatic "
+                    "availability credit, not counted towards termination). Absent: 90.",
+                },
             },
         },
         "credit_tiers": {
@@ -147,6 +160,35 @@ SCHEMA: dict[str, Any] = {
         },
         "credit_cap_percent": _decimal,
         "claim_window_days": {"type": "integer", "minimum": 1, "maximum": 365},
+        # Optional (absent from documents written before they existed): no such cap, no minimum,
+        # claims due ``claim_window_days`` after the period.
+        "credit_caps": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "Caps besides credit_cap_percent; the smallest applies. A day of fees is the annual fee / 365.",
+            "properties": {
+                "period_days": {"type": ["integer", "null"], "minimum": 0, "maximum": 366},
+                "year_percent": {
+                    "anyOf": [_decimal, {"type": "null"}],
+                    "description": "Of the annual fee, per contract year.",
+                },
+                "year_days": {"type": ["integer", "null"], "minimum": 0, "maximum": 366},
+            },
+        },
+        "credit_minimum": {
+            "anyOf": [_money, {"type": "null"}],
+            "description": "In the contract currency: a period whose capped credits are below it owes nothing.",
+        },
+        "claim_deadline": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["rule"],
+            "description": "When claims are due, at the end of that day in the uptime time zone.",
+            "properties": {
+                "rule": {"enum": ["days_after_period_end", "end_of_following_month", "end_of_billing_cycle"]},
+                "billing_cycles": {"type": "integer", "minimum": 1, "maximum": 12},
+            },
+        },
         "breach_credits": {
             "type": "array",
             "items": {
@@ -198,7 +240,11 @@ SCHEMA: dict[str, Any] = {
                 "type": "object",
                 "additionalProperties": False,
                 "required": ["change_kind", "days"],
-                "properties": {"change_kind": {"enum": list(CHANGE_KINDS)}, "days": {"type": "integer", "minimum": 0}},
+                "properties": {
+                    "change_kind": {"enum": list(CHANGE_KINDS)},
+                    "days": {"type": "integer", "minimum": 0},
+                    "hours": {"type": "integer", "minimum": 0, "maximum": 24 * 366, "description": "Added to days."},
+                },
             },
         },
         "reporting": {
@@ -231,6 +277,16 @@ SCHEMA: dict[str, Any] = {
                 "below_target": {"type": "integer", "minimum": 1},
                 "of_last": {"type": "integer", "minimum": 1},
                 "consecutive": {"type": "boolean"},
+                "threshold_percent": {
+                    "anyOf": [_decimal, {"type": "null"}],
+                    "description": "A period counts when its availability is below this; absent: the uptime target.",
+                },
+                "exercise_window_days": {
+                    "type": ["integer", "null"],
+                    "minimum": 1,
+                    "maximum": 3650,
+                    "description": "Days the buyer has to exercise a raised right; absent: until exercised or waived.",
+                },
             },
         },
         "metrics": {

@@ -240,3 +240,39 @@ def test_the_editor_page_has_the_new_sections(client_for, contract, buyer):
     draft = services.sla_version_amend(actor=buyer, contract=contract)
     html = client_for(buyer).get(f"/contracts/{contract.pk}/versions/{draft.number}/edit/").content.decode()
     assert 'id="s-playbook"' in html and 'id="s-raci"' in html and 'name="play_0_role"' in html
+
+
+def test_the_editor_sets_and_keeps_how_unmeasured_time_counts():
+    terms = preset_terms("business-hours")
+    data = _post_data(TermsForm(terms=terms))
+    data["up_unmeasured"] = "unavailable"
+    data["up_min_coverage"] = "95"
+    form = TermsForm(data, terms=terms)
+    assert form.is_valid(), form.errors
+    built = form.build_terms()
+    validate_terms(built)
+    assert built["uptime"]["unmeasured"] == "unavailable"
+    assert built["uptime"]["minimum_coverage_percent"] == "95"
+
+    again = TermsForm(_post_data(TermsForm(terms=built)), terms=built)  # an unchanged save keeps them
+    assert again.is_valid(), again.errors
+    assert diff_terms(built, again.build_terms()) == []
+
+    data["up_min_coverage"] = "101"
+    form = TermsForm(data, terms=terms)
+    assert form.is_valid(), form.errors
+    with pytest.raises(TermsError) as exc:
+        validate_terms(form.build_terms())
+    form.apply_errors({f"terms.{k}": v for k, v in exc.value.errors.items()})
+    assert "up_min_coverage" in form.errors
+
+
+def test_the_schedule_states_how_unmeasured_time_counts(contract):
+    version = contract.sla_versions.get(number=1)
+    version.terms["uptime"]["unmeasured"] = "unavailable"
+    version.terms["uptime"]["minimum_coverage_percent"] = "95"
+    data = render_schedule_pdf(version)  # rendered from the in-memory terms; nothing is saved
+    text = " ".join("\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).split())
+    assert "Time without monitoring data counts as unavailable." in text
+    assert "less than 95 % of its time is reported as not measured" in text
+    assert "truncated to three decimals" in text

@@ -24,6 +24,8 @@ from rest_framework.response import Response
 
 from accounts.access import standing
 from contracts.serializers import RejectUnknownFieldsMixin
+from core.filters import IntegerFilter
+from core.money import amount_text
 from disputes import services as dispute_services
 from disputes.api.common import (
     CREDIT_PK,
@@ -37,6 +39,7 @@ from disputes.api.disputes import DisputeDetailSerializer, DisputeViewSet
 from disputes.models import Dispute
 from reports.models import Credit
 from reports.services import ledger as ledger_services
+from reports.services.ledger import credit_status_label
 
 
 class CreditSerializer(serializers.ModelSerializer):
@@ -45,7 +48,11 @@ class CreditSerializer(serializers.ModelSerializer):
     report_revision = serializers.IntegerField(source="report.revision", read_only=True)
     kind = CreditKindField(read_only=True)
     status = CreditStatusField(read_only=True)
+    amount = serializers.SerializerMethodField(help_text='In the currency\'s minor unit ("100.00", JPY "100").')
     claim_window_open = serializers.SerializerMethodField(help_text="Now is on or before `claim_deadline`.")
+    status_label = serializers.SerializerMethodField(
+        help_text="The status as people read it; a calculated credit past its claim deadline is not owed."
+    )
     claimed_by = serializers.SerializerMethodField()
     approved_by = serializers.SerializerMethodField()
     dispute = serializers.SerializerMethodField(help_text="Id of the open dispute on this credit, if any.")
@@ -69,6 +76,7 @@ class CreditSerializer(serializers.ModelSerializer):
             "amount",
             "currency",
             "status",
+            "status_label",
             "claim_deadline",
             "claim_window_open",
             "claimed_at",
@@ -81,6 +89,12 @@ class CreditSerializer(serializers.ModelSerializer):
             "allowed_actions",
         ]
         read_only_fields = fields
+
+    def get_amount(self, obj: Credit) -> str | None:
+        return amount_text(obj.amount, obj.currency)
+
+    def get_status_label(self, obj: Credit) -> str:
+        return credit_status_label(obj, self.context["now"])
 
     def get_claim_window_open(self, obj: Credit) -> bool:
         return self.context["now"] <= obj.claim_deadline
@@ -115,7 +129,7 @@ class CreditDisputeSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
 
 
 class CreditFilter(django_filters.FilterSet):
-    contract = django_filters.NumberFilter(field_name="contract", help_text="Contract id.")
+    contract = IntegerFilter(field_name="contract", help_text="Contract id.")
     status = django_filters.ChoiceFilter(choices=Credit.Status.choices, help_text="Ledger status.")
     period = django_filters.CharFilter(
         field_name="report__period", help_text="Period label of the credit's report: YYYY-MM or YYYY-Qn."

@@ -367,7 +367,7 @@ def test_api_dispute_walk(client_for, buyer, vendor, credit, clock):
     assert body["status"] == "resolved" and body["allowed_actions"] == []
     assert [s["action"] for s in body["steps"]] == ["opened", "escalated", "commented", "resolved"]
     credit_body = b.get(f"/api/credits/{credit.pk}/").json()
-    assert (credit_body["amount"], credit_body["status"], credit_body["dispute"]) == ("1000.000", "approved", None)
+    assert (credit_body["amount"], credit_body["status"], credit_body["dispute"]) == ("1000.00", "approved", None)
     response = b.post(url + "withdraw/", {}, content_type="application/json")
     assert response.status_code == 409 and response.json()["state"] == "resolved"
     assert b.get("/api/disputes/?status=resolved").json()["count"] == 1

@@ -27,6 +27,7 @@ from contracts.access import get_visible_contract
 from contracts.forms import apply_domain_errors
 from contracts.models import Contract
 from core.errors import Conflict, InvalidInput, NotPermitted
+from core.filters import query_int
 from core.money import money
 from disputes import services as dispute_services
 from disputes.forms import (
@@ -39,6 +40,7 @@ from disputes.views.common import conflict_text, forbidden
 from incidents.presenters import span_text
 from reports.models import Credit
 from reports.services import ledger as ledger_services
+from reports.services.ledger import credit_state, credit_status_label
 
 PAGE_SIZE = 50
 STATUS_ORDER = [s for s, _ in Credit.Status.choices]
@@ -111,8 +113,8 @@ def render_ledger(
         filters["contract"] = str(contract.pk)
     visible = Credit.objects.visible_to(user)
     scoped = visible
-    if filters["contract"].isdigit():
-        scoped = scoped.filter(contract_id=int(filters["contract"]))
+    if (wanted := query_int(filters, "contract")) is not None:
+        scoped = scoped.filter(contract_id=wanted)
     if filters["period"]:
         scoped = scoped.filter(report__period=filters["period"])
     rows = scoped.filter(status=filters["status"]) if filters["status"] in STATUS_ORDER else scoped
@@ -161,6 +163,8 @@ def render_ledger(
                 }
             )
         credit.amount_text = money(credit.amount, credit.currency)
+        credit.state = credit_state(credit, now)  # type: ignore[attr-defined]
+        credit.state_label = credit_status_label(credit, now)  # type: ignore[attr-defined]
         credit.window = _window(credit, now)
         credit.dispute = open_disputes.get(str(credit.pk))
 

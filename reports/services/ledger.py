@@ -23,11 +23,12 @@ from accounts.access import Standing
 from accounts.models import User
 from accounts.services import notify
 from audit import services as audit
+from contracts import lock_objects
 from contracts.access import contract_managers, contract_standing, is_buyer_manager, is_manager, is_vendor_manager
 from core.actor import Actor
 from core.datetimes import when
 from core.errors import Conflict, InvalidInput, NotPermitted
-from core.money import minor_units
+from core.money import minor_units, money
 from reports.models import Credit
 
 C = Credit.Status
@@ -66,6 +67,34 @@ def window_open(credit: Credit, at: datetime | None = None) -> bool:
     return (at or now()) <= credit.claim_deadline
 
 
+EXPIRED = "expired"
+EXPIRED_LABEL = "Claim window closed — not owed"
+
+
+def credit_state(credit: Credit, at: datetime | None = None) -> str:
+    """The credit's status as people read it: a calculated credit whose claim window has closed
+    (after the END of its deadline day, the terms' claim rule) was never claimed, so nothing is owed:
+    ``"expired"``. Every other credit reads as its stored status."""
+    if credit.status == C.CALCULATED and not window_open(credit, at):
+        return EXPIRED
+    return str(credit.status)
+
+
+def credit_status_label(credit: Credit, at: datetime | None = None) -> str:
+    state = credit_state(credit, at)
+    return EXPIRED_LABEL if state == EXPIRED else C(state).label
+
+
+def ledger_rows(credits: list[Credit], at: datetime | None = None) -> list[Credit]:
+    """The credits with what a page shows: ``amount_text`` (minor units), ``state``, ``state_label``."""
+    at = at or now()
+    for credit in credits:
+        credit.amount_text = money(credit.amount, credit.currency)  # type: ignore[attr-defined]
+        credit.state = credit_state(credit, at)  # type: ignore[attr-defined]
+        credit.state_label = credit_status_label(credit, at)  # type: ignore[attr-defined]
+    return credits
+
+
 def allowed_actions(credit: Credit, s: Standing, *, at: datetime | None = None) -> list[str]:
     """What this person may do to the credit now: drives the buttons and the 409 body."""
     at = at or now()
@@ -80,6 +109,8 @@ def allowed_actions(credit: Credit, s: Standing, *, at: datetime | None = None) 
 
 
 def _lock(credit: Credit) -> Credit:
+    """The contract, then the credit (``core.locks``)."""
+    lock_objects.contract(credit.contract_id)
     return (
         Credit.objects.select_for_update(of=("self",))
         .select_related("contract", "contract__buyer", "contract__vendor", "report")
@@ -140,7 +171,7 @@ def credit_claim(*, actor: Actor, credit: Credit) -> Credit:
         notify(
             users=contract_managers(contract, side="vendor"),
             verb="credit.claimed",
-            title=f"Credit claimed on {contract.reference}: {credit.amount} {credit.currency}",
+            title=f"Credit claimed on {contract.reference}: {money(credit.amount, credit.currency)}",
             body=f"{contract.buyer.name} claimed “{credit.description}” ({credit.report.period}). Approve it or "
             "dispute it.",
             url=ledger_url(credit),
@@ -171,7 +202,7 @@ def credit_approve(*, actor: Actor, credit: Credit) -> Credit:
         notify(
             users=contract_managers(contract, side="buyer"),
             verb="credit.approved",
-            title=f"Credit approved on {contract.reference}: {credit.amount} {credit.currency}",
+            title=f"Credit approved on {contract.reference}: {money(credit.amount, credit.currency)}",
             body=f"{contract.vendor.name} approved “{credit.description}” ({credit.report.period}).",
             url=ledger_url(credit),
         )
@@ -208,7 +239,7 @@ def credit_apply(*, actor: Actor, credit: Credit, invoice_reference: str) -> Cre
         notify(
             users=contract_managers(contract, side="buyer"),
             verb="credit.applied",
-            title=f"Credit applied on {contract.reference}: {credit.amount} {credit.currency}",
+            title=f"Credit applied on {contract.reference}: {money(credit.amount, credit.currency)}",
             body=f"“{credit.description}” was applied on invoice {invoice_reference}.",
             url=ledger_url(credit),
         )

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import datetime, timedelta
-from decimal import Decimal
+from datetime import datetime
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.services import notify
 from audit import services as audit
+from contracts import lock_objects
 from contracts.access import contract_managers
 from contracts.models import Contract
 from contracts.services import contract_termination_right_record
@@ -30,6 +31,7 @@ from core.checksum import checksum
 from core.errors import Conflict, InvalidInput
 from outbox.services import enqueue
 from reports.models import Credit, PeriodClose, ServiceReport
+from reports.remedies import reopened_claim_deadline
 from reports.snapshot import PeriodError, gather, resolve_period
 
 SYSTEM = SystemActor("system:period_close")
@@ -79,6 +81,7 @@ def close_period(*, contract: Contract, period: str, now: datetime | None = None
     if existing is not None:
         return existing
     with transaction.atomic():
+        lock_objects.contract(contract.pk)  # the contract, then the period's row (core.locks)
         row = close_row(contract, p)
         row = PeriodClose.objects.select_for_update().get(pk=row.pk)
         existing = current_report(contract, p.label)  # again, under the lock
@@ -135,16 +138,19 @@ def _write_report(
         what_changed=list(what_changed),
         snapshot=snapshot,
         checksum=checksum(snapshot),
-        availability=Decimal(availability["value"]) if availability["value"] is not None else None,
+        # The column keeps 3 decimals (lists sort on it): truncated, never rounded up past a bound.
+        availability=Decimal(availability["value"]).quantize(Decimal("0.001"), rounding=ROUND_FLOOR)
+        if availability["value"] is not None
+        else None,
         availability_met=availability["met"],
         breaches=len(snapshot["breaches"]),
         credit_total=Decimal(snapshot["credits"]["total"]),
         currency=contract.currency,
     )
-    window = snapshot["credits"]["claim_window_days"]
-    deadline = period.end + timedelta(days=window)
+    # The end of the deadline's day in the period's zone, under the terms' claim rule.
+    deadline = datetime.fromisoformat(snapshot["credits"]["claim_deadline"])
     if supersedes is not None:  # a reissue reopens the window for what it changes
-        deadline = max(deadline, now + timedelta(days=window))
+        deadline = max(deadline, reopened_claim_deadline(snapshot["credits"], now=now, zone=period.zone))
     # Credits already approved, applied or disputed on the old revision stay
     # as they are; a new line for the same item is owed only the difference.
     settled: dict[tuple[str, str], Decimal] = {}
@@ -174,8 +180,9 @@ def _write_report(
 
 
 def _apply_termination(report: ServiceReport, *, now: datetime) -> None:
-    """Raise or clear the contract's termination right from the latest
-    period's report (a reissue of an older period leaves it alone)."""
+    """Raise the contract's termination right from the latest period's report (a reissue of an
+    older period leaves it alone). A raised right stays until exercised, waived or lapsed; a
+    reissue of the period that raised it, no longer meeting the rule, withdraws it."""
     latest = (
         ServiceReport.objects.current()
         .filter(contract_id=report.contract_id)
@@ -185,14 +192,21 @@ def _apply_termination(report: ServiceReport, *, now: datetime) -> None:
     )
     if latest != report.pk:
         return
-    triggered = bool(report.snapshot["termination"]["triggered"])
+    term = report.snapshot["termination"]
+    triggered = bool(term["triggered"])
     contract = report.contract
+    window = term.get("window") or []
     changed = contract_termination_right_record(
         actor=SYSTEM,
         contract=contract,
         triggered=triggered,
         on=timezone.localdate(now),
         report_label=f"{report.period} r{report.revision}",
+        period=report.period,
+        period_below=bool(window and window[-1]["below_target"]),
+        exercise_window_days=term.get("exercise_window_days"),
+        rule=term["rule"],
+        zone=report.snapshot["period"]["timezone"],
     )
     if not (changed and triggered):
         return
@@ -243,6 +257,7 @@ def reissue_report(*, actor: Actor, contract: Contract, period: str, reason: str
     now = timezone.now()
     p = _period(contract, period)
     with transaction.atomic():
+        lock_objects.contract(contract.pk)  # the contract, then the period's row (core.locks)
         row = close_row(contract, p)
         PeriodClose.objects.select_for_update().get(pk=row.pk)
         old = current_report(contract, p.label)

@@ -59,12 +59,12 @@ def test_tiered_credit_plus_breaches_checked_by_hand(contract):
     assert s["credits"]["total"] == "1400.00" and s["credits"]["capped"] is False
     assert report.credit_total == D("1400.00")
     assert report.breaches == 2
-    # The ledger holds exactly the credits due, claimable for 30 days after the period.
+    # The ledger holds exactly the credits due, claimable until the end of the 30th day after the period.
     credits = list(Credit.objects.filter(report=report).order_by("pk"))
     assert [c.amount for c in credits] == [D("1000.00"), D("200.00"), D("200.00")]
     assert sum(c.amount for c in credits) == report.credit_total
     assert {c.status for c in credits} == {Credit.Status.CALCULATED}
-    assert {c.claim_deadline for c in credits} == {datetime(2026, 12, 1, tzinfo=UTC)}
+    assert {c.claim_deadline for c in credits} == {datetime(2026, 11, 30, 23, 59, 59, 999_999, tzinfo=UTC)}
     # Frozen: the checksum is the SHA-256 of the canonical snapshot.
     assert report.checksum == checksum(report.snapshot)
     assert AuditEntry.objects.filter(verb="report.closed", object_id=str(report.pk)).count() == 1
@@ -212,10 +212,12 @@ def test_termination_right_after_three_periods_below_target(contract, buyer, ven
     assert "3 months in a row" in notes.get().body
     assert AuditEntry.objects.filter(verb="contract.termination_right_raised").count() == 1
 
-    # A good November clears it (no second notification).
+    # A good November does not clear it (and sends no second notification).
     report = close_period(contract=contract, period="2026-11", now=datetime(2026, 12, 5, tzinfo=UTC))
     contract.refresh_from_db()
-    assert contract.termination_right is False
+    assert report.snapshot["termination"]["triggered"] is False
+    assert contract.termination_right is True
+    assert contract.termination_rights.get().status == "open"
     assert Notification.objects.filter(verb="contract.termination_right").count() == 1
 
 

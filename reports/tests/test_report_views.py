@@ -93,7 +93,7 @@ def test_api_list_detail_and_pdf(client_for, buyer, contract, october):
     assert listing["count"] == 1
     row = listing["results"][0]
     assert row["availability"] == "98.500" and row["availability_target"] == "99.95"
-    assert row["credit_total"] == "1200.000" and row["termination_triggered"] is False
+    assert row["credit_total"] == "1200.00" and row["termination_triggered"] is False
     assert "snapshot" not in row
     detail = client.get(f"/api/reports/{october.pk}/").json()
     assert detail["checksum"] == october.checksum

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, Sum
+from django.utils import timezone
 
 from contracts.models import Contract, FeedbackItem
 from contracts.pdf import TARGET_LABELS
@@ -15,6 +16,7 @@ from core import periods
 from disputes.models import Dispute
 from incidents.models import Incident
 from reports.models import Credit
+from reports.services.ledger import EXPIRED, credit_state, credit_status_label
 from reviews.packet.year import iso
 
 SEVERITY_ORDER = ("critical", "high", "medium", "low")
@@ -42,19 +44,20 @@ def _breaches(snaps: Sequence[tuple[periods.Period, dict | None]]) -> list[dict[
 
 
 def _credits(contract: Contract, labels: list[str]) -> dict[str, Any]:
+    now = timezone.now()  # a calculated credit past its claim deadline is not owed
     qs = Credit.objects.filter(contract=contract, report__period__in=labels).exclude(status=Credit.Status.VOID)
     rows = [
         {
             "period": c.report.period,
             "description": c.description,
             "amount": str(c.amount),
-            "status": c.status,
-            "status_label": c.get_status_display(),
+            "status": credit_state(c, now),
+            "status_label": credit_status_label(c, now),
             "invoice_reference": c.invoice_reference,
         }
         for c in qs.select_related("report").order_by("report__period_start", "pk")
     ]
-    sums = {k: Decimal(0) for k in Credit.Status.values}
+    sums = {k: Decimal(0) for k in [*Credit.Status.values, EXPIRED]}
     for r in rows:
         sums[r["status"]] += Decimal(r["amount"])
     total = sum(sums.values(), Decimal(0))
@@ -186,8 +189,9 @@ def credit_sums(contract: Contract) -> dict[str, Decimal]:
     """Owed / applied / disputed credits of a contract (all periods)."""
     rows = Credit.objects.filter(contract=contract).values("status").annotate(total=Sum("amount"))
     sums = {r["status"]: r["total"] or Decimal(0) for r in rows}
+    owed = Credit.objects.filter(contract=contract).owed(timezone.now()).aggregate(total=Sum("amount"))["total"]
     return {
-        "owed": sum((sums.get(s, Decimal(0)) for s in OWED), Decimal(0)),
+        "owed": owed or Decimal(0),
         "applied": sums.get(Credit.Status.APPLIED, Decimal(0)),
         "disputed": sums.get(Credit.Status.DISPUTED, Decimal(0)),
     }

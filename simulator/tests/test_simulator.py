@@ -155,25 +155,30 @@ def test_a_candidate_uptime_target_and_tiers_change_the_credits_as_worked_out_by
         {"lower": None, "lower_inclusive": True, "upper": "99.5", "upper_inclusive": False, "percent": "25"},
     ]
     tougher = candidate(contract, {"uptime_target": "99.9", "credit_tiers": tiers}, label="99.9 % with 10/25 tiers")
+    # A cap may not be below the first tier's credit: 8 % over a first tier of 8 %, with 99.5 in "< 99.7" (25 %).
+    steep = [
+        {"lower": "99.7", "lower_inclusive": True, "upper": "99.9", "upper_inclusive": False, "percent": "8"},
+        {"lower": None, "lower_inclusive": True, "upper": "99.7", "upper_inclusive": False, "percent": "25"},
+    ]
     capped = candidate(
-        contract, {"uptime_target": "99.9", "credit_tiers": tiers, "credit_cap_percent": "8"}, label="Cap 8 %"
+        contract, {"uptime_target": "99.9", "credit_tiers": steep, "credit_cap_percent": "8"}, label="Cap 8 %"
     )
-    softer = candidate(contract, {"uptime_target": "99.5"}, label="99.5 %")
+    softer = candidate(contract, {"uptime_target": "99.5", "tiers_follow_target": True}, label="99.5 %")
     result = simulate(contract, [tougher, capped, softer], window(contract, ["2026-10"]), now=NOW)
     base, t, c, s = (ts.periods[0] for ts in result.term_sets)
     assert base.availability == t.availability == D("99.500")
     assert (base.tier_percent, base.credits.total) == (D("5"), D("500.00"))
     # 99.5 is in ">= 99.5 and < 99.9": 10 % of 10,000.00 = 1,000.00.
     assert (t.tier_percent, t.credits.total, t.met) == (D("10"), D("1000.00"), False)
-    # The same 1,000.00 before the cap; the cap is 8 % = 800.00.
+    # 25 % = 2,500.00 before the cap; the cap is 8 % = 800.00.
     assert (c.credits.total_before_cap, c.credits.cap_amount, c.credits.total, c.credits.capped) == (
-        D("1000.00"),
+        D("2500.00"),
         D("800.00"),
         D("800.00"),
         True,
     )
-    # Target 99.5 is met, but the tiers in force still pay 5 % at 99.5 (they start below 99.95).
-    assert s.met is True and s.credits.total == D("500.00")
+    # Target 99.5 is met; the tiers follow the target down, so nothing is paid at 99.5.
+    assert s.met is True and s.credits.total == D("0.00")
 
 
 def test_the_periods_that_would_have_triggered_the_termination_right(contract):
@@ -182,7 +187,7 @@ def test_the_periods_that_would_have_triggered_the_termination_right(contract):
         add_outage(contract, start=start, minutes=downtime_for(availability, D(30 * 24 * 60)))
     months = ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10"]
     two_of_three = candidate(contract, {"termination": {"below_target": 2, "of_last": 3, "consecutive": False}})
-    lower_target = candidate(contract, {"uptime_target": "99.85"})
+    lower_target = candidate(contract, {"uptime_target": "99.85", "tiers_follow_target": True})
     result = simulate(contract, [two_of_three, lower_target], window(contract, months), now=NOW)
     base, two, low = result.term_sets
     assert [p.met for p in base.periods] == [True, False, False, True, False]
@@ -262,8 +267,8 @@ def test_nothing_is_written(contract):
 
 def test_the_history_is_read_once_whatever_the_number_of_candidates(contract, count_queries):
     generate_history(contract, per_month=5)
-    one = [candidate(contract, {"uptime_target": "99.9"})]
-    ten = [candidate(contract, {"uptime_target": f"99.{90 + i}"}) for i in range(10)]
+    one = [candidate(contract, {"uptime_target": "99.9", "tiers_follow_target": True})]
+    ten = [candidate(contract, {"uptime_target": f"99.{90 + i}", "tiers_follow_target": True}) for i in range(10)]
     w = window(contract)
     assert count_queries(lambda: simulate(contract, one, w, now=NOW)) == count_queries(
         lambda: simulate(contract, ten, w, now=NOW)
@@ -274,6 +279,7 @@ def test_candidates_from_a_draft_version_and_an_amendment(contract, staff):
     draft = contract_services.sla_version_amend(actor=staff, contract=contract)
     terms = copy.deepcopy(draft.terms)
     terms["uptime"]["target_percent"] = "99.9"
+    terms["credit_tiers"][0]["upper"] = "99.9"  # no tier may pay at or above the target
     contract_services.sla_version_update(actor=staff, version=draft, terms=terms)
     c = resolve_candidate(contract, {"version": draft.pk}, now=NOW)
     assert (c.source, c.ref, c.terms["uptime"]["target_percent"]) == ("draft", "SLA v2 (draft)", "99.9")
