@@ -142,6 +142,16 @@ def _assert_new_layout(filled: Filled, values: dict[str, dict[int, dict[str, Any
     assert err.getvalue() == ""
 
 
+# Tables that later migrations add after the move; they start empty for the moved data.
+ADDED_AFTER_MOVE = {"contracts_terminationright"}
+
+
+def _at_latest(counts: dict[str, int]) -> dict[str, int]:
+    added = {table: counts.pop(table) for table in ADDED_AFTER_MOVE if table in counts}
+    assert set(added.values()) <= {0}, added
+    return counts
+
+
 def test_move_keeps_data_forwards_and_back(settings):
     try:
         old_apps = _migrate_to_pre_move()
@@ -154,7 +164,7 @@ def test_move_keeps_data_forwards_and_back(settings):
         _assert_old_layout(old_apps, filled, values)
 
         _migrate_to_latest()
-        assert table_counts(connection) == counts
+        assert _at_latest(table_counts(connection)) == counts
         _assert_new_layout(filled, values)
 
         # Back to the old layout (content types and task names return) and forward again.
@@ -162,7 +172,7 @@ def test_move_keeps_data_forwards_and_back(settings):
         assert table_counts(connection) == counts
         _assert_old_layout(old_apps, filled, values)
         _migrate_to_latest()
-        assert table_counts(connection) == counts
+        assert _at_latest(table_counts(connection)) == counts
         _assert_new_layout(filled, values)
     finally:
         _migrate_to_latest()
