@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 
+from core.downloads import content_disposition
+
 HEADER = [
     "seq",
     "at",
@@ -21,6 +23,8 @@ HEADER = [
     "object",
     "changes",
     "hash",
+    "visibility",
+    "hash_version",
 ]
 
 
@@ -56,12 +60,15 @@ def _rows(queryset: QuerySet) -> Iterator[str]:
                     e.object_repr,
                     json.dumps(e.changes, sort_keys=True),
                     e.hash,
+                    e.visibility,
+                    e.hash_version,
                 ]
             ]
         )
 
 
 def csv_response(queryset: QuerySet, filename: str) -> StreamingHttpResponse:
+    """``filename`` may hold what a person typed (a contract reference): the header is built safely."""
     response = StreamingHttpResponse(_rows(queryset), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition(filename)
     return response

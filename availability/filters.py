@@ -12,14 +12,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import django_filters
-from django import forms
 from django.db.models import Q, QuerySet
 
 from availability.models import ChangeNotice, MaintenanceWindow, Outage
-
-
-class IntegerFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
+from core.filters import IntegerFilter
 
 
 def day_start(value: date) -> datetime:

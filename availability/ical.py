@@ -17,6 +17,21 @@ from contracts.models import Contract
 
 PRODID = "-//Covenant//Maintenance and change calendar//EN"
 
+# Control characters other than the line feed (which icalendar escapes as \n)
+# break the feed's line structure: a CR in a contract reference entered
+# before references were validated made every feed of the contract fail.
+_CONTROLS = dict.fromkeys([*range(0x00, 0x0A), *range(0x0B, 0x20), 0x7F])
+
+
+def clean(value: object) -> str:
+    """Text for a feed: control characters dropped (line feeds kept in descriptions only)."""
+    return str(value).translate(_CONTROLS)
+
+
+def line(value: object) -> str:
+    """Text for a one-line property (a summary, the calendar's name)."""
+    return clean(value).replace("\n", " ")
+
 
 def window_uid(window: MaintenanceWindow) -> str:
     return f"maintenance-{window.pk}.{window.contract_id}@covenant"
@@ -36,7 +51,7 @@ def window_event(window: MaintenanceWindow, *, notice_days: int) -> Event:
     event.add("dtstamp", window.announced_at)
     event.add("dtstart", window.start)
     event.add("dtend", window.actual_end or window.end)
-    event.add("summary", f"Maintenance: {window.title}")
+    event.add("summary", line(f"Maintenance: {window.title}"))
     given = window.start - window.announced_at
     lines = [
         f"Contract {window.contract.reference}: scheduled maintenance on {_components(window.components)}.",
@@ -46,7 +61,7 @@ def window_event(window: MaintenanceWindow, *, notice_days: int) -> Event:
     ]
     if window.actual_end:
         lines.append(f"Completed at {window.actual_end:%Y-%m-%d %H:%M} UTC.")
-    event.add("description", "\n".join(lines))
+    event.add("description", clean("\n".join(lines)))
     event.add("categories", ["Maintenance"])
     event.add("status", "CANCELLED" if window.status == MaintenanceWindow.Status.CANCELLED else "CONFIRMED")
     event.add("transp", "OPAQUE")
@@ -58,7 +73,7 @@ def notice_event(notice: ChangeNotice) -> Event:
     event.add("uid", notice_uid(notice))
     event.add("dtstamp", notice.announced_at)
     event.add("dtstart", notice.planned_at)
-    event.add("summary", f"{'LATE ' if notice.late else ''}{notice.get_kind_display()}: {notice.title}")
+    event.add("summary", line(f"{'LATE ' if notice.late else ''}{notice.get_kind_display()}: {notice.title}"))
     lines = [
         f"Contract {notice.contract.reference}: {notice.get_kind_display().lower()} affecting {_components(notice.components)}.",
         f"Impact: {notice.impact}",
@@ -68,7 +83,7 @@ def notice_event(notice: ChangeNotice) -> Event:
         f"Buyer: {notice.get_status_display().lower()}"
         + (f" ({notice.buyer_response})" if notice.buyer_response else ""),
     ]
-    event.add("description", "\n".join(lines))
+    event.add("description", clean("\n".join(lines)))
     event.add("categories", ["Change"])
     event.add("transp", "TRANSPARENT")
     return event
@@ -88,8 +103,8 @@ def build_calendar(
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", f"{contract.reference} maintenance and changes")
-    calendar.add("x-wr-caldesc", f"{contract.product}: {contract.buyer} and {contract.vendor}")
+    calendar.add("x-wr-calname", line(f"{contract.reference} maintenance and changes"))
+    calendar.add("x-wr-caldesc", line(f"{contract.product}: {contract.buyer} and {contract.vendor}"))
     calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
     for window in windows:

@@ -17,6 +17,7 @@ from availability.models import ChangeNotice, MaintenanceWindow, MonitoringSourc
 from availability.report import ahead
 from contracts.models import Contract
 from contracts.serializers import RejectUnknownFieldsMixin
+from core.fields import AwareDateTimeField
 from incidents.models import Incident
 from incidents.serializers import _enum_field, visible_contract
 
@@ -198,8 +199,8 @@ class OutageSerializer(serializers.ModelSerializer):
 class OutageCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     contract = serializers.IntegerField()
     component = serializers.CharField(max_length=100)
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField(allow_null=True, required=False, default=None, help_text="Null while ongoing.")
+    start = AwareDateTimeField()
+    end = AwareDateTimeField(allow_null=True, required=False, default=None, help_text="Null while ongoing.")
     cause = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     reason = serializers.CharField(help_text="Why staff enter it (kept with the outage).")
 
@@ -209,8 +210,8 @@ class OutageCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
 
 class OutageCorrectSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     component = serializers.CharField(max_length=100, required=False)
-    start = serializers.DateTimeField(required=False)
-    end = serializers.DateTimeField(required=False, allow_null=True)
+    start = AwareDateTimeField(required=False)
+    end = AwareDateTimeField(required=False, allow_null=True)
     cause = serializers.CharField(max_length=300, required=False, allow_blank=True)
     reason = serializers.CharField(help_text="Why the record is corrected.")
 
@@ -280,8 +281,8 @@ class MaintenanceWindowSerializer(serializers.ModelSerializer):
 class MaintenanceCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     contract = serializers.IntegerField()
     title = serializers.CharField(max_length=200)
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField(help_text="Planned end; work past it is an overrun.")
+    start = AwareDateTimeField()
+    end = AwareDateTimeField(help_text="Planned end; work past it is an overrun.")
     components = serializers.ListField(child=serializers.CharField(max_length=100), required=False, default=list)
 
     def validate_contract(self, value: int) -> Contract:
@@ -289,7 +290,7 @@ class MaintenanceCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializ
 
 
 class CompleteSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
-    actual_end = serializers.DateTimeField(required=False, allow_null=True, default=None, help_text="Default: now.")
+    actual_end = AwareDateTimeField(required=False, allow_null=True, default=None, help_text="Default: now.")
 
 
 class ReasonOptionalSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
@@ -330,7 +331,7 @@ class ChangeCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     contract = serializers.IntegerField()
     kind = ChangeKindField()
     title = serializers.CharField(max_length=200)
-    planned_at = serializers.DateTimeField()
+    planned_at = AwareDateTimeField()
     components = serializers.ListField(child=serializers.CharField(max_length=100), required=False, default=list)
     impact = serializers.CharField(help_text="The impact assessment.")
 
@@ -362,15 +363,39 @@ class CalendarFeedSerializer(serializers.Serializer):
 # -- the availability report --------------------------------------------------------------
 
 
+STATUS_HELP = '"met", "breached" or "not measured" (coverage under the minimum: neither met nor breached).'
+UNMEASURED_HELP = (
+    'How time without monitoring data counts under the terms: "excluded" (left out of the measured time), '
+    '"available" (as up) or "unavailable" (as down).'
+)
+
+
 class ComponentAvailabilitySerializer(serializers.Serializer):
     component = serializers.CharField(help_text='"*" is the service as the terms define it.')
-    availability = serializers.DecimalField(max_digits=7, decimal_places=3, help_text="Percent, rounded down.")
-    met = serializers.BooleanField()
-    measured = serializers.BooleanField(help_text="False: no measured time at all (100 is nominal).")
+    availability = serializers.DecimalField(
+        max_digits=None,
+        decimal_places=None,
+        allow_null=True,
+        help_text="Percent, truncated to 3 decimals, more where 3 would cross a bound it is judged against "
+        "(see `rounding`); null when not measured.",
+    )
+    met = serializers.BooleanField(allow_null=True, help_text="Decided on the exact value; null when not measured.")
+    status = serializers.CharField(help_text=STATUS_HELP)
+    measured = serializers.BooleanField(
+        help_text="False: too little of the period had monitoring data (see `coverage_percent`)."
+    )
+    coverage_percent = serializers.DecimalField(
+        max_digits=None, decimal_places=None, help_text="Share of the period with monitoring data, truncated."
+    )
     period_minutes = serializers.DecimalField(max_digits=12, decimal_places=3)
     downtime_minutes = serializers.DecimalField(max_digits=12, decimal_places=3)
     excused_minutes = serializers.DecimalField(max_digits=12, decimal_places=3)
-    no_data_minutes = serializers.DecimalField(max_digits=12, decimal_places=3)
+    no_data_minutes = serializers.DecimalField(
+        max_digits=12, decimal_places=3, help_text="Left out of the measured time (rule `excluded`)."
+    )
+    unmonitored_minutes = serializers.DecimalField(
+        max_digits=12, decimal_places=3, help_text="Without monitoring data, whatever the rule."
+    )
 
 
 class IntervalSerializer(serializers.Serializer):
@@ -393,6 +418,12 @@ class MaintenanceVerdictSerializer(serializers.Serializer):
     reasons = serializers.ListField(child=serializers.CharField(), help_text="Why any part counts as downtime.")
 
 
+class HeldSpanSerializer(IntervalSerializer):
+    ref = serializers.CharField(help_text="outage:<id> or incident:<id>.")
+    component = serializers.CharField(help_text="Not a component the contract covers.")
+    status = serializers.CharField(help_text='"held: unknown component": not charged until decided.')
+
+
 class PeriodSerializer(serializers.Serializer):
     label = serializers.CharField()
     title = serializers.CharField()
@@ -408,10 +439,19 @@ class AvailabilityReportSerializer(serializers.Serializer):
     sla_version = serializers.IntegerField()
     target_percent = serializers.DecimalField(max_digits=7, decimal_places=4)
     service_rule = serializers.CharField()
-    met = serializers.BooleanField()
+    met = serializers.BooleanField(allow_null=True, help_text="Null: not measured (neither met nor breached).")
+    status = serializers.CharField(help_text=STATUS_HELP)
+    unmeasured = serializers.CharField(help_text=UNMEASURED_HELP)
+    minimum_coverage_percent = serializers.DecimalField(
+        max_digits=7, decimal_places=4, help_text="Below this coverage the period is not measured."
+    )
+    rounding = serializers.CharField(help_text="How the figures shown are rounded and what is decided on.")
     service = ComponentAvailabilitySerializer()
     components = ComponentAvailabilitySerializer(many=True)
     counted = CountedSpanSerializer(many=True, help_text="The downtime that counts, per component piece.")
     outages = OutageSerializer(many=True, help_text="Every outage overlapping the period, with its exclusion state.")
     maintenance = MaintenanceVerdictSerializer(many=True)
     pending_exclusions = serializers.IntegerField(help_text="Claims awaiting the buyer: they count until accepted.")
+    held = HeldSpanSerializer(
+        many=True, help_text="Outages on components the contract does not cover: held for a decision, not charged."
+    )

@@ -41,6 +41,7 @@ from availability.services import periods as av
 from contracts.access import contract_standing, get_visible_contract
 from contracts.forms import StyledForm, apply_domain_errors
 from contracts.models import Contract
+from core.downloads import content_disposition
 from core.errors import Conflict, InvalidInput, NotPermitted
 from core.periods import PeriodError
 from incidents.services.base import is_buyer_actor, is_vendor_actor
@@ -401,6 +402,6 @@ def calendar_ics(request: HttpRequest, pk: int, token: str) -> HttpResponse:
         contract, windows, notices, notice_days=terms.data["exclusions"]["maintenance_notice_days"] if terms else 0
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{contract.reference}-maintenance.ics"'
+    response["Content-Disposition"] = content_disposition(f"{contract.reference}-maintenance.ics", inline=True)
     response["Cache-Control"] = "private, max-age=300"
     return response

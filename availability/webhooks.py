@@ -18,7 +18,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.exceptions import APIException, AuthenticationFailed, ValidationError
+from rest_framework.exceptions import AuthenticationFailed, ValidationError
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,6 +32,8 @@ from availability.serializers import (
     ProbeResultSerializer,
 )
 from availability.services import monitoring
+from core import jsonbody
+from core.errors import PayloadTooLarge
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 
@@ -44,9 +46,22 @@ def max_bytes() -> int:
 # -- monitoring token authentication ---------------------------------------------------
 
 
-class PayloadTooLarge(APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "payload_too_large"
+def check_content(body: bytes) -> None:
+    """Refuse, before the service stores anything, what PostgreSQL or the JSON
+    parser cannot take: a NUL byte anywhere (a CSV line or raw text) and a JSON
+    body that breaks ``core.jsonbody``'s limits (nesting, a NUL character in a
+    label, an integer past 64 bits). A body that is not JSON at all is left to the
+    service, which says where it stops being JSON (or reads it as CSV)."""
+    if b"\x00" in body:
+        raise ValidationError({"body": ["Must not contain NUL bytes."]})
+    if body.lstrip()[:1] not in (b"{", b"["):
+        return
+    try:
+        jsonbody.loads(body)
+    except jsonbody.BadJSON as exc:
+        raise ValidationError({exc.field: [exc.message]}) from None
+    except ValueError:
+        return
 
 
 class MonitoringTokenAuthentication(BaseAuthentication):
@@ -108,6 +123,7 @@ class _IngestView(APIView):
             raise PayloadTooLarge(f"The body is over the limit of {limit:,} bytes.") from None
         if len(body) > limit:
             raise PayloadTooLarge(f"The body is {len(body):,} bytes; the limit is {limit:,} bytes.")
+        check_content(body)
         return body
 
     def check_kind(self, source: MonitoringSource) -> None:

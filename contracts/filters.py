@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import Organization
 from contracts.models import Contract
+from core.filters import IntegerFilter, ModelChoiceFilter
 
 ORDERINGS = {
     "reference": "Reference",
@@ -24,14 +25,13 @@ class ContractFilter(django_filters.FilterSet):
     queryset: the vendor choices are the vendors of those contracts only."""
 
     q = django_filters.CharFilter(method="search", label="Search", widget=forms.TextInput(attrs={"type": "search"}))
-    vendor = django_filters.ModelChoiceFilter(queryset=Organization.objects.none(), empty_label="All vendors")
+    vendor = ModelChoiceFilter(queryset=Organization.objects.none(), empty_label="All vendors")
     status = django_filters.ChoiceFilter(choices=Contract.Status.choices, empty_label="Any status")
-    renewal_within = django_filters.NumberFilter(
+    renewal_within = IntegerFilter(
         method="renewal",
         label="Notice deadline within (days)",
         min_value=0,
         max_value=3650,
-        decimal_places=0,
     )
     o = django_filters.ChoiceFilter(
         method="order", label="Sort by", choices=list(ORDERINGS.items()), empty_label="Reference"

@@ -7,11 +7,9 @@ every rule about the terms lives in ``contracts.services`` / ``contracts.terms``
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Mapping
 from typing import Any
 
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -20,6 +18,7 @@ from contracts.diffing import MISSING, diff_terms, label_for
 from contracts.models import BoardSeat, Contract, ContractContact, ContractDocument, SLAVersion
 from contracts.presets import preset_choices
 from contracts.terms import SCHEMA as TERMS_SCHEMA
+from core.fields import AwareDateTimeField, DateField, ReferenceField
 
 # --------------------------------------------------------------------------
 # Terms: the JSON document, published with its JSON Schema
@@ -95,24 +94,6 @@ def diff_rows(a: Any, b: Any) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------
 
 
-class AwareDateTimeField(serializers.DateTimeField):
-    """An ISO 8601 instant that must carry its UTC offset: the effective
-    instant of contract terms must not depend on the server's time zone."""
-
-    default_error_messages = {"naive": "Include a UTC offset or Z, e.g. 2026-03-01T00:00:00+01:00."}
-
-    def to_internal_value(self, value: Any) -> Any:
-        if isinstance(value, str):
-            # In a query string an unescaped '+' arrives as a space: restore it.
-            value = re.sub(r"(\d) (\d{2}:?\d{2})$", r"\1+\2", value.strip())
-        return super().to_internal_value(value)
-
-    def enforce_timezone(self, value: Any) -> Any:
-        if timezone.is_naive(value):
-            self.fail("naive")
-        return super().enforce_timezone(value)
-
-
 class RejectUnknownFieldsMixin:
     """DRF silently drops unknown keys; a PATCH of ``status`` or a typo
     should say it did nothing instead."""
@@ -184,6 +165,7 @@ class ContractSerializer(serializers.ModelSerializer):
             "out_of_scope",
             "termination_right",
             "termination_right_since",
+            "vendor_acceptance",
             "current_sla_version",
             "created_at",
             "updated_at",
@@ -197,8 +179,8 @@ class ContractUpdateSerializer(RejectUnknownFieldsMixin, serializers.Serializer)
     read_only_names = ("id", "reference", "buyer", "vendor", "status", "notice_deadline", "termination_right")
 
     product = serializers.CharField(max_length=200, required=False)
-    start_date = serializers.DateField(required=False)
-    term_end = serializers.DateField(required=False)
+    start_date = DateField(required=False)
+    term_end = DateField(required=False)
     auto_renew = serializers.BooleanField(required=False)
     notice_period_days = serializers.IntegerField(min_value=0, max_value=3650, required=False)
     monthly_fee = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
@@ -211,12 +193,12 @@ class ContractUpdateSerializer(RejectUnknownFieldsMixin, serializers.Serializer)
 class ContractCreateSerializer(ContractUpdateSerializer):
     read_only_names = ("id", "status", "notice_deadline", "termination_right")
 
-    reference = serializers.CharField(max_length=40)
+    reference = ReferenceField(max_length=40)
     product = serializers.CharField(max_length=200)
     buyer = _org_field(Organization.Kind.BUYER)
     vendor = _org_field(Organization.Kind.VENDOR)
-    start_date = serializers.DateField()
-    term_end = serializers.DateField()
+    start_date = DateField()
+    term_end = DateField()
     monthly_fee = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
     preset = serializers.ChoiceField(
         choices=preset_choices(), required=False, help_text="Start SLA v1 from this template (or give `terms`)."

@@ -5,7 +5,7 @@ write goes through ``contracts.services``; views parse, call, and show."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -19,17 +19,18 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import organization_ids, standing
-from accounts.models import Organization
-from audit.models import AuditEntry
+from accounts.models import Organization, User
 from audit.views import render_entries
 from contracts import services
 from contracts.access import can_amend, can_manage, contract_standing, get_visible_contract
+from contracts.api.trail import readable_trail
 from contracts.diffing import MISSING, diff_terms, label_for
 from contracts.filters import ORDERINGS, ContractFilter
 from contracts.forms import ActivateForm, AmendForm, ContractCreateForm, TermsForm, apply_domain_errors
 from contracts.models import Contract, ContractDocument, SLAVersion
 from contracts.pdf import human_minutes, render_schedule_pdf, schedule_context
 from contracts.terms import SCHEMA
+from core.downloads import content_disposition
 from core.errors import Conflict, DomainError, InvalidInput, NotPermitted
 
 PAGE_SIZE = 25
@@ -122,8 +123,30 @@ def contract_list(request: HttpRequest) -> HttpResponse:
         "orderings": ORDERINGS,
         "can_create": manageable_buyers(request.user).exists(),
         "notice_warning_days": NOTICE_WARNING_DAYS,
+        "invitations": list(Contract.objects.invitations_for(request.user).order_by("pk")),
     }
     return render(request, "contracts/list.html", context)
+
+
+@login_required
+@require_POST
+def invitation_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """The vendor's Accept or Decline of a contract a buyer named it on. Only
+    invitations to the user's own organization are found (404 otherwise)."""
+    contract = get_object_or_404(Contract.objects.invitations_for(request.user), pk=pk)
+    actor = cast(User, request.user)  # login_required
+    try:
+        if request.POST.get("answer") == "accept":
+            services.contract_vendor_accept(actor=actor, contract=contract)
+            messages.success(request, f"{contract.reference} accepted: it is now on your contract list.")
+        else:
+            services.contract_vendor_decline(actor=actor, contract=contract, reason=request.POST.get("reason", ""))
+            messages.success(request, f"{contract.reference} declined.")
+    except NotPermitted as exc:
+        return _forbidden(request, exc.message)
+    except DomainError as exc:
+        messages.error(request, _describe(exc))
+    return redirect("contracts:list")
 
 
 @login_required
@@ -369,7 +392,7 @@ def schedule_pdf(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     version = _version(contract, number)
     response = HttpResponse(render_schedule_pdf(version), content_type="application/pdf")
     filename = f"{_safe_name(contract.reference)}-SLA-v{version.number}{'-DRAFT' if version.is_draft else ''}.pdf"
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition(filename, inline=True)
     return response
 
 
@@ -378,7 +401,7 @@ def contract_audit(request: HttpRequest, pk: int) -> HttpResponse:
     contract = get_visible_contract(request.user, pk)
     return render_entries(
         request,
-        AuditEntry.objects.for_contract(contract.pk),
+        readable_trail(request.user, contract),
         title=f"Audit trail · {contract.reference}",
         csv_name=f"{_safe_name(contract.reference)}-audit.csv",
         extra={"subtitle": f"{contract.product} — {contract.buyer} and {contract.vendor}", "contract": contract},

@@ -8,18 +8,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ParseError, UnsupportedMediaType, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.errors import Conflict, DomainError
+from core.errors import Conflict, DomainError, PayloadTooLarge
 
 
 class CappedPaginator(Paginator):
@@ -87,9 +89,33 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
     return {"non_field_errors": [str(v) for v in (detail if isinstance(detail, list) else [detail])]}
 
 
+class _UnsupportedMediaType(DomainError):
+    status_code = 415
+    code = "unsupported_media_type"
+
+
+def _unsupported_media_type(exc: UnsupportedMediaType, context: dict[str, Any]) -> DomainError:
+    """DRF words a body sent without a Content-Type as 'Unsupported media type ""': say
+    what was sent and which types the operation reads, under ``errors.body``."""
+    request = context.get("request")
+    sent = (request.content_type if request is not None else "") or ""
+    accepted = [p.media_type for p in getattr(request, "parsers", None) or []]
+    said = (
+        f"The body's Content-Type {sent.split(';')[0]!r} is not read here" if sent else "The body has no Content-Type"
+    )
+    message = f"{said}; send one of: {', '.join(accepted)}." if accepted else f"{said}."
+    return _UnsupportedMediaType(message, errors={"body": [message]})
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, RequestDataTooBig):
+        # Django refused to read a body past DATA_UPLOAD_MAX_MEMORY_SIZE (DRF reads JSON and
+        # form bodies through request.body; the CSRF check of a session reads a form).
+        exc = PayloadTooLarge(f"The body is over the limit of {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes.")
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    if isinstance(exc, UnsupportedMediaType):
+        exc = _unsupported_media_type(exc, context)
     if isinstance(exc, DomainError):
         body: dict[str, Any] = {"detail": exc.message, "code": exc.code, "errors": exc.errors}
         if isinstance(exc, Conflict):
@@ -106,7 +132,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response.data = {"detail": f"{label}{first[1][0]}", "code": "invalid", "errors": errors}
     elif isinstance(response.data, dict) and "detail" in response.data:
         detail = response.data["detail"]
-        response.data = {"detail": str(detail), "code": getattr(detail, "code", "error"), "errors": {}}
+        # A body that does not parse: the whole body is the field at fault.
+        errors = {"body": [str(detail)]} if isinstance(exc, ParseError) else {}
+        response.data = {"detail": str(detail), "code": getattr(detail, "code", "error"), "errors": errors}
     if response.status_code == status.HTTP_400_BAD_REQUEST and "code" not in response.data:
         response.data["code"] = "invalid"
     return response
@@ -123,6 +151,8 @@ ERROR_TEXT = {
     404: "No such object (or you may not see it), or no such page of the list.",
     409: "The object's state does not allow this: `state` and `allowed` say what does.",
     413: "The body is over the size limit. Nothing was stored.",
+    415: "The body's Content-Type is missing or not one the operation reads; `errors.body` lists those it "
+    "reads. Nothing was stored.",
 }
 
 

@@ -37,3 +37,13 @@ class Conflict(DomainError):
         super().__init__(message)
         self.state = state
         self.allowed = list(allowed)
+
+
+class PayloadTooLarge(DomainError):
+    """The body is over a size limit: 413, naming the body (or the file field) and the limit."""
+
+    status_code = 413
+    code = "payload_too_large"
+
+    def __init__(self, message: str, *, field: str = "body") -> None:
+        super().__init__(message, errors={field: [message]})

@@ -16,6 +16,7 @@ from django import forms
 
 from contracts.forms import StyledForm
 from contracts.models import Contract
+from core.fields import FormDateTimeField
 from disputes.models import Dispute
 
 
@@ -92,12 +93,12 @@ class ResolveForm(NoInputForm):
     accept_exclusion = forms.BooleanField(required=False, label="Accept the exclusion (no longer counted)")
     incident = forms.CharField(required=False, label="Incident", help_text="e.g. INC-12")
     outage = forms.IntegerField(required=False, label="Outage id", min_value=1)
-    outage_start = forms.DateTimeField(
+    outage_start = FormDateTimeField(
         required=False,
         label="Corrected outage start (UTC)",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
-    outage_end = forms.DateTimeField(
+    outage_end = FormDateTimeField(
         required=False,
         label="Corrected outage end (UTC)",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

@@ -13,17 +13,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import django_filters
-from django import forms
 from django.db.models import Case, F, IntegerField, OrderBy, QuerySet, Value, When
 from django.utils import timezone
 
-from core.filters import IsoDateTimeFilter
+from core.filters import IntegerFilter, IsoDateTimeFilter
 from incidents.models import Environment, Incident, Severity
-
-
-class IntegerFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
-
 
 # Lifecycle ranks so that sorting follows meaning, not the alphabet.
 SEVERITY_RANK = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}

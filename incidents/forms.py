@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 
 from contracts.forms import StyledForm
 from contracts.models import Contract
+from core.uploads import validate_passive_file
 from incidents.models import Environment, ExclusionClaim, Severity
 
 OTHER_COMPONENT = "__other__"
@@ -70,7 +71,7 @@ class IncidentCreateForm(StyledForm):
             field.queryset = Contract.objects.filter(pk__in=[c.pk for c in contracts]).select_related("vendor")
         # Changing the contract reloads the page with its components (the
         # "choose another contract" link does the same without JavaScript).
-        field.widget.attrs["onchange"] = "if (this.value) { window.location.search = '?contract=' + this.value; }"
+        field.widget.attrs["data-reload-param"] = "contract"  # static/js/forms.js: reloads with ?contract=<id>
         self.fields["component"].widget.choices = [
             ("", "Choose…"),
             *((c, c) for c in components),
@@ -202,7 +203,7 @@ class CommentForm(ActionForm):
 
 
 class AttachForm(ActionForm):
-    file = forms.FileField(label="File")
+    file = forms.FileField(label="File", validators=[validate_passive_file])
 
 
 # -- import --------------------------------------------------------------------------------

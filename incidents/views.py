@@ -28,6 +28,7 @@ from contracts.models import Contract
 from contracts.terms import Terms
 from core.api import CappedPaginator as Paginator
 from core.errors import Conflict, InvalidInput, NotPermitted
+from core.filters import query_int
 from incidents import services
 from incidents.actions import ACTIONS, conflict_message
 from incidents.filters import IncidentFilter
@@ -168,7 +169,11 @@ def incident_create(request: HttpRequest) -> HttpResponse:
     chosen = next((c for c in contracts if str(c.pk) == requested), None)
     if requested and chosen is None:
         # Unknown or invisible: 404; visible but not open to this user: 403.
-        contract = Contract.objects.visible_to(request.user).filter(pk=requested if requested.isdigit() else 0).first()
+        contract = (
+            Contract.objects.visible_to(request.user)
+            .filter(pk=query_int({"contract": requested}, "contract") or 0)
+            .first()
+        )
         if contract is None:
             raise Http404("No such contract.")
         return _forbidden(

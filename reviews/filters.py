@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import django_filters
 
+from core.filters import IntegerFilter
 from reviews.models import Amendment, AnnualReview, RenewalReminder, ReviewComment, ReviewPacket
 
 
 class ReviewFilter(django_filters.FilterSet):
-    contract = django_filters.NumberFilter(field_name="contract", help_text="Contract id.")
+    contract = IntegerFilter(field_name="contract", help_text="Contract id.")
     status = django_filters.ChoiceFilter(choices=AnnualReview.Status.choices, help_text="Review status.")
-    year = django_filters.NumberFilter(help_text="The anniversary's year.")
+    year = IntegerFilter(help_text="The anniversary's year.")
 
     class Meta:
         model = AnnualReview
@@ -18,7 +19,7 @@ class ReviewFilter(django_filters.FilterSet):
 
 
 class ReviewChildFilter(django_filters.FilterSet):
-    review = django_filters.NumberFilter(field_name="review", help_text="Review id.")
+    review = IntegerFilter(field_name="review", help_text="Review id.")
 
 
 class PacketFilter(ReviewChildFilter):
@@ -40,7 +41,7 @@ class CommentFilter(ReviewChildFilter):
 
 
 class ReminderFilter(django_filters.FilterSet):
-    contract = django_filters.NumberFilter(field_name="contract", help_text="Contract id.")
+    contract = IntegerFilter(field_name="contract", help_text="Contract id.")
 
     class Meta:
         model = RenewalReminder

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 
 from contracts.forms import StyledForm
+from core.fields import FormDateField, FormDateTimeField
 from reviews.models import AnnualReview, Signature
 
 
@@ -19,7 +20,7 @@ def _local(value: datetime | None, zone: str) -> str:
 
 class RecordForm(StyledForm):
     agenda = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), required=False)
-    meeting_date = forms.DateTimeField(
+    meeting_date = FormDateTimeField(
         required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -68,7 +69,7 @@ class AmendmentForm(StyledForm):
         label="Evidence references",
         help_text="One per line, e.g. “Service report 2026-10” or “Incident INC-42”.",
     )
-    effective_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Takes effect on")
+    effective_from = FormDateField(widget=forms.DateInput(attrs={"type": "date"}), label="Takes effect on")
 
     def __init__(self, *args: Any, zone: str = "UTC", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from availability.ical import clean, line
 from contracts.models import Contract
 from reviews.models import AnnualReview
 
@@ -25,8 +26,8 @@ def _all_day(uid: str, day, summary: str, description: str, category: str) -> Ev
     event.add("dtstamp", timezone.now())
     event.add("dtstart", day)
     event.add("dtend", day + timedelta(days=1))
-    event.add("summary", summary)
-    event.add("description", description)
+    event.add("summary", line(summary))
+    event.add("description", clean(description))
     event.add("categories", [category])
     event.add("transp", "TRANSPARENT")
     return event
@@ -67,8 +68,8 @@ def contract_events(contract: Contract, reviews: Iterable[AnnualReview]) -> list
             event.add("dtstamp", review.updated_at)
             event.add("dtstart", review.meeting_date)
             event.add("dtend", review.meeting_date + timedelta(hours=2))
-            event.add("summary", f"Board meeting: {contract.reference} annual review {review.year}")
-            event.add("description", review.agenda or "Annual review of the contract.")
+            event.add("summary", line(f"Board meeting: {contract.reference} annual review {review.year}"))
+            event.add("description", clean(review.agenda or "Annual review of the contract."))
             event.add("categories", ["Review"])
             event.add("transp", "OPAQUE")
             events.append(event)
@@ -88,7 +89,7 @@ def contract_events(contract: Contract, reviews: Iterable[AnnualReview]) -> list
 def governance_events(body: bytes, contract: Contract, reviews: Iterable[AnnualReview]) -> bytes:
     """``body`` (an iCalendar feed) with the governance dates added."""
     calendar = Calendar.from_ical(body)
-    calendar["x-wr-calname"] = f"{contract.reference} calendar"
+    calendar["x-wr-calname"] = line(f"{contract.reference} calendar")
     for event in contract_events(contract, reviews):
         calendar.add_component(event)
     return calendar.to_ical()

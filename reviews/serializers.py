@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from contracts.serializers import RejectUnknownFieldsMixin
 from core.api import enum_field
+from core.fields import AwareDateTimeField, DateField
 from incidents.serializers import visible_contract
 from reviews import packet as document
 from reviews.models import (
@@ -275,9 +276,7 @@ class ReviewDetailSerializer(ReviewSerializer):
 
 class ReviewOpenSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     contract = serializers.IntegerField(help_text="Id of an active contract you may see.")
-    anniversary = serializers.DateField(
-        required=False, help_text="The anniversary to review (default: the next one from today)."
-    )
+    anniversary = DateField(required=False, help_text="The anniversary to review (default: the next one from today).")
 
     def validate_contract(self, value: int) -> Any:
         return visible_contract(self.context["request"].user, value)
@@ -285,7 +284,7 @@ class ReviewOpenSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
 
 class ReviewRecordSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     agenda = serializers.CharField(required=False, allow_blank=True)
-    meeting_date = serializers.DateTimeField(required=False, allow_null=True)
+    meeting_date = AwareDateTimeField(required=False, allow_null=True)
     minutes = serializers.CharField(required=False, allow_blank=True)
     decisions = serializers.CharField(required=False, allow_blank=True)
     recommendation = RecommendationField(required=False, allow_blank=True)
@@ -312,7 +311,7 @@ class ReviewAmendmentCreateSerializer(RejectUnknownFieldsMixin, serializers.Seri
     title = serializers.CharField(max_length=200, allow_blank=True)
     rationale = serializers.CharField(allow_blank=True, help_text="Why, tied to the year's evidence (required).")
     evidence = serializers.ListField(child=serializers.CharField(), required=False, default=list)
-    effective_from = serializers.DateTimeField(help_text="When the terms take effect once signed (future).")
+    effective_from = AwareDateTimeField(help_text="When the terms take effect once signed (future).")
     terms = serializers.JSONField(
         required=False, help_text="The amended SLA terms (the whole document); validated like any SLA version."
     )
@@ -322,7 +321,7 @@ class ReviewAmendmentUpdateSerializer(RejectUnknownFieldsMixin, serializers.Seri
     title = serializers.CharField(max_length=200, required=False)
     rationale = serializers.CharField(required=False, allow_blank=True)
     evidence = serializers.ListField(child=serializers.CharField(), required=False)
-    effective_from = serializers.DateTimeField(required=False)
+    effective_from = AwareDateTimeField(required=False)
     terms = serializers.JSONField(required=False)
 
 

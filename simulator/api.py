@@ -25,6 +25,7 @@ from rest_framework.response import Response
 
 from contracts.models import Contract
 from core.api import AnyMediaRenderer, error_responses
+from core.downloads import content_disposition
 from reviews.models import Amendment
 from simulator import serializers as s
 from simulator import services as simulations
@@ -164,7 +165,7 @@ class ScenarioViewSet(
         scenario = self.get_object()
         ref = scenario.contract.reference if scenario.contract else "portfolio"
         response = HttpResponse(scenario_pdf(scenario), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{pdf_filename(scenario.name, ref)}"'
+        response["Content-Disposition"] = content_disposition(pdf_filename(scenario.name, ref))
         return response
 
     @extend_schema(

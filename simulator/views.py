@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from contracts.access import get_visible_contract
 from contracts.models import Contract, SLAVersion
 from core import periods
+from core.downloads import content_disposition
 from core.errors import DomainError, InvalidInput
 from reviews.models import Amendment
 from simulator import services as simulations
@@ -42,7 +43,7 @@ def _describe(exc: DomainError) -> str:
 
 def _pdf_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition(filename)
     return response
 
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django import forms
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,11 +16,7 @@ from contracts import services
 from contracts.api.base import errors
 from contracts.models import Contract, SLAVersion
 from contracts.serializers import ContractCreateSerializer, ContractSerializer, ContractUpdateSerializer
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class IntegerFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
+from core.filters import IntegerFilter
 
 
 class ContractFilter(django_filters.FilterSet):

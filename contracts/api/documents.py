@@ -11,7 +11,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,6 +20,7 @@ from contracts.api.base import CONTRACT_PK, ContractScopedMixin, errors
 from contracts.models import ContractDocument
 from contracts.serializers import DocumentSerializer, DocumentUploadSerializer
 from core.api import AnyMediaRenderer
+from core.parsers import FormParser, MultiPartParser
 
 
 @extend_schema(parameters=[CONTRACT_PK])

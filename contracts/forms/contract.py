@@ -13,15 +13,18 @@ from django.utils import timezone
 from accounts.models import Organization
 from contracts.forms.base import StyledForm, split_names
 from contracts.presets import PRESETS
+from core.fields import FormDateField, FormDateTimeField, FormReferenceField
 
 
 class ContractCreateForm(StyledForm):
     buyer = forms.ModelChoiceField(queryset=Organization.objects.none(), empty_label=None)
     vendor = forms.ModelChoiceField(queryset=Organization.objects.none(), empty_label="Choose the vendor…")
-    reference = forms.CharField(max_length=40, help_text="Unique, e.g. NW-2025-014.")
+    reference = FormReferenceField(
+        max_length=40, help_text="Unique among your organization's contracts, e.g. NW-2025-014."
+    )
     product = forms.CharField(max_length=200)
-    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    term_end = forms.DateField(label="Term ends", widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = FormDateField(widget=forms.DateInput(attrs={"type": "date"}))
+    term_end = FormDateField(label="Term ends", widget=forms.DateInput(attrs={"type": "date"}))
     auto_renew = forms.BooleanField(required=False, label="Renews automatically unless notice is given")
     notice_period_days = forms.IntegerField(
         min_value=0, initial=90, label="Notice period (days)", help_text="Days before the term end."
@@ -69,7 +72,7 @@ class ContractCreateForm(StyledForm):
 
 
 class ActivateForm(StyledForm):
-    effective_from = forms.DateTimeField(
+    effective_from = FormDateTimeField(
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],

@@ -12,6 +12,7 @@ from contracts.forms.base import StyledForm
 from contracts.forms.playbook import ROLE_LABELS
 from contracts.models import FeedbackItem, Party, TrainingResource
 from contracts.terms import ROLES
+from core.fields import FormDateField
 
 
 class ItemDoneForm(StyledForm):
@@ -37,7 +38,7 @@ class ItemEvidenceForm(StyledForm):
 class ItemEditForm(StyledForm):
     title = forms.CharField(max_length=200)
     owner = forms.ChoiceField(required=False, label="Owner (person)")
-    due_date = forms.DateField(label="Due", widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = FormDateField(label="Due", widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args: Any, people: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.access import Standing
 from accounts.models import Membership
 from audit import services as audit
+from contracts import lock_objects
 from contracts.access import can_manage_side
 from contracts.models import (
     ROUTINE_FILE_TYPES,
@@ -30,6 +31,7 @@ from contracts.models import (
 )
 from core.actor import Actor
 from core.errors import Conflict, InvalidInput
+from core.links import is_web_link
 
 # The living copy of the default checklist (migration 0002 seeded it once).
 # (title, owner party, due days after activation, requires a training resource, guidance)
@@ -176,7 +178,7 @@ def default_template() -> OnboardingTemplate:
 
 def check_link(value: str, field: str) -> str:
     value = (value or "").strip()
-    if value and not value.startswith(("https://", "http://", "/")):
+    if value and not is_web_link(value):
         raise InvalidInput(
             "Not a link.", errors={field: ["Give an http(s) address or a path on this site starting with /."]}
         )
@@ -269,7 +271,8 @@ def check_resource(contract: Contract, resource: TrainingResource | None) -> Non
 
 
 def lock_item(item: OnboardingItem) -> OnboardingItem:
-    locked = OnboardingItem.objects.select_for_update().select_related("contract").get(pk=item.pk)
+    lock_objects.contract_of(item)  # the contract, then the item (core.locks)
+    locked = OnboardingItem.objects.select_for_update(of=("self",)).select_related("contract").get(pk=item.pk)
     locked.contract = item.contract  # keeps the caller's cached standing (board ids)
     return locked
 

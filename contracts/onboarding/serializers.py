@@ -16,6 +16,7 @@ from contracts.models import FeedbackItem, OnboardingItem, Party, TrainingResour
 from contracts.onboarding import EVIDENCE_KINDS, evidence_links
 from contracts.serializers import RejectUnknownFieldsMixin
 from contracts.terms import PLAYBOOK_TRIGGERS, RACI_LETTERS, ROLES, SEVERITIES, TARGETS
+from core.fields import DateField
 
 
 def _absolute(context: dict[str, Any], path: str) -> str:
@@ -123,7 +124,7 @@ class OnboardingItemCreateSerializer(RejectUnknownFieldsMixin, serializers.Seria
     owner = _OwnerField(
         required=False, default=None, help_text="A member of the owner party or of the board; null: the party."
     )
-    due_date = serializers.DateField(help_text="Not before the contract's activation.")
+    due_date = DateField(help_text="Not before the contract's activation.")
     guidance = serializers.CharField(required=False, allow_blank=True, default="")
     resource = serializers.PrimaryKeyRelatedField(
         queryset=TrainingResource.objects.all(),
@@ -139,7 +140,7 @@ class OnboardingItemUpdateSerializer(RejectUnknownFieldsMixin, serializers.Seria
 
     title = serializers.CharField(max_length=200, required=False)
     owner = _OwnerField(required=False)
-    due_date = serializers.DateField(required=False)
+    due_date = DateField(required=False)
     resource = serializers.PrimaryKeyRelatedField(
         queryset=TrainingResource.objects.all(), required=False, allow_null=True
     )

@@ -23,6 +23,8 @@ from rest_framework.response import Response
 from contracts.access import contract_standing
 from contracts.serializers import RejectUnknownFieldsMixin
 from core.errors import DomainError
+from core.fields import AwareDateTimeField
+from core.filters import IntegerFilter
 from disputes import services as dispute_services
 from disputes.api.common import (
     DISPUTE_PK,
@@ -158,8 +160,8 @@ class DisputeOutcomeSerializer(RejectUnknownFieldsMixin, serializers.Serializer)
     )
     incident = serializers.IntegerField(required=False, allow_null=True, help_text="Incident id (default: subject).")
     outage = serializers.IntegerField(required=False, allow_null=True, help_text="Outage id (default: subject).")
-    outage_start = serializers.DateTimeField(required=False, allow_null=True, help_text="Corrected outage start.")
-    outage_end = serializers.DateTimeField(required=False, allow_null=True, help_text="Corrected outage end.")
+    outage_start = AwareDateTimeField(required=False, allow_null=True, help_text="Corrected outage start.")
+    outage_end = AwareDateTimeField(required=False, allow_null=True, help_text="Corrected outage end.")
     credit = serializers.IntegerField(required=False, allow_null=True, help_text="Credit id (default: subject).")
     credit_amount = serializers.DecimalField(
         required=False,
@@ -182,7 +184,7 @@ class DisputeResolveSerializer(RejectUnknownFieldsMixin, serializers.Serializer)
 
 
 class DisputeFilter(django_filters.FilterSet):
-    contract = django_filters.NumberFilter(field_name="contract", help_text="Contract id.")
+    contract = IntegerFilter(field_name="contract", help_text="Contract id.")
     status = django_filters.ChoiceFilter(choices=Dispute.Status.choices, help_text="open, resolved or withdrawn.")
     subject_type = django_filters.ChoiceFilter(choices=Dispute.Subject.choices, help_text="What is disputed.")
     stage = django_filters.CharFilter(field_name="stage_name", lookup_expr="iexact", help_text="Stage name.")

@@ -28,6 +28,7 @@ from contracts.forms import apply_domain_errors
 from contracts.models import Contract, SLAVersion
 from core.datetimes import when
 from core.errors import Conflict, DomainError, InvalidInput, NotPermitted
+from core.filters import query_int
 from disputes import services as dispute_services
 from disputes.forms import (
     CommentForm,
@@ -92,7 +93,8 @@ def dispute_board(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     visible = Dispute.objects.visible_to(user)
     contract_filter = request.GET.get("contract", "").strip()
-    scoped = visible.filter(contract_id=int(contract_filter)) if contract_filter.isdigit() else visible
+    wanted = query_int(request.GET, "contract")
+    scoped = visible.filter(contract_id=wanted) if wanted is not None else visible
     show_closed = request.GET.get("show") == "closed"
     related = ("contract", "contract__buyer", "contract__vendor", "raised_by")
     contracts = list(
@@ -183,7 +185,9 @@ def dispute_create(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     requested = (data or request.GET).get("contract", "")
     if requested:
-        contract = Contract.objects.visible_to(user).filter(pk=requested if requested.isdigit() else 0).first()
+        contract = (
+            Contract.objects.visible_to(user).filter(pk=query_int({"contract": requested}, "contract") or 0).first()
+        )
         if contract is None:
             raise Http404("No such contract.")
     contracts = disputable_contracts(user)

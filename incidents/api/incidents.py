@@ -20,13 +20,13 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api import AnyMediaRenderer, ValidatedBodyMixin, error_responses
 from core.errors import NotPermitted
+from core.parsers import FormParser, JSONParser, MultiPartParser
 from incidents import services
 from incidents.filters import IncidentFilter
 from incidents.models import ExclusionClaim, Incident, IncidentAttachment, IncidentEvent

@@ -5,11 +5,15 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
+from core.uploads import validate_passive_file
 from incidents.models import IncidentAttachment
 
 
 class AttachmentUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="Any file; the size limit is checked by the service.")
+    file = serializers.FileField(
+        validators=[validate_passive_file],
+        help_text="Any file but HTML, SVG, XHTML or JavaScript; the size limit is checked by the service.",
+    )
 
 
 class AttachmentSerializer(serializers.ModelSerializer):

@@ -11,6 +11,7 @@ from availability import ical
 from availability.models import ChangeNotice, MaintenanceWindow
 from availability.services import periods as av
 from contracts.models import Contract
+from core.downloads import content_disposition
 from reviews import packet as document
 from reviews.ical import governance_events
 from reviews.models import AnnualReview
@@ -36,6 +37,6 @@ def calendar_ics(request: HttpRequest, pk: int, token: str) -> HttpResponse:
         AnnualReview.objects.filter(contract=contract).order_by("anniversary"),
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{contract.reference}-calendar.ics"'
+    response["Content-Disposition"] = content_disposition(f"{contract.reference}-calendar.ics", inline=True)
     response["Cache-Control"] = "private, max-age=300"
     return response

@@ -17,6 +17,7 @@ from accounts.access import organization_ids
 from accounts.models import Membership
 from contracts.models import BoardSeat, Contract
 from core.errors import DomainError, NotPermitted
+from core.filters import query_int
 from reviews.models import AnnualReview, ReviewSignatory, Signature
 from reviews.services import lifecycle, opening
 from reviews.views.base import PAGE_SIZE, STATUS_CSS, S, _describe, _forbidden
@@ -82,9 +83,9 @@ def review_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in S.values:
         qs = qs.filter(status=status)
-    contract_id = request.GET.get("contract", "")
+    contract_id = query_int(request.GET, "contract")
     contract = None
-    if contract_id.isdigit():
+    if contract_id is not None:
         contract = Contract.objects.visible_to(request.user).filter(pk=contract_id).first()
         qs = qs.filter(contract_id=contract_id) if contract else qs.none()
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -12,7 +12,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -32,6 +31,7 @@ from contracts.onboarding.serializers import (
     PlaybookSerializer,
     RaciSerializer,
 )
+from core.parsers import FormParser, JSONParser, MultiPartParser
 
 ITEM_PK = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Onboarding item id.")
 

@@ -11,7 +11,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -29,6 +28,7 @@ from contracts.onboarding.serializers import (
     ResourceCreateSerializer,
     TrainingResourceSerializer,
 )
+from core.parsers import FormParser, JSONParser, MultiPartParser
 
 RESOURCE_PK = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Training resource id.")
 FEEDBACK_PK = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Feedback item id.")
