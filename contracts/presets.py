@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from contracts.presets_vendors import vendor_presets
+
 WEEKDAYS_9_TO_6 = [{"weekday": d, "start": "09:00", "end": "18:00"} for d in range(5)]
 ALL_DAY = [{"weekday": d, "start": "00:00", "end": "00:00"} for d in range(7)]
 
@@ -243,6 +245,11 @@ PRESETS: dict[str, dict[str, Any]] = {
         },
     },
 }
+
+
+PRESETS.update(
+    vendor_presets(enterprise=PRESETS["enterprise-24x7"]["terms"], business_hours=PRESETS["business-hours"]["terms"])
+)
 
 
 def preset_terms(key: str) -> dict[str, Any]:
