@@ -45,7 +45,7 @@ from incidents.models import (
     Severity,
 )
 from incidents.presenters import clock_cards, next_countdown, when_parts, zone_of
-from incidents.services.base import is_buyer_actor, is_party_actor
+from incidents.services.base import is_buyer_actor, is_party_actor, is_vendor_actor
 from incidents.services.playbook import playbook_checklist, tick_playbook_step
 
 PAGE_SIZE = 25
@@ -305,6 +305,12 @@ def render_detail(
         "playbook_due": sum(1 for step in playbook if step.state == "due"),
         "playbook_ticked": sum(1 for step in playbook if step.ticked),
         "can_tick": is_party_actor(s) and incident.status != Incident.Status.CLOSED,
+        # Each side ticks its own steps (tick_playbook_step decides again).
+        "tick_sides": [
+            side
+            for side, ok in (("buyer", is_buyer_actor(s)), ("vendor", is_vendor_actor(s)))
+            if ok and incident.status != Incident.Status.CLOSED
+        ],
     }
     return render(request, "incidents/detail.html", context, status=status)
 

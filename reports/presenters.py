@@ -12,13 +12,15 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.urls import NoReverseMatch, reverse
+
 from availability.models import Outage
 from contracts.pdf import CHANGE_KIND_LABELS, ENVIRONMENT_LABELS, TARGET_LABELS
 from contracts.wording import termination_exercise_text
 from core.charts import ChartPoint, availability_chart
 from core.money import money
 from incidents.models import ExclusionClaim, Incident
-from reports.models import ServiceReport
+from reports.models import Credit, ServiceReport
 
 CLAIM_LABELS = dict(ExclusionClaim.Kind.choices)
 STATUS_LABELS = dict(Incident.Status.choices)
@@ -139,7 +141,40 @@ def chart(snapshot: dict[str, Any]) -> str:
     )
 
 
+def _url(name: str, *args: Any) -> str:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:  # the page's app is not mounted
+        return ""
+
+
+def _ledger_urls(report: ServiceReport) -> dict[tuple[str, str], str]:
+    """(kind, ref) of a credit line -> its line on the contract's credit ledger. A line this
+    revision owes nothing new for was booked by an earlier revision of the period: link that one."""
+    base = _url("disputes:contract", report.contract_id)
+    if not base:
+        return {}
+    rows = (
+        Credit.objects.filter(contract_id=report.contract_id, report__period=report.period)
+        .exclude(status=Credit.Status.VOID)
+        .order_by("report__revision", "pk")
+        .values_list("kind", "ref", "pk", "report_id")
+    )
+    urls: dict[tuple[str, str], str] = {}
+    own: set[tuple[str, str]] = set()
+    for kind, ref, pk, report_id in rows:
+        key = (kind, ref)
+        if key in own:
+            continue
+        urls[key] = f"{base}?period={report.period}#credit-{pk}"
+        if report_id == report.pk:
+            own.add(key)
+    return urls
+
+
 def report_context(report: ServiceReport) -> dict[str, Any]:
+    """The display values of the report. Breaches and credit lines carry ``url`` (the incident's
+    page, the credit's ledger line); the page links them, the PDF (no request) does not."""
     s = report.snapshot
     zone = s["period"]["timezone"]
     cur = s["contract"]["currency"]
@@ -162,6 +197,7 @@ def report_context(report: ServiceReport) -> dict[str, Any]:
     breaches = [
         {
             **b,
+            "url": _url("incidents:detail", b["id"]) if b.get("id") else "",
             "severity_label": b["severity"].capitalize(),
             "environment_label": ENVIRONMENT_LABELS.get(b["environment"], b["environment"]),
             "opened": when(b["opened_at"], zone),
@@ -233,6 +269,7 @@ def report_context(report: ServiceReport) -> dict[str, Any]:
         }
         for m in s["maintenance"]
     ]
+    ledger_urls = _ledger_urls(report)
     sat = s["satisfaction"]
     most = max([*sat["distribution"].values(), 1])
     return {
@@ -250,7 +287,12 @@ def report_context(report: ServiceReport) -> dict[str, Any]:
         "credits": {
             **c,
             "lines": [
-                {**line, "amount_text": money(line["amount"], cur), "payable_text": money(line["payable"], cur)}
+                {
+                    **line,
+                    "amount_text": money(line["amount"], cur),
+                    "payable_text": money(line["payable"], cur),
+                    "url": ledger_urls.get((line.get("kind", ""), line.get("ref", "")), ""),
+                }
                 for line in c["lines"]
             ],
             "total_text": money(c["total"], cur),

@@ -14,6 +14,8 @@ from contracts.models import FeedbackItem, Party, TrainingResource
 from contracts.terms import ROLES
 from core.fields import FormDateField
 
+ISO_DATE = "%Y-%m-%d"
+
 
 class ItemDoneForm(StyledForm):
     note = forms.CharField(
@@ -38,7 +40,13 @@ class ItemEvidenceForm(StyledForm):
 class ItemEditForm(StyledForm):
     title = forms.CharField(max_length=200)
     owner = forms.ChoiceField(required=False, label="Owner (person)")
-    due_date = FormDateField(label="Due", widget=forms.DateInput(attrs={"type": "date"}))
+    # A browser's date input sends and shows only ISO dates; the locale's 25/10/2026 would leave it blank.
+    due_date = FormDateField(
+        label="Due",
+        input_formats=[ISO_DATE],
+        widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
+        error_messages={"invalid": "Enter the date as YYYY-MM-DD."},
+    )
 
     def __init__(self, *args: Any, people: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

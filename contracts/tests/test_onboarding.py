@@ -491,3 +491,30 @@ def test_api_lists_run_a_constant_number_of_queries(client_for, count_queries, c
         onboarding.resource_add(actor=buyer, contract=contract, title=f"Doc {n}", url=f"https://x.test/{n}")
         onboarding.feedback_log(actor=buyer, contract=contract, category="other", text=f"Note {n}")
     assert [count_queries(lambda p=p: client.get(p)) for p in paths] == small
+
+
+def test_rescheduling_an_item_on_the_page_round_trips_the_iso_date(client_for, contract, buyer):
+    item = item_titled(contract, "coverage calendar")
+    client = client_for(buyer)
+    html = client.get(f"/contracts/{contract.pk}/routine/").content.decode()
+    prefix = f"edit-{item.pk}-"
+    # The date input gets the ISO value a browser's date picker shows (not the locale's 25/10/2026).
+    assert (
+        f'type="date" name="due_date" value="{item.due_date.isoformat()}"' in html and f'id="{prefix}due_date"' in html
+    )
+    # Each field has its own label, tied to its own id.
+    for field, label in (("title", "Title"), ("owner", "Owner (person)"), ("due_date", "Due")):
+        assert f'<label for="{prefix}{field}">{label}' in html
+    new_due = item.due_date + timedelta(days=7)
+    response = client.post(
+        f"/contracts/{contract.pk}/routine/items/{item.pk}/edit/",
+        {"title": item.title, "owner": "", "due_date": new_due.isoformat()},
+    )
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.due_date == new_due
+    response = client.post(
+        f"/contracts/{contract.pk}/routine/items/{item.pk}/edit/",
+        {"title": item.title, "owner": "", "due_date": "next week"},
+    )
+    assert response.status_code == 400 and "Enter the date as YYYY-MM-DD." in response.content.decode()

@@ -39,6 +39,7 @@ from disputes.forms import (
     WithdrawForm,
 )
 from disputes.models import Dispute, DisputeStep
+from disputes.services.common import managers_of
 from disputes.views.common import conflict_text, forbidden, url_for
 from incidents.presenters import Countdown
 
@@ -190,27 +191,46 @@ def dispute_create(request: HttpRequest) -> HttpResponse:
         )
         if contract is None:
             raise Http404("No such contract.")
+    else:
+        contract = None
     contracts = disputable_contracts(user)
-    if not contracts.exists():
+    back = ("Back to the disputes", reverse("disputes:disputes"))
+    # Who may open one is decided before the form is shown, so nobody types a statement only to be refused.
+    if not contracts.exists() and data is None:
         return forbidden(
             request,
             "Disputes are raised by a party: only the buyer's contract managers and the vendor's account managers "
             "may open one, on a contract of theirs.",
-            ("Back to the disputes", reverse("disputes:disputes")),
+            back,
         )
+    refusal = ""
+    if contract is not None and not contracts.filter(pk=contract.pk).exists():
+        refusal = (
+            f"Disputes on {contract.reference} are raised by a party: only "
+            f"{managers_of('buyer', contract)} or "
+            f"{managers_of('vendor', contract)} may open one."
+        )
+        if data is None:
+            return forbidden(request, refusal, back)
     initial = {k: request.GET.get(k, "") for k in ("contract", "subject_type", "subject_id", "title")}
     if not initial["contract"] and contracts.count() == 1:
         initial["contract"] = contracts.first().pk
     form = DisputeCreateForm(data, contracts=contracts, initial=initial)
     status = 200
+
+    def refused(message: str) -> HttpResponse:
+        # A refusal after a POST shows the form again with what was typed, above it the reason.
+        context = {"form": form, "tab": "disputes", "refusal": message, "back": back}
+        return render(request, "disputes/dispute_create.html", context, status=403)
+
     if data is not None:
         status = 400
-        if requested and not contracts.filter(pk=requested).exists():
-            return forbidden(
-                request,
-                "Only the buyer's contract managers and the vendor's account managers may open a dispute on this "
-                "contract.",
-                ("Back to the disputes", reverse("disputes:disputes")),
+        if refusal or not contracts.exists():
+            form.is_valid()  # bound, so the typed text is shown again
+            return refused(
+                refusal
+                or "Disputes are raised by a party: only the buyer's contract managers and the vendor's account "
+                "managers may open one, on a contract of theirs."
             )
         if form.is_valid():
             cd = form.cleaned_data
@@ -224,7 +244,7 @@ def dispute_create(request: HttpRequest) -> HttpResponse:
                     statement=cd["statement"],
                 )
             except NotPermitted as exc:
-                return forbidden(request, exc.message, ("Back to the disputes", reverse("disputes:disputes")))
+                return refused(exc.message)
             except Conflict as exc:
                 messages.error(request, exc.message)
                 status = 409

@@ -38,9 +38,10 @@ class ChecklistStepSerializer(serializers.Serializer):
     when = serializers.CharField(help_text="The trigger in words, e.g. at 50 % of the restore target.")
     at = serializers.DateTimeField(allow_null=True, help_text="When the trigger falls (null: not yet known).")
     state = enum_field(
-        ["ticked", "due", "upcoming", "waiting", "skipped"],
+        ["ticked", "due", "upcoming", "waiting", "skipped", "missed"],
         help_text="ticked; due (trigger passed, not ticked); upcoming; waiting (e.g. for acknowledgement); "
-        "skipped (the target was met first).",
+        "skipped (the target was met, or the incident resolved, first); missed (trigger passed, not ticked "
+        "before the incident was resolved). A resolved or closed incident has no due steps.",
     )
     action = serializers.CharField()
     ticked_by = serializers.SerializerMethodField()
@@ -103,8 +104,8 @@ class IncidentPlaybookView(GenericAPIView):
 
     @extend_schema(
         summary="Tick a playbook step off",
-        description="Either party's people (not viewers). Each step is ticked once; the tick is a `playbook_step` "
-        "event on the timeline.",
+        description="The people (not viewers) of the party the step belongs to (its `party`); the other "
+        "side gets 403. Each step is ticked once; the tick is a `playbook_step` event on the timeline.",
         parameters=[PK],
         request=TickSerializer,
         responses={201: ChecklistSerializer, **errors(400, 403, 404, 409)},

@@ -14,19 +14,25 @@ from django.db import IntegrityError, transaction
 
 from contracts.onboarding.selectors import People, people_of, playbook_steps
 from core.actor import Actor
-from core.errors import Conflict, InvalidInput
+from core.errors import Conflict, InvalidInput, NotPermitted
 from incidents.clocks import Interval, due_time
 from incidents.models import Incident, IncidentEvent, IncidentPause, IncidentPlaybookTick
 from incidents.services.base import (
     audit_incident,
     event,
+    is_buyer_actor,
     is_party_actor,
+    is_vendor_actor,
     lock,
     now,
     require_role,
     standing_on,
 )
 from incidents.sla import clock_of, met_at, terms_of
+
+# Once the vendor has resolved the incident nothing more falls due: steps not ticked by then are shown
+# as missed (their trigger passed) or skipped (it never came), and the page counts none as due.
+OVER = (Incident.Status.RESOLVED, Incident.Status.CLOSED)
 
 
 @dataclass
@@ -46,7 +52,7 @@ class Step:
     value: int | None = None
     at: datetime | None = None  # when the trigger falls (None: not yet known, or never)
     at_text: str = ""
-    state: str = "upcoming"  # ticked | due | upcoming | waiting | skipped
+    state: str = "upcoming"  # ticked | due | upcoming | waiting | skipped | missed
     note: str = ""
     tick: IncidentPlaybookTick | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -147,13 +153,19 @@ def playbook_checklist(
             step.state, step.note = "skipped", f"not reached: the {step.target} target was met"
         elif step.at <= at:
             step.state = "due"
+        if incident.status in OVER and step.state in ("due", "upcoming", "waiting"):
+            if step.state == "due":
+                step.state, step.note = "missed", "not ticked before the incident was resolved"
+            else:
+                step.state, step.note = "skipped", "not reached: the incident was resolved first"
         out.append(step)
     return out
 
 
 def tick_playbook_step(*, actor: Actor, incident: Incident, order: int) -> IncidentPlaybookTick:
-    """Either party's people (not viewers) tick a step off as the incident runs.
-    Each step is ticked once; the tick is a timeline event and an audit entry."""
+    """A step is ticked off by the people (not viewers) of the party it belongs to
+    (its ``party`` in the terms' playbook; staff may tick any). Each step is
+    ticked once; the tick is a timeline event and an audit entry."""
     with transaction.atomic():
         incident = lock(incident)
         s = standing_on(actor, incident)
@@ -168,6 +180,13 @@ def tick_playbook_step(*, actor: Actor, incident: Incident, order: int) -> Incid
                         f"The {incident.severity} playbook of SLA v{incident.sla_version.number} has no step {order}."
                     ]
                 },
+            )
+        side_actor = is_buyer_actor(s) if step["party"] == "buyer" else is_vendor_actor(s)
+        if not side_actor:
+            party = incident.contract.buyer if step["party"] == "buyer" else incident.contract.vendor
+            raise NotPermitted(
+                f"Step {order} is for {party.name} (the {step['party']}'s "
+                f"{step['role'].replace('_', ' ')}): only {party.name}'s people may tick it."
             )
         if incident.status == Incident.Status.CLOSED:
             raise Conflict("The incident is closed: its playbook can no longer be ticked.", state=incident.status)

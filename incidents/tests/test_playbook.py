@@ -38,10 +38,10 @@ def test_ticking_a_step_writes_a_timeline_event_and_an_audit_entry(buyer_ops, ve
     assert ev.message.startswith("Step 2 (vendor support engineer): Acknowledge the incident")
     assert ev.data == {"severity": "critical", "order": 2, "party": "vendor", "role": "support_engineer"}
     assert AuditEntry.objects.filter(verb="incident.playbook_step", contract_id=contract.pk).count() == 1
-    # Either party ticks, each step once.
+    # Each side ticks its own steps, each step once.
     tick_playbook_step(actor=buyer_ops, incident=incident, order=1)
     with pytest.raises(Conflict) as exc:
-        tick_playbook_step(actor=buyer_ops, incident=incident, order=2)
+        tick_playbook_step(actor=vendor_engineer, incident=incident, order=2)
     assert "already ticked" in exc.value.message
     assert IncidentPlaybookTick.objects.filter(incident=incident).count() == 2
 
@@ -167,9 +167,63 @@ def test_the_incident_page_query_count_does_not_grow_with_ticks(
     incident = _open(buyer_ops, contract)
     client = client_for(vendor_engineer)
     url = f"/incidents/{incident.pk}/"
-    tick_playbook_step(actor=vendor_engineer, incident=incident, order=1)
+    tick_playbook_step(actor=vendor_engineer, incident=incident, order=2)
     client.get(url)
     small = count_queries(lambda: client.get(url))
-    for order in (2, 3, 4, 5):
+    for order in (1, 3, 6):
+        tick_playbook_step(actor=buyer_ops, incident=incident, order=order)
+    for order in (4, 5):
         tick_playbook_step(actor=vendor_engineer, incident=incident, order=order)
     assert count_queries(lambda: client.get(url)) == small
+
+
+def _resolved(buyer_ops, vendor_engineer, contract, clock):
+    incident = _open(buyer_ops, contract)
+    clock.advance(minutes=5)
+    incident = services.acknowledge_incident(actor=vendor_engineer, incident=incident)
+    clock.advance(minutes=30)
+    return services.resolve_incident(actor=vendor_engineer, incident=incident, message="Fixed")
+
+
+def test_a_resolved_or_closed_incident_has_no_due_steps(client_for, buyer_ops, vendor_engineer, contract, clock):
+    incident = _resolved(buyer_ops, vendor_engineer, contract, clock)
+    tick_playbook_step(actor=vendor_engineer, incident=incident, order=2)
+    clock.advance(hours=1)
+    steps = {s.order: s for s in playbook_checklist(incident)}
+    assert not [s.order for s in steps.values() if s.state == "due"]
+    # Steps whose trigger passed without a tick are missed; ticks stay ticks.
+    assert steps[1].state == "missed" and steps[1].note == "not ticked before the incident was resolved"
+    assert steps[2].state == "ticked" and steps[5].state == "skipped"
+    client = client_for(buyer_ops)
+    html = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "due now" not in html and "not ticked before the incident was resolved" in html
+    body = client.get(f"/api/incidents/{incident.pk}/playbook/").json()
+    assert [s["state"] for s in body["steps"] if s["state"] == "due"] == []
+    assert body["steps"][0]["state"] == "missed"
+    incident = services.confirm_resolution(actor=buyer_ops, incident=incident)
+    html = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "due now" not in html and "/playbook/1/tick/" not in html
+
+
+def test_each_side_ticks_only_its_own_steps(client_for, buyer_ops, vendor_engineer, staff, contract, clock):
+    incident = _open(buyer_ops, contract)  # step 1 is the buyer's operations, step 2 the vendor's engineer
+    with pytest.raises(NotPermitted) as exc:
+        tick_playbook_step(actor=vendor_engineer, incident=incident, order=1)
+    assert "only Northwind Bank's people may tick it" in exc.value.message
+    with pytest.raises(NotPermitted):
+        tick_playbook_step(actor=buyer_ops, incident=incident, order=2)
+    assert not IncidentPlaybookTick.objects.exists()
+
+    vendor_client, buyer_client = client_for(vendor_engineer), client_for(buyer_ops)
+    html = vendor_client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "/playbook/2/tick/" in html and "/playbook/1/tick/" not in html and "Buyer ticks this" in html
+    html = buyer_client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "/playbook/1/tick/" in html and "/playbook/2/tick/" not in html
+    response = vendor_client.post(f"/incidents/{incident.pk}/playbook/1/tick/")
+    assert response.status_code == 403 and "only Northwind Bank&#x27;s people may tick it" in response.content.decode()
+    response = post_json(buyer_client, f"/api/incidents/{incident.pk}/playbook/", {"order": 2})
+    assert response.status_code == 403 and "only Acme Cloud's people may tick it" in response.json()["detail"]
+    assert not IncidentPlaybookTick.objects.exists()
+    assert post_json(buyer_client, f"/api/incidents/{incident.pk}/playbook/", {"order": 1}).status_code == 201
+    tick_playbook_step(actor=staff, incident=incident, order=2)  # staff may tick either side's steps
+    assert IncidentPlaybookTick.objects.count() == 2

@@ -133,3 +133,24 @@ def test_dashboard_counts(client_for, buyer, contract, october):
     assert "Termination rights" in body and contract.reference in body
     assert "Latest service reports" in body and "2026-10" in body
     assert "/incidents/?breached=true" in body
+
+
+def test_report_page_links_breaches_to_incidents_and_credits_to_the_ledger(client_for, buyer, contract, october):
+    from incidents.models import Incident
+    from reports.models import Credit
+    from reports.services.publish import render_report_html
+
+    incident = Incident.objects.get(title="Payments API returns 502")
+    credits = list(Credit.objects.filter(report=october))
+    assert october.snapshot["breaches"] and credits
+    body = client_for(buyer).get(f"/reports/{october.pk}/").content.decode()
+    assert f'<a href="/incidents/{incident.pk}/">{incident.reference}</a>' in body
+    for credit in credits:
+        assert f'href="/ledger/contracts/{contract.pk}/?period=2026-10#credit-{credit.pk}"' in body
+    # The ledger page carries the anchor the link points at.
+    ledger = client_for(buyer).get(f"/ledger/contracts/{contract.pk}/?period=2026-10").content.decode()
+    assert f'id="credit-{credits[0].pk}"' in ledger
+    # The PDF has no request to resolve links against: it shows the same text without them.
+    pdf_html = render_report_html(october)
+    assert incident.reference in pdf_html and f"/incidents/{incident.pk}/" not in pdf_html
+    assert "#credit-" not in pdf_html
