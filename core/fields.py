@@ -80,7 +80,18 @@ class ReferenceField(serializers.CharField):
 
 
 class FormDateField(forms.DateField):
+    """A calendar date, rendered for the browser's date picker: an ``<input
+    type="date">`` only shows and sends ISO dates (YYYY-MM-DD), whatever the
+    site's locale formats would be."""
+
     default_validators = [validate_date_range]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if isinstance(self.widget, forms.DateInput):
+            self.widget.format = "%Y-%m-%d"
+            self.widget.input_type = "date"
+            self.widget.attrs.pop("type", None)
 
 
 class FormDateTimeField(forms.DateTimeField):
