@@ -23,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.http import signed_in
 from availability.filters import ChangeNoticeFilter, MaintenanceFilter, OutageFilter
 from availability.models import ChangeNotice, MaintenanceWindow, MonitoringSource, Outage
 from availability.report import TermsBook, period_report, report_data, resolve_period
@@ -232,6 +233,7 @@ class MaintenanceWindowViewSet(mixins.RetrieveModelMixin, _Base):
     model = MaintenanceWindow
     serializer_class = MaintenanceWindowSerializer
     filterset_class = MaintenanceFilter
+    related = ("contract", "created_by", "late_accepted_by")
 
     def get_queryset(self) -> QuerySet:
         return super().get_queryset().order_by("-start", "-id")
@@ -251,7 +253,10 @@ class MaintenanceWindowViewSet(mixins.RetrieveModelMixin, _Base):
         return self.get_paginated_response(data) if page is not None else Response(data)
 
     @extend_schema(
-        summary="Schedule a maintenance window (vendor)",
+        summary="Schedule a maintenance window, or record one announced earlier (vendor)",
+        description="With `announced_at` in the past (and `evidence`), the window is recorded after the fact: "
+        "the notice check uses the claimed announcement, and the window excuses no downtime until the buyer "
+        "accepts it (`accept`).",
         request=MaintenanceCreateSerializer,
         responses={201: MaintenanceWindowSerializer, **errs(400, 403)},
     )
@@ -265,6 +270,11 @@ class MaintenanceWindowViewSet(mixins.RetrieveModelMixin, _Base):
     def complete(self, request: Request, pk: str) -> Response:
         window = self.get_object()
         return self._one(av.complete_maintenance(actor=request.user, window=window, **self._body(CompleteSerializer)))
+
+    @_transition("Accept a window recorded after the fact (buyer)", None, MaintenanceWindowSerializer, (403, 404, 409))
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: str) -> Response:
+        return self._one(av.accept_late_maintenance(actor=signed_in(request), window=self.get_object()))
 
     @_transition("Cancel a scheduled window (vendor)", ReasonOptionalSerializer, MaintenanceWindowSerializer)
     @action(detail=True, methods=["post"])

@@ -216,6 +216,7 @@ def availability_from_facts(
             components=tuple(w.components),
             actual_end=w.actual_end,
             cancelled=w.status == MaintenanceWindow.Status.CANCELLED,
+            agreed=not w.awaiting_acceptance,
         )
         for w in facts.windows
         if w.start < horizon and w.end > start - timedelta(days=1)

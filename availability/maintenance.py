@@ -4,6 +4,10 @@ A window excuses downtime only as far as the agreement allows it: announced
 at least the required notice ahead, within its planned end (an overrun is not
 excused), and within the period's allowance (the excess is not excused).
 Each window gets a verdict that says why, so the page can show it.
+
+A window recorded after the fact (its announcement time is the vendor's claim)
+is judged on that claimed announcement, but excuses nothing until the buyer
+accepts the record: until then the whole of it counts as downtime.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ class Window:
     components: tuple[str, ...]  # empty: the whole service
     actual_end: datetime | None = None
     cancelled: bool = False
+    agreed: bool = True  # False: recorded after the fact and not yet accepted by the other party
 
 
 @dataclass(frozen=True)
@@ -33,7 +38,7 @@ class Verdict:
 
     @property
     def compliant(self) -> bool:
-        return not self.not_excused and not any(r.startswith("late") for r in self.reasons)
+        return not self.not_excused and not any(r.startswith(("late", "unaccepted")) for r in self.reasons)
 
 
 def _u(value: datetime) -> datetime:
@@ -61,7 +66,12 @@ def assess(
         reasons: list[str] = []
         excused: list[tuple[datetime, datetime]] = []
         not_excused: list[tuple[datetime, datetime]] = []
-        if _u(w.announced_at) > start - notice:
+        if not w.agreed:
+            reasons.append(
+                "unaccepted: recorded after the fact and not yet accepted by the buyer; the whole window counts as downtime"
+            )
+            not_excused.append((a, b))
+        elif _u(w.announced_at) > start - notice:
             given = start - _u(w.announced_at)
             reasons.append(
                 f"late: announced {_human(given)} ahead, the agreement requires {_human(notice)}; the whole window counts as downtime"

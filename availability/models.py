@@ -186,6 +186,15 @@ class MaintenanceWindow(models.Model):
     announced_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # A window recorded after the fact: ``announced_at`` is the vendor's claim (with its evidence),
+    # ``recorded_at`` when it was entered. It excuses downtime only once the buyer accepts it.
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    recorded_late = models.BooleanField(default=False)
+    evidence = models.TextField(blank=True, help_text="Where the announcement can be checked (a note or a link).")
+    late_accepted_at = models.DateTimeField(null=True, blank=True)
+    late_accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         db_table = "incidents_maintenancewindow"  # kept from the app it moved from
@@ -195,6 +204,11 @@ class MaintenanceWindow(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def awaiting_acceptance(self) -> bool:
+        """Recorded after the fact and not yet accepted by the buyer: it excuses nothing."""
+        return self.recorded_late and self.late_accepted_at is None
 
 
 class ChangeNotice(models.Model):

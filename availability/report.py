@@ -200,7 +200,7 @@ def period_report(contract: Contract, period: Period, *, book: TermsBook, now: d
     terms = Terms(version.terms)
     data = period_availability(contract, terms, start=period.start, end=period.end, now=now)
     refs = [int(v.ref.split(":")[1]) for v in data.maintenance]
-    windows = MaintenanceWindow.objects.in_bulk(refs) if refs else {}
+    windows = MaintenanceWindow.objects.select_related("created_by", "late_accepted_by").in_bulk(refs) if refs else {}
     return PeriodReport(period=period, terms=terms, sla_version=version.number, now=now, data=data, windows=windows)
 
 

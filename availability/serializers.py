@@ -252,6 +252,12 @@ class MaintenanceWindowSerializer(serializers.ModelSerializer):
         child=serializers.CharField(), read_only=True, help_text="Empty: the whole service."
     )
     notice = serializers.SerializerMethodField()
+    recorded_by = serializers.SerializerMethodField(help_text="Who entered the window.")
+    late_accepted_by = serializers.SerializerMethodField(help_text="The buyer's person who accepted a late record.")
+    awaiting_acceptance = serializers.BooleanField(
+        read_only=True,
+        help_text="Recorded after the fact and not yet accepted by the buyer: it excuses no downtime.",
+    )
 
     class Meta:
         model = MaintenanceWindow
@@ -266,6 +272,13 @@ class MaintenanceWindowSerializer(serializers.ModelSerializer):
             "announced_at",
             "status",
             "notice",
+            "recorded_at",
+            "recorded_by",
+            "recorded_late",
+            "evidence",
+            "awaiting_acceptance",
+            "late_accepted_at",
+            "late_accepted_by",
         ]
         read_only_fields = fields
 
@@ -277,6 +290,12 @@ class MaintenanceWindowSerializer(serializers.ModelSerializer):
         given = window.start - window.announced_at
         return {"required_days": days, "given": ahead(given), "late": given < timedelta(days=days)}
 
+    def get_recorded_by(self, window: MaintenanceWindow) -> str | None:
+        return str(window.created_by) if window.created_by else None
+
+    def get_late_accepted_by(self, window: MaintenanceWindow) -> str | None:
+        return str(window.late_accepted_by) if window.late_accepted_by else None
+
 
 class MaintenanceCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     contract = serializers.IntegerField()
@@ -284,6 +303,19 @@ class MaintenanceCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializ
     start = AwareDateTimeField()
     end = AwareDateTimeField(help_text="Planned end; work past it is an overrun.")
     components = serializers.ListField(child=serializers.CharField(max_length=100), required=False, default=list)
+    announced_at = AwareDateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When it was really announced, if earlier than now: the window is then recorded after the fact.",
+    )
+    evidence = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
+        help_text="Required with a past `announced_at`: where the announcement can be checked (note or link).",
+    )
 
     def validate_contract(self, value: int) -> Contract:
         return visible_contract(self.context["request"].user, value)

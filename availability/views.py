@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from accounts.http import signed_in
 from availability.filters import OutageFilter, selected
 from availability.ical import build_calendar
 from availability.models import CalendarFeed, ChangeNotice, MaintenanceWindow, Outage
@@ -71,6 +72,17 @@ class MaintenanceForm(StyledForm):
     title = forms.CharField(max_length=200)
     start = _when()
     end = _when()
+    announced_at = forms.DateTimeField(
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        label="Announced at (only to record a window announced earlier)",
+    )
+    evidence = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Evidence of the announcement (note or link; required with an earlier announcement)",
+    )
 
     def __init__(self, *args: Any, contract: Contract, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -358,6 +370,19 @@ def maintenance_create(request: HttpRequest, pk: int) -> HttpResponse:
         name="maintenance", anchor="#maintenance", rerender=True,
         call=lambda d: av.schedule_maintenance(actor=user, contract=contract, **d),
         done="Maintenance window scheduled.",
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def maintenance_accept(request: HttpRequest, pk: int, window_pk: int) -> HttpResponse:
+    contract = get_visible_contract(request.user, pk)
+    window = _obj(MaintenanceWindow, contract, window_pk)
+    user = signed_in(request)
+    return _run(
+        request, contract, form=None, name="maintenance-accept", anchor="#maintenance",
+        call=lambda d: av.accept_late_maintenance(actor=user, window=window),
+        done="Maintenance window accepted: it is now judged like any other.",
     )  # fmt: skip
 
 

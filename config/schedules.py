@@ -28,6 +28,9 @@ SCHEDULES: list[dict] = [
     {"name": "reviews: close due periods", "task": "reports.tasks.close_due_periods", "crontab": "7 * * * *"},
     # Every minute: a close whose worker died is taken up within CLOSE_TIME_LIMIT + 1 minute (reports/tasks.py).
     {"name": "reviews: reconcile period closes", "task": "reports.tasks.reconcile_period_closes", "every": 60},
+    # Every 5 minutes: a decision that changed a closed period (an exclusion accepted, a late maintenance
+    # record accepted) issues a new report revision that explains it (reports/revisions.py).
+    {"name": "reports: reissue changed periods", "task": "reports.tasks.reissue_changed_periods", "every": 300},
     # Daily: open annual reviews COVENANT_REVIEW_LEAD_DAYS ahead; renewal reminders at each milestone (both idempotent).
     {
         "name": "reviews: open due annual reviews",

@@ -30,6 +30,9 @@ class PeriodClose(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # The audit sequence number up to which changes to this period's inputs were looked at
+    # (reports/revisions.py): changes after it may call for a new revision.
+    inputs_seq = models.PositiveBigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -297,7 +297,10 @@ def gather(contract: Contract, label: str, *, now: datetime) -> dict[str, Any]:
     terms_by_version = {v.pk: Terms(v.terms) for v in versions}
     inc = incidents_part(incidents, claims, terms_by_version=terms_by_version, reporting=reporting, now=now)
     windows = {
-        w.pk: w for w in MaintenanceWindow.objects.filter(pk__in=[int(v.ref.split(":", 1)[1]) for v in verdicts])
+        w.pk: w
+        for w in MaintenanceWindow.objects.select_related("created_by", "late_accepted_by").filter(
+            pk__in=[int(v.ref.split(":", 1)[1]) for v in verdicts]
+        )
     }
     notices = ChangeNotice.objects.filter(contract=contract, planned_at__gte=start, planned_at__lt=end).order_by(
         "planned_at", "pk"

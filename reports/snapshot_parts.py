@@ -225,10 +225,35 @@ def maintenance_part(verdicts: Iterable[Verdict], windows: Mapping[int, Maintena
                 "counted_minutes": dec(Decimal(counted) / 60, 1),
                 "compliant": v.compliant,
                 "overrun": any("overran" in r for r in v.reasons),
-                "reasons": list(v.reasons),
+                "reasons": [*_late_record(w), *v.reasons],
+                **({"recorded_late": _late_facts(w)} if w and w.recorded_late else {}),
             }
         )
     return rows
+
+
+def _late_facts(w: MaintenanceWindow) -> dict[str, Any]:
+    return {
+        "recorded_at": iso(w.recorded_at),
+        "recorded_by": str(w.created_by) if w.created_by else None,
+        "evidence": w.evidence,
+        "accepted_at": iso(w.late_accepted_at),
+        "accepted_by": str(w.late_accepted_by) if w.late_accepted_by else None,
+    }
+
+
+def _late_record(w: MaintenanceWindow | None) -> list[str]:
+    """A line saying the window was recorded after the fact, by whom, and whether the buyer accepted it."""
+    if w is None or not w.recorded_late:
+        return []
+    by = str(w.created_by) if w.created_by else "someone no longer listed"
+    line = (
+        f"recorded after the fact by {by} on {w.recorded_at:%Y-%m-%d}" if w.recorded_at else "recorded after the fact"
+    )
+    if w.late_accepted_at:
+        accepted_by = str(w.late_accepted_by) if w.late_accepted_by else "the buyer"
+        line += f"; accepted by {accepted_by} on {w.late_accepted_at:%Y-%m-%d}"
+    return [line]
 
 
 def changes_part(notices: Iterable[ChangeNotice]) -> dict[str, Any]:

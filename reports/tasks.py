@@ -31,6 +31,7 @@ from contracts.versions import InForceFallback, in_force_among
 from core import periods
 from core.errors import DomainError
 from outbox.services import enqueue
+from reports import revisions
 from reports.models import PeriodClose, ServiceReport
 from reports.services import close_period, current_report, deliver_report, publish, store_pdf
 
@@ -268,3 +269,12 @@ def reconcile_period_closes() -> dict[str, int]:
     for pk in ids:
         enqueue("reports.tasks.close_contract_period", pk)
     return {"reenqueued": len(ids)}
+
+
+# Five minutes covers one pass of BATCH periods (each one snapshot, plus a reissue where a figure changed).
+@shared_task(ignore_result=True, time_limit=5 * 60, soft_time_limit=4 * 60)
+def reissue_changed_periods() -> dict[str, int]:
+    """Beat, every 5 minutes: closed periods whose inputs changed by a later decision get a new
+    revision explaining the change (reports/revisions.py). Idempotent: a period's watermark is
+    claimed with an optimistic update, and one that no longer differs is not reissued."""
+    return {"reissued": len(revisions.reissue_changed_periods())}

@@ -144,6 +144,7 @@ KWARGS: dict[str, Callable[[World, Side, str], Any]] = {
     "prefix": lambda w, s, name: "00000000",  # an API token's prefix: nobody's, so 404 for every role
     "notice_pk": lambda w, s, name: s.notice.pk,
     "outage_pk": lambda w, s, name: s.outage.pk,
+    "window_pk": lambda w, s, name: s.window.pk,
     "amendment_pk": lambda w, s, name: s.amendment.pk,
     "version": lambda w, s, name: s.packet.version,
     "seq": lambda w, s, name: w.audit_seq,

@@ -34,14 +34,39 @@ NOTICE_FIELDS = ["kind", "title", "planned_at", "components", "impact", "announc
 VENDOR_ONLY = "Only the vendor's account managers and support engineers may {}."
 
 
+# An announcement claimed this far before the record is entered makes the window "recorded late".
+RECORDED_LATE_AFTER = timedelta(minutes=5)
+
+
 def schedule_maintenance(
-    *, actor: Actor, contract: Contract, title: str, start: datetime, end: datetime, components: Iterable[str] = ()
+    *,
+    actor: Actor,
+    contract: Contract,
+    title: str,
+    start: datetime,
+    end: datetime,
+    components: Iterable[str] = (),
+    announced_at: datetime | None = None,
+    evidence: str = "",
 ) -> MaintenanceWindow:
+    """Announce a window now, or record one announced earlier (``announced_at`` in the past, which
+    the notice check then uses). A window recorded after the fact needs ``evidence`` of the
+    announcement and excuses no downtime until the buyer accepts it (accept_late_maintenance)."""
     _standing(actor, contract, is_vendor_actor, VENDOR_ONLY.format("schedule maintenance"))
     title = _text(title, "title", "A title", max_length=200)
-    _aware(start, "start"), _aware(end, "end")
+    _aware(start, "start"), _aware(end, "end"), _aware(announced_at, "announced_at")
     _ordered(start, end, strict=True)
     names = _components(contract, components)
+    now = timezone.now()
+    if announced_at is not None and announced_at > now + RECORDED_LATE_AFTER:
+        raise InvalidInput(
+            "The announcement cannot be in the future.",
+            errors={"announced_at": ["Must not be in the future (leave it empty to announce now)."]},
+        )
+    late = announced_at is not None and announced_at < now - RECORDED_LATE_AFTER
+    evidence = (evidence or "").strip()
+    if late:
+        evidence = _text(evidence, "evidence", "Evidence of the earlier announcement", max_length=2000)
     with transaction.atomic():
         window = MaintenanceWindow.objects.create(
             contract=contract,
@@ -49,15 +74,45 @@ def schedule_maintenance(
             components=names,
             start=start,
             end=end,
-            announced_at=timezone.now(),
+            announced_at=announced_at if late and announced_at else now,
+            recorded_at=now,
+            recorded_late=late,
+            evidence=evidence,
             created_by=actor,
         )
         audit.record(
             actor=actor,
-            verb="maintenance.scheduled",
+            verb="maintenance.recorded_late" if late else "maintenance.scheduled",
             obj=window,
             contract_id=contract.pk,
-            changes=audit.created(window, WINDOW_FIELDS),
+            changes=audit.created(window, WINDOW_FIELDS + (["recorded_late", "evidence"] if late else [])),
+        )
+    return window
+
+
+def accept_late_maintenance(*, actor: Actor, window: MaintenanceWindow) -> MaintenanceWindow:
+    """The buyer accepts a window recorded after the fact: from then on it is judged like any
+    other (its claimed announcement against the notice period, the allowance, any overrun)."""
+    with transaction.atomic():
+        lock_objects.contract_of(window)  # the contract, then the window (core.locks)
+        window = MaintenanceWindow.objects.select_for_update(of=("self",)).select_related("contract").get(pk=window.pk)
+        _standing(
+            actor, window.contract, is_buyer_actor, "Only the buyer's contract managers and operations may accept."
+        )
+        if not window.awaiting_acceptance:
+            raise Conflict(
+                "The window was recorded on time." if not window.recorded_late else "The window is already accepted.",
+                state="accepted" if window.recorded_late else "on_time",
+                allowed=[],
+            )
+        window.late_accepted_at, window.late_accepted_by_id = timezone.now(), actor.pk
+        window.save(update_fields=["late_accepted_at", "late_accepted_by"])
+        audit.record(
+            actor=actor,
+            verb="maintenance.late_accepted",
+            obj=window,
+            contract_id=window.contract_id,
+            changes={"late_accepted_at": [None, window.late_accepted_at.isoformat()]},
         )
     return window
 

@@ -4,6 +4,7 @@ calendar feeds (``availability.services.changes``). Monitoring ingestion is
 ``availability.services.monitoring``."""
 
 from availability.services.changes import (
+    accept_late_maintenance,
     acknowledge_change,
     announce_change,
     calendar_feed,
@@ -32,6 +33,7 @@ __all__ = [
     "acknowledge_change",
     "announce_change",
     "calendar_feed",
+    "accept_late_maintenance",
     "cancel_maintenance",
     "claim_outage_exclusion",
     "complete_maintenance",
