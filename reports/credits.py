@@ -264,10 +264,10 @@ def _cap_amounts(
         out["period_days"] = _round(days_of_fees(monthly_fee=monthly_fee, days=caps.period_days), exponent)
     if caps.year_percent is not None:
         year_cap = _round(_percent_of(monthly_fee * 12, caps.year_percent), exponent)
-        out["year_percent"] = max(year_cap - year_used, _round(_ZERO, exponent))
+        out["year_percent"] = _round(max(year_cap - year_used, _ZERO), exponent)
     if caps.year_days is not None:
         year_cap = _round(days_of_fees(monthly_fee=monthly_fee, days=caps.year_days), exponent)
-        out["year_days"] = max(year_cap - year_used, _round(_ZERO, exponent))
+        out["year_days"] = _round(max(year_cap - year_used, _ZERO), exponent)
     return out
 
 

@@ -16,8 +16,10 @@ from contracts.presets import preset_choices, preset_terms
 from contracts.terms import Terms
 from core.periods import Period
 from reports.credits import (
+    Bound,
     Caps,
     CreditResult,
+    CreditTier,
     availability_credit,
     below_threshold,
     claim_deadline,
@@ -288,3 +290,19 @@ def test_the_termination_threshold_is_strict() -> None:
     assert below_threshold(availability=D("98.999"), threshold=D("99"))
     assert not below_threshold(availability=D("99.000"), threshold=D("99"))
     assert not below_threshold(availability=None, threshold=D("99"))
+
+
+def test_a_spent_year_cap_shows_in_minor_units_whatever_the_stored_scale():
+    # Earlier periods' totals come back from the database with three decimals.
+    result = compute_credits(
+        monthly_fee=D("1000.00"),
+        period_months=1,
+        currency="EUR",
+        availability=D("98"),
+        tiers=[CreditTier(lower=None, upper=Bound(D("99.9"), False), percent=D("10"))],
+        breach_credits=[],
+        cap_percent=None,
+        caps=Caps(year_percent=D("10")),
+        year_used=D("1200.000"),
+    )
+    assert str(result.total) == "0.00" and str(result.cap_amount) == "0.00"
