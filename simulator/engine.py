@@ -6,7 +6,11 @@ every term set is judged in memory by the engines the frozen reports use:
 incident clocks by ``incidents.clocks.target_state`` on the clock of the
 terms' calendar, availability by ``availability.data`` over the
 same facts, credits by ``reports.credits.compute_credits`` and the
-termination right by ``reports.credits.termination_triggered``. The terms in
+termination right by ``reports.remedies.termination_part``. Availability is
+decided as the close decides it: on the exact figure (microseconds summed over
+the version slices), with no figure when the period's monitoring coverage is
+under the terms' minimum, and shown by ``availability.engine.shown`` against
+the bounds it is judged on (target, tier bounds, termination threshold). The terms in
 force are applied the way a report applies them (each incident under the
 version it was opened under, availability per version slice, target, tiers
 and cap of the version in force at the period's end), so replaying them
@@ -19,13 +23,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
+from availability.data import judged_bounds, uptime_rules
+from availability.engine import covered, shown
+from availability.engine import percent as exact_percent
 from contracts.models import Contract, SLAVersion
 from contracts.terms import TARGETS
 from core import periods
-from reports.credits import CreditResult, availability_credit, compute_credits, termination_triggered
-from reports.snapshot import HISTORY, _floor_percent, tiers_of
+from reports.credits import CreditResult, availability_credit, compute_credits
+from reports.remedies import termination_part
+from reports.snapshot import HISTORY, tiers_of
+from reports.snapshot_parts import dec
 from simulator.history import History, IncidentFacts, load_history
 from simulator.replay import Candidate, InForce, Regime, Replay
 from simulator.terms import CandidateTerms, in_force_version
@@ -54,7 +64,10 @@ Outcome = str | tuple[str, ...]  # EXCLUDED, or the targets missed (empty: none)
 class PeriodFigures:
     period: periods.Period
     in_force: bool
-    availability: Decimal | None = None
+    availability: Decimal | None = None  # the figure shown (None: not measured), never across a bound
+    exact: Fraction | None = None  # the exact percent the target, tiers and threshold are judged on
+    coverage: Fraction = Fraction(100)  # percent of the period with monitoring data
+    minimum_coverage: Decimal = Decimal(0)  # under it, the period is not measured
     target: Decimal | None = None
     met: bool | None = None
     binding: bool = True
@@ -75,6 +88,10 @@ class PeriodFigures:
     @property
     def below_target(self) -> bool:
         return self.met is False
+
+    @property
+    def measured(self) -> bool:
+        return self.availability is not None
 
 
 @dataclass
@@ -163,19 +180,31 @@ def _judge_period(replay: Replay, regime: Regime, period: periods.Period, *, inc
     if reporting is None:
         return PeriodFigures(period=period, in_force=False)
     contract = replay.history.contract
-    total, down, excused, no_data = replay.availability(regime, regime.parts(period.start, period.end))
-    measured = total - no_data
-    value = _floor_percent(measured - down, measured) if measured > 0 else None
+    period_us, down_us, excused_us, no_data_us, unmonitored_us = replay.availability(
+        regime, regime.parts(period.start, period.end)
+    )
+    # The close's rule (reports.snapshot): exact percent from microseconds; a
+    # figure only when some time is measured and coverage reaches the minimum.
+    measured_us = period_us - no_data_us
+    exact = exact_percent(part_us=measured_us - down_us, whole_us=measured_us) if measured_us > 0 else None
+    coverage = exact_percent(part_us=period_us - unmonitored_us, whole_us=period_us) if period_us > 0 else Fraction(100)
+    minimum = uptime_rules(reporting).minimum_coverage_percent
+    if exact is not None and not covered(coverage, minimum):
+        exact = None
+    uptime_target = reporting.uptime_target
     rep = replay.compiled(reporting)
     fig = PeriodFigures(
         period=period,
         in_force=True,
-        availability=value,
-        target=reporting.uptime_target,
-        met=None if value is None else value >= reporting.uptime_target,
+        availability=None if exact is None else shown(exact, bounds=judged_bounds(reporting)),
+        exact=exact,
+        coverage=coverage,
+        minimum_coverage=minimum,
+        target=uptime_target,
+        met=None if exact is None else exact >= uptime_target,
         binding=rep.binding["availability"],
-        downtime_minutes=down,
-        excused_minutes=excused,
+        downtime_minutes=_minutes(down_us),
+        excused_minutes=_minutes(excused_us),
     )
     if not incidents:  # a period the termination rule looks back on: only its availability counts
         return fig
@@ -207,7 +236,8 @@ def _judge_period(replay: Replay, regime: Regime, period: periods.Period, *, inc
                     (f"{inc.ref}/{target}", f"{inc.ref} {inc.severity} incident: {target} target missed", percent)
                 )
     tiers = tiers_of(reporting)
-    counted_value = value if value is not None and fig.binding else None
+    # The shown figure sits on the same side of every tier bound as the exact one (``shown``).
+    counted_value = fig.availability if fig.binding else None
     fig.credits = compute_credits(
         monthly_fee=contract.monthly_fee,
         period_months=period.months,
@@ -222,17 +252,31 @@ def _judge_period(replay: Replay, regime: Regime, period: periods.Period, *, inc
     return fig
 
 
+def _minutes(micros: int) -> Decimal:
+    """Minutes for reading, half-up to 0.001, as a report prints them."""
+    return Decimal(dec(Decimal(micros) / Decimal(60_000_000), 3) or 0)
+
+
 def _termination(regime: Regime, figures: list[PeriodFigures]) -> None:
-    """The termination right per period, as a report words it: the last
-    HISTORY periods' below-target flags under the reporting terms' rule."""
+    """The termination right per period, by the close's own rule
+    (``reports.remedies.termination_part``): the last HISTORY periods, each
+    counting when measured and strictly below the rule's threshold (the uptime
+    target unless the terms set ``threshold_percent``)."""
+    history = [
+        {
+            "period": f.period.label,
+            "availability": None if f.availability is None else str(f.availability),
+            "met": f.met,
+        }
+        for f in figures
+    ]
     for i, fig in enumerate(figures):
         if not fig.in_force or not fig.binding:
             continue
-        term = regime.reporting(fig.period).data["termination"]
-        flags = [f.below_target for f in figures[max(0, i - HISTORY + 1) : i + 1]]
-        fig.termination = termination_triggered(
-            below_target=flags, n=term["below_target"], m=term["of_last"], consecutive=term["consecutive"]
-        )
+        reporting = regime.reporting(fig.period)
+        assert reporting is not None  # in force
+        window = history[max(0, i - HISTORY + 1) : i + 1]
+        fig.termination = termination_part(reporting, fig.period, window, binding=True)["triggered"]
 
 
 def _changes(base: TermSetResult, other: TermSetResult, incidents: dict[int, IncidentFacts]) -> list[dict[str, Any]]:

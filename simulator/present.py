@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from availability.data import DISPLAY_RULE
 from contracts.terms import SEVERITIES, TARGETS
 from core.money import money
 from reports.presenters import pct
@@ -22,6 +23,27 @@ DIRECTIONS = {
     "exclusion_changed": "exclusion",
 }
 ENV = {"production": "prod.", "non_production": "non-prod."}
+COVERAGE_RULE = (
+    "A period with less of its time monitored than the terms' minimum coverage is not measured: "
+    "it earns no availability credit and does not count towards the termination right."
+)
+STORED_RULE = (
+    "Saved before availability was judged on exact figures: its availability is shown as stored "
+    "(truncated to 0.001 %, without the minimum coverage). Run it again to judge it as a period close does."
+)
+
+
+def rule_notes(results: dict[str, Any]) -> list[str]:
+    """How the availability figures of ``results`` were decided, in words."""
+    if results.get("schema", 1) < 2:
+        return [STORED_RULE]
+    return [DISPLAY_RULE, COVERAGE_RULE]
+
+
+def _availability_text(f: dict[str, Any]) -> str:
+    if f["availability"] is not None or "measured" not in f:  # schema 1: the stored figure stands
+        return pct(f["availability"])
+    return f"not measured ({pct(f['coverage'])} monitored)"
 
 
 def _missed_text(value: Any) -> str:
@@ -192,7 +214,7 @@ def _period_rows(results: dict[str, Any], currency: str) -> list[dict[str, Any]]
             cells.append(
                 {
                     "in_force": f["in_force"],
-                    "availability": pct(f["availability"]),
+                    "availability": _availability_text(f) if f["in_force"] else pct(None),
                     "met": f["met"],
                     "breaches": f["breaches"],
                     "credits": money(f["credits"]["total"], currency) if f["credits"] else "–",
@@ -281,7 +303,7 @@ def contract_context(results: dict[str, Any]) -> dict[str, Any]:
         )
     sweep = results.get("sensitivity")
     return {
-        "r": results,
+        "r": {**results, "notes": [*results.get("notes", []), *rule_notes(results)]},
         "as_of_text": _as_of(results["as_of"]),
         "fee_text": money(results["contract"]["monthly_fee"], currency),
         "currency": currency,

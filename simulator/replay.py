@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from availability.data import availability_from_facts
+from availability.data import availability_from_facts, uptime_rules
 from availability.models import Outage
 from contracts.calendars import ALWAYS, clock_for
 from contracts.models import SLAVersion
@@ -121,7 +121,7 @@ class Replay:
         self._ids: dict[Any, int] = {}  # calendars and target rows -> small ids, cheap to hash in memo keys
         self._judged: dict[tuple[Any, ...], str | None] = {}  # (incident, kind, minutes, clock, pauses)
         self._rows: dict[tuple[int, int], tuple[str | None, ...]] = {}  # (incident, cell id)
-        self._availability: dict[tuple[Any, ...], tuple[Decimal, Decimal, Decimal, Decimal]] = {}
+        self._availability: dict[tuple[Any, ...], tuple[int, int, int, int, int]] = {}
 
     def _id(self, value: Any) -> int:
         return self._ids.setdefault(value, len(self._ids) + 1)
@@ -145,7 +145,14 @@ class Replay:
         for row in terms.data.get("breach_credits", []):
             rows.setdefault(row["severity"], []).append((row["target"], Decimal(row["percent"])))
         up = terms.data["uptime"]
-        key = json.dumps([up["service_rule"], bool(up.get("critical_incidents_count")), terms.data["exclusions"]])
+        key = json.dumps(
+            [
+                up["service_rule"],
+                bool(up.get("critical_incidents_count")),
+                uptime_rules(terms).unmeasured,  # moves unmonitored time between up, down and left out
+                terms.data["exclusions"],
+            ]
+        )
         compiled = _Compiled(terms, cells, {k: binding(terms, k) for k in (*TARGETS, "availability")}, rows, key)
         self._compiled[id(terms)] = compiled
         return compiled
@@ -192,9 +199,10 @@ class Replay:
     def still_excluded(self, incident: IncidentFacts, terms: Terms) -> bool:
         return incident.excluded and self._allowed(incident.excluded_kind, terms)
 
-    def availability(self, regime: Regime, parts: Sequence[Part]) -> tuple[Decimal, Decimal, Decimal, Decimal]:
-        """(period, downtime, excused, no-data) minutes of the service, summed over the parts."""
-        sums = [Decimal(0)] * 4
+    def availability(self, regime: Regime, parts: Sequence[Part]) -> tuple[int, int, int, int, int]:
+        """(period, downtime, excused, no-data, unmonitored) microseconds of the
+        service, summed over the parts: exact, as the period close adds its slices."""
+        sums = [0] * 5
         h = self.history
         for part in parts:
             key = (part.start, part.end, self.compiled(part.terms).availability_key, regime.reread)
@@ -221,10 +229,11 @@ class Replay:
                     h.facts, part.terms, components=h.components, start=part.start, end=part.end, now=self.now, **hooks
                 ).result.service
                 self._availability[key] = (
-                    svc.period_minutes,
-                    svc.downtime_minutes,
-                    svc.excused_minutes,
-                    svc.no_data_minutes,
+                    svc.period_us,
+                    svc.downtime_us,
+                    svc.excused_us,
+                    svc.no_data_us,
+                    svc.unmonitored_us,
                 )
             sums = [a + b for a, b in zip(sums, self._availability[key], strict=True)]
-        return sums[0], sums[1], sums[2], sums[3]
+        return sums[0], sums[1], sums[2], sums[3], sums[4]

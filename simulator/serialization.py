@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from availability.engine import shown
 from contracts.pdf import termination_text, tier_range
 from contracts.terms import SEVERITIES, TARGETS
 from reports.credits import AVAILABILITY
@@ -15,7 +16,9 @@ from reports.snapshot_parts import dec, iso, share
 from simulator.engine import EXCLUDED, PeriodFigures, SimulationResult, TermSetResult
 from simulator.terms import format_hours
 
-SCHEMA = 1
+# 2: availability judged on the exact figure, with the coverage rule ("measured",
+# "coverage"). Schema 1 scenarios keep the figures they were stored with.
+SCHEMA = 2
 CHANGES_LIMIT = 500
 
 
@@ -66,6 +69,9 @@ def period_json(fig: PeriodFigures) -> dict[str, Any]:
     return {
         **base,
         "availability": dec(fig.availability),
+        "measured": fig.measured,
+        "coverage": dec(shown(fig.coverage, bounds=[fig.minimum_coverage])),
+        "minimum_coverage": dec(fig.minimum_coverage),
         "target": dec(fig.target),
         "met": fig.met,
         "binding": fig.binding,

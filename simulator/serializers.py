@@ -176,7 +176,18 @@ class SimulationPeriodSerializer(serializers.Serializer):
     short = serializers.CharField()
     title = serializers.CharField()
     in_force = serializers.BooleanField(help_text="False: no SLA was in force; nothing is judged.")
-    availability = serializers.CharField(allow_null=True, help_text="Percent, rounded down to 0.001.")
+    availability = serializers.CharField(
+        allow_null=True,
+        help_text=(
+            "Percent, judged on the exact value and truncated to 0.001, with more decimals where 0.001 would "
+            "put it across the target, a tier bound or the termination threshold. Null: not measured."
+        ),
+    )
+    measured = serializers.BooleanField(
+        required=False, help_text="False: too little of the period was monitored (under the minimum coverage)."
+    )
+    coverage = serializers.CharField(required=False, help_text="Percent of the period with monitoring data.")
+    minimum_coverage = serializers.CharField(required=False, help_text="The terms' minimum coverage, percent.")
     target = serializers.CharField(required=False)
     met = serializers.BooleanField(allow_null=True)
     binding = serializers.BooleanField(required=False)
