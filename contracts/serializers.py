@@ -15,7 +15,7 @@ from rest_framework import serializers
 
 from accounts.models import Organization, User
 from contracts.diffing import MISSING, diff_terms, label_for
-from contracts.models import BoardSeat, Contract, ContractContact, ContractDocument, SLAVersion
+from contracts.models import BoardSeat, Contract, ContractContact, ContractDocument, SLAVersion, TerminationRight
 from contracts.presets import preset_choices
 from contracts.terms import SCHEMA as TERMS_SCHEMA
 from core.fields import AwareDateTimeField, DateField, ReferenceField
@@ -350,3 +350,40 @@ class DocumentSerializer(serializers.ModelSerializer):
 class DocumentUploadSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     file = serializers.FileField(help_text="PDF, PNG or JPEG; the size limit is checked by the service.")
+
+
+# --------------------------------------------------------------------------
+# The termination right
+# --------------------------------------------------------------------------
+
+
+class TerminationRightSerializer(serializers.ModelSerializer):
+    ended_by = serializers.CharField(source="ended_by.username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = TerminationRight
+        fields = [
+            "id",
+            "status",
+            "period",
+            "report_label",
+            "rule",
+            "raised_on",
+            "expires_at",
+            "ended_at",
+            "ended_by",
+            "reason",
+        ]
+        read_only_fields = fields
+
+
+class TerminationExerciseSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=2000, help_text="Optional: the decision's reference."
+    )
+
+
+class TerminationWaiveSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=2000, help_text="Why the buyer waives the right (kept in the audit trail)."
+    )

@@ -30,6 +30,15 @@ urlpatterns = [
     path("<int:pk>/versions/<int:number>/edit/", views.version_edit, name="version_edit"),
     path("<int:pk>/versions/<int:number>/activate/", views.version_activate, name="version_activate"),
     path("<int:pk>/versions/<int:number>/schedule.pdf", views.schedule_pdf, name="schedule_pdf"),
+    *[
+        path(
+            f"<int:pk>/termination-right/{action}/",
+            views.termination_right,
+            {"action": action},
+            name=f"termination_{action}",
+        )
+        for action in ("exercise", "waive")
+    ],
     # the working routine (onboarding, training, playbook, RACI, feedback)
     path("<int:pk>/routine/", views_routine.routine, name="routine"),
     path("<int:pk>/routine/items/add/", views_routine.item_add, name="routine_item_add"),
@@ -67,6 +76,7 @@ audit = api.ContractAuditViewSet
 board = api.BoardSeatViewSet
 contacts = api.ContactViewSet
 documents = api.DocumentViewSet
+termination = api.TerminationRightViewSet
 
 api_urlpatterns = [
     *router.urls,
@@ -113,6 +123,16 @@ api_urlpatterns = [
         "contracts/<int:contract_pk>/documents/<int:pk>/download/",
         documents.as_view({"get": "download"}),
         name="document-download",
+    ),
+    path(
+        "contracts/<int:contract_pk>/termination-right/exercise/",
+        termination.as_view({"post": "exercise"}),
+        name="termination-right-exercise",
+    ),
+    path(
+        "contracts/<int:contract_pk>/termination-right/waive/",
+        termination.as_view({"post": "waive"}),
+        name="termination-right-waive",
     ),
     # the working routine
     *[

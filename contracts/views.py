@@ -22,7 +22,7 @@ from accounts.access import organization_ids, standing
 from accounts.models import Organization, User
 from audit.views import render_entries
 from contracts import services
-from contracts.access import can_amend, can_manage, contract_standing, get_visible_contract
+from contracts.access import can_amend, can_manage, contract_standing, get_visible_contract, is_buyer_manager
 from contracts.api.trail import readable_trail
 from contracts.diffing import MISSING, diff_terms, label_for
 from contracts.filters import ORDERINGS, ContractFilter
@@ -212,8 +212,31 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "days_to_notice": (contract.notice_deadline - timezone.localdate()).days,
         "notice_warning_days": NOTICE_WARNING_DAYS,
         "now": now,
+        "can_end_termination": is_buyer_manager(s),
+        "termination_step": request.GET.get("termination", ""),  # "exercise": its confirmation step
     }
     return render(request, "contracts/detail.html", context)
+
+
+@login_required
+@require_POST
+def termination_right(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Exercise (posted by the contract page's confirmation step) or waive the open termination right."""
+    contract = get_visible_contract(request.user, pk)
+    page, form, actor = reverse("contracts:detail", args=[contract.pk]), request.POST, cast(User, request.user)
+    try:
+        if action == "exercise":
+            services.contract_termination_right_exercise(actor=actor, contract=contract, note=form.get("note", ""))
+        else:
+            services.contract_termination_right_waive(actor=actor, contract=contract, reason=form.get("reason", ""))
+    except NotPermitted as exc:
+        return _forbidden(request, exc.message, contract)
+    except DomainError as exc:
+        messages.error(request, _describe(exc))
+        return redirect(f"{page}?termination={action}#termination-actions")
+    done = "exercised: the buyer's decision to terminate is recorded" if action == "exercise" else "waived"
+    messages.success(request, f"The termination right on {contract.reference} is {done}.")
+    return redirect(f"{page}#termination-right")
 
 
 @login_required

@@ -118,6 +118,12 @@ TABLE: dict[str, dict[str, str]] = {
     "POST contracts:routine_resource_file":                    row("ok     ok     ok     ok     ok     ok     ok     ok     login"),
     "GET contracts:schedule_pdf":                              row("ok     ok     ok     ok     ok     ok     ok     ok     login"),
     "POST contracts:schedule_pdf":                             row("ok     ok     ok     ok     ok     ok     ok     ok     login"),
+    # The termination right: the world's contract has none open, so the buyer's manager is told so (a flash
+    # message) and nothing is written; a waiver without a reason is refused before the role is checked.
+    "GET contracts:termination_exercise":                      row("405    405    405    405    405    405    405    405    login"),
+    "POST contracts:termination_exercise":                     row("ok     403    403    403    403    403    403    403    login"),
+    "GET contracts:termination_waive":                         row("405    405    405    405    405    405    405    405    login"),
+    "POST contracts:termination_waive":                        row("ok     ok     ok     ok     ok     ok     ok     ok     login"),
     "GET contracts:version_activate":                          row("405    405    405    405    405    405    405    405    login"),
     "POST contracts:version_activate":                         row("done   403    403    403    403    403    403    done   login"),
     # The world's draft v2 is its annual review's amendment: held, so the terms editor answers 409 with a link.
@@ -333,6 +339,10 @@ TABLE: dict[str, dict[str, str]] = {
     "GET contracts-api:sla-version-in-force":                  row("ok     ok     ok     ok     ok     ok     ok     ok     401"),
     "GET contracts-api:sla-version-list":                      row("ok     ok     ok     ok     ok     ok     ok     ok     401"),
     "POST contracts-api:sla-version-list":                     row("409    403    403    403    403    403    409    409    401"),
+    "GET contracts-api:termination-right-exercise":            row("405    405    405    405    405    405    405    405    401"),
+    "POST contracts-api:termination-right-exercise":           row("409    403    403    403    403    403    403    403    401"),
+    "GET contracts-api:termination-right-waive":               row("405    405    405    405    405    405    405    405    401"),
+    "POST contracts-api:termination-right-waive":              row("400    400    400    400    400    400    400    400    401"),
     # -- API: incidents --------------------------------------------------------------------------------------
     "GET incidents-api:incident-accept-workaround":            row("405    405    405    405    405    405    405    405    401"),
     "POST incidents-api:incident-accept-workaround":           row("409    409    403    403    403    403    403    409    401"),

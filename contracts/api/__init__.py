@@ -8,13 +8,15 @@ and renders the result. Errors use the one shape of ``core.api``.
 
 The package: ``base`` (error responses, path parameters, ``ContractScopedMixin``),
 ``contracts``, ``versions`` (SLA versions and their diff), ``trail`` (audit trail),
-``board`` (board seats, contacts) and ``documents``.
+``board`` (board seats, contacts), ``documents`` and ``termination`` (the buyer's acts on the
+termination right).
 """
 
 from contracts.api.base import CONTRACT_PK, NUMBER, ContractScopedMixin, errors
 from contracts.api.board import BoardSeatViewSet, ContactViewSet
 from contracts.api.contracts import ContractFilter, ContractViewSet, IntegerFilter
 from contracts.api.documents import DocumentViewSet
+from contracts.api.termination import TerminationRightViewSet
 from contracts.api.trail import AUDIT_CSV, ContractAuditViewSet, CSVRenderer
 from contracts.api.versions import SLAVersionDiffView, SLAVersionViewSet
 
@@ -33,5 +35,6 @@ __all__ = [
     "IntegerFilter",
     "SLAVersionDiffView",
     "SLAVersionViewSet",
+    "TerminationRightViewSet",
     "errors",
 ]
