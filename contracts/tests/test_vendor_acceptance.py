@@ -98,3 +98,28 @@ def test_the_migration_counts_existing_contracts_as_accepted(pending):
     pending.refresh_from_db()
     assert pending.vendor_acceptance == Contract.VendorAcceptance.ACCEPTED
     assert pending.vendor_answered_at == pending.created_at
+
+
+def _invite(client, buyer_org, vendor_org, n: int, *, start: int = 0) -> None:
+    for i in range(start, start + n):
+        body = new_contract_body(buyer_org, vendor_org, preset="enterprise-24x7", reference=f"C-INV-{i}")
+        assert post(client, "/api/contracts/", body).status_code == 201
+
+
+def _queries(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("url", ["/api/contract-invitations/", "/contracts/"])
+def test_the_invitation_lists_run_the_same_queries_at_two_sizes(url, buyer, buyer_org, vendor_org, vendor, client_for):
+    _invite(client_for(buyer), buyer_org, vendor_org, 1)
+    client = client_for(vendor)
+    client.get(url)  # warm the session and caches
+    small = _queries(client, url)
+    _invite(client_for(buyer), buyer_org, vendor_org, 6, start=1)
+    assert _queries(client, url) == small
