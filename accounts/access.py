@@ -80,3 +80,21 @@ def primary_membership(user: Any) -> Membership | None:
         return None
     memberships = _memberships(user)
     return memberships[0] if memberships else None
+
+
+def is_organization_admin(user: Any, organization_id: int) -> bool:
+    """May this person run ``organization_id``'s people and settings? Staff,
+    or an active admin membership of that organization."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if getattr(user, "is_staff", False):
+        return True
+    return any(m.organization_id == organization_id and m.is_admin for m in _memberships(user))
+
+
+def administered_organization_ids(user: Any) -> list[int]:
+    """The organizations this person administers (staff: none implied here;
+    staff pick the organization explicitly)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [m.organization_id for m in _memberships(user) if m.is_admin]

@@ -1,0 +1,86 @@
+"""The catalogue of events people are told about.
+
+One list, used by in-app notifications, email (with per-person preferences)
+and outbound webhooks. An event's key is stable: it is stored on
+notifications, preferences and webhook subscriptions, and sent to webhook
+receivers as ``event``. Add events here; never rename a key.
+
+``critical`` events cannot be turned off by people in an on-call role for the
+contract (a vendor's support engineers and account managers); everyone else
+may choose immediately, daily digest or off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Event:
+    key: str
+    label: str
+    group: str
+    critical: bool = False
+
+
+_EVENTS: tuple[Event, ...] = (
+    # Incidents
+    Event("incident.opened", "Incident opened", "Incidents", critical=True),
+    Event("incident.acknowledged", "Incident acknowledged", "Incidents"),
+    Event("incident.severity_proposed", "Severity change proposed", "Incidents"),
+    Event("incident.severity_changed", "Severity changed", "Incidents"),
+    Event("incident.workaround_proposed", "Workaround awaits acceptance", "Incidents"),
+    Event("incident.workaround_accepted", "Workaround accepted", "Incidents"),
+    Event("incident.workaround_expired", "Workaround expired", "Incidents"),
+    Event("incident.restored", "Service restored", "Incidents"),
+    Event("incident.resolved", "Incident resolved", "Incidents"),
+    Event("incident.cancelled", "Incident cancelled", "Incidents"),
+    Event("incident.assigned", "Incident assigned to you", "Incidents"),
+    Event("incident.commented", "Comment by the other side", "Incidents"),
+    Event("incident.escalated", "Target at risk or breached (escalation)", "Incidents", critical=True),
+    Event("incident.attributed", "Incident attributed to your contract", "Incidents"),
+    Event("claim.filed", "Exclusion claim filed", "Incidents"),
+    Event("claim.decided", "Exclusion claim decided", "Incidents"),
+    Event("corrective_action.due", "Corrective action due or overdue", "Incidents"),
+    # Availability
+    Event("maintenance.noticed", "Maintenance notice", "Availability"),
+    Event("change.noticed", "Change notice", "Availability"),
+    Event("change.questioned", "Change notice questioned or answered", "Availability"),
+    Event("source.proposed", "Monitoring source awaits acceptance", "Availability"),
+    Event("source.stale", "Monitoring source went silent", "Availability"),
+    # Reports and credits
+    Event("report.issued", "Service report issued", "Reports and credits"),
+    Event("credit.changed", "Credit status changed", "Reports and credits"),
+    # Disputes
+    Event("dispute.stage_changed", "Dispute moved to a new stage", "Disputes"),
+    Event("dispute.commented", "Dispute comment by the other side", "Disputes"),
+    Event("dispute.deadline", "Dispute deadline approaching", "Disputes"),
+    # Contracts and terms
+    Event("terms.proposed", "Terms proposed for acceptance", "Contracts"),
+    Event("terms.accepted", "Terms accepted", "Contracts"),
+    Event("terms.rejected", "Terms rejected or withdrawn", "Contracts"),
+    Event("contract.invitation", "Contract awaits your acceptance", "Contracts"),
+    Event("onboarding.overdue", "Onboarding item overdue", "Contracts"),
+    # Reviews and renewals
+    Event("review.circulated", "Review packet circulated", "Reviews"),
+    Event("review.signature_requested", "Your signature is requested", "Reviews"),
+    Event("review.signed", "Review signed", "Reviews"),
+    Event("renewal.milestone", "Renewal milestone", "Reviews"),
+    # Organization
+    Event("organization.invitation", "Invitation to an organization", "Organization"),
+)
+
+EVENTS: dict[str, Event] = {e.key: e for e in _EVENTS}
+GROUPS: tuple[str, ...] = tuple(dict.fromkeys(e.group for e in _EVENTS))
+
+
+def event(key: str) -> Event:
+    """The catalogue entry for ``key``; a KeyError names an unknown event."""
+    try:
+        return EVENTS[key]
+    except KeyError:
+        raise KeyError(f"unknown event {key!r}: add it to accounts/events.py") from None
+
+
+def choices() -> list[tuple[str, str]]:
+    return [(e.key, e.label) for e in _EVENTS]
