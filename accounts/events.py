@@ -51,8 +51,11 @@ _EVENTS: tuple[Event, ...] = (
     # Reports and credits
     Event("report.issued", "Service report issued", "Reports and credits"),
     Event("credit.changed", "Credit status changed", "Reports and credits"),
+    Event("report.close_failed", "Period close failed (staff)", "Reports and credits"),
     # Disputes
+    Event("dispute.opened", "Dispute raised", "Disputes"),
     Event("dispute.stage_changed", "Dispute moved to a new stage", "Disputes"),
+    Event("dispute.closed", "Dispute resolved or withdrawn", "Disputes"),
     Event("dispute.commented", "Dispute comment by the other side", "Disputes"),
     Event("dispute.deadline", "Dispute deadline approaching", "Disputes"),
     # Contracts and terms
@@ -61,11 +64,18 @@ _EVENTS: tuple[Event, ...] = (
     Event("terms.rejected", "Terms rejected or withdrawn", "Contracts"),
     Event("contract.invitation", "Contract awaits your acceptance", "Contracts"),
     Event("onboarding.overdue", "Onboarding item overdue", "Contracts"),
+    Event("contract.termination_right", "Termination right raised", "Contracts"),
     # Reviews and renewals
-    Event("review.circulated", "Review packet circulated", "Reviews"),
+    Event("review.opened", "Annual review opened", "Reviews"),
+    Event("review.circulated", "Review packet circulated or changed", "Reviews"),
+    Event("review.amendment_proposed", "Amendment proposed", "Reviews"),
+    Event("review.commented", "Review comment", "Reviews"),
     Event("review.signature_requested", "Your signature is requested", "Reviews"),
+    Event("review.signature_voided", "Your signature was voided", "Reviews"),
     Event("review.signed", "Review signed", "Reviews"),
+    Event("review.rejected", "Review rejected or closed without agreement", "Reviews"),
     Event("renewal.milestone", "Renewal milestone", "Reviews"),
+    Event("feedback.logged", "Feedback awaits your response", "Reviews"),
     # Organization
     Event("organization.invitation", "Invitation to an organization", "Organization"),
 )
@@ -84,3 +94,41 @@ def event(key: str) -> Event:
 
 def choices() -> list[tuple[str, str]]:
     return [(e.key, e.label) for e in _EVENTS]
+
+
+# -- contacts without a login -------------------------------------------------------------------
+# A contract's contacts (contracts.ContractContact) are often people with no
+# Covenant login: a vendor's incident desk, an executive sponsor. They get
+# mail, never in-app rows, for the events of their own contract that their
+# contact role is there for, and only on their own side of the contract (the
+# side of an organization the event is addressed to). Each mail carries a
+# link that stops that event on that contract for that address.
+#
+#   incident_manager    runs incidents day to day: every incident event, and
+#                       the maintenance and change notices that cause them
+#   escalation_contact  is called when a target is at risk: incidents opened
+#                       and escalations
+#   executive_sponsor   escalations only (and only at the levels the terms'
+#                       escalation ladder names them for: the caller passes
+#                       that role explicitly)
+#   billing             reports and credits
+#
+# Escalations name their contact role per level in the terms; the escalation
+# watcher passes ``contact_roles`` to notify() so only that level's role is
+# mailed, whatever this table says.
+
+_INCIDENT_DESK = frozenset(
+    e.key for e in _EVENTS if e.group == "Incidents" and e.key not in {"incident.assigned", "corrective_action.due"}
+) | {"maintenance.noticed", "change.noticed"}
+
+CONTACT_ROLE_EVENTS: dict[str, frozenset[str]] = {
+    "incident_manager": _INCIDENT_DESK,
+    "escalation_contact": frozenset({"incident.opened", "incident.escalated"}),
+    "executive_sponsor": frozenset({"incident.escalated"}),
+    "billing": frozenset({"report.issued", "credit.changed"}),
+}
+
+
+def contact_roles_for(key: str) -> frozenset[str]:
+    """The contact roles that are mailed ``key`` on their contract."""
+    return frozenset(role for role, keys in CONTACT_ROLE_EVENTS.items() if key in keys)

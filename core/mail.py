@@ -37,9 +37,16 @@ def send_templated(
     to: Sequence[str],
     *,
     attachments: Sequence[tuple[str, bytes, str]] = (),
+    unsubscribe_url: str = "",
 ) -> int:
+    """``unsubscribe_url``: the signed link that stops this kind of mail; the
+    templates show it and mail clients offer it (List-Unsubscribe, one-click)."""
+    headers: dict[str, str] = {}
+    if unsubscribe_url:
+        context = {**context, "unsubscribe_url": unsubscribe_url}
+        headers = {"List-Unsubscribe": f"<{unsubscribe_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     subject, text, html = render_templated(name, context)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, list(to))
+    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, list(to), headers=headers)
     message.attach_alternative(html, "text/html")
     for filename, content, mimetype in attachments:
         message.attach(filename, content, mimetype)

@@ -113,7 +113,7 @@ def release(close_id: int, exc: BaseException, *, final: bool) -> None:
         kept = ServiceReport.objects.filter(contract=row.contract, period=row.period).exists()
         notify(
             users=User.objects.filter(is_staff=True, is_active=True),
-            verb="report.close_failed",
+            event="report.close_failed",
             title=f"Period close failed: {row.contract.reference} {row.period}",
             body=(
                 f"Closing {row.period} for {row.contract.reference} failed after {row.attempts} attempt(s).\n"

@@ -40,9 +40,9 @@ def test_it_writes_rows_in_the_callers_transaction_and_mails_only_after_commit(
     with django_capture_on_commit_callbacks(execute=True):
         with transaction.atomic():
             created = services.notify(
-                users=[buyer, vendor, buyer], verb="credit.approved", title="Credit approved", body="EUR 1,000.00"
+                users=[buyer, vendor, buyer], event="credit.changed", title="Credit approved", body="EUR 1,000.00"
             )
-            assert Notification.objects.filter(verb="credit.approved").count() == 2  # once per person
+            assert Notification.objects.filter(event="credit.changed").count() == 2  # once per person
             assert mailoutbox == []
         assert mailoutbox == []  # the use case is done, but nothing has committed yet
         assert OutboxMessage.objects.get(task="accounts.tasks.email_notifications").sent_at is None
@@ -58,7 +58,7 @@ def test_it_writes_rows_in_the_callers_transaction_and_mails_only_after_commit(
 
 def test_it_rolls_back_with_the_callers_transaction(buyer, eager, django_capture_on_commit_callbacks, mailoutbox):
     with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(Boom), transaction.atomic():
-        services.notify(users=[buyer], verb="credit.approved", title="Never happened")
+        services.notify(users=[buyer], event="credit.changed", title="Never happened")
         raise Boom
 
     assert not Notification.objects.exists()
@@ -69,7 +69,7 @@ def test_it_rolls_back_with_the_callers_transaction(buyer, eager, django_capture
 
 def test_without_email_it_only_writes_the_rows(buyer, eager, django_capture_on_commit_callbacks, mailoutbox):
     with django_capture_on_commit_callbacks(execute=True):
-        (note,) = services.notify(users=[buyer], verb="report.ready", title="Report ready", email=False)
+        (note,) = services.notify(users=[buyer], event="report.issued", title="Report ready", email=False)
 
     assert Notification.objects.get().pk == note.pk and note.emailed_at is None
     assert not OutboxMessage.objects.exists()
@@ -77,9 +77,9 @@ def test_without_email_it_only_writes_the_rows(buyer, eager, django_capture_on_c
 
 
 def test_a_failed_send_is_sent_by_the_retry_and_never_twice(buyer, mailoutbox):
-    (note,) = services.notify(users=[buyer], verb="x", title="Retry me", email=False)
+    (note,) = services.notify(users=[buyer], event="incident.commented", title="Retry me", email=False)
     nobody = UserFactory(username="no-mail", email="")
-    (silent,) = services.notify(users=[nobody], verb="x", title="No address", email=False)
+    (silent,) = services.notify(users=[nobody], event="incident.commented", title="No address", email=False)
 
     def broken(notification):
         raise OSError("SMTP refused")
@@ -98,7 +98,7 @@ def test_a_failed_send_is_sent_by_the_retry_and_never_twice(buyer, mailoutbox):
 
 # -- static: one door for notifications, one for mail -------------------------------------------
 
-NOTIFICATION_WRITER = "accounts/services.py"
+NOTIFICATION_WRITER = "accounts/notifications.py"
 MAIL_SENDER = "core/mail.py"
 MAIL_NAMES = frozenset(
     {"send_mail", "send_mass_mail", "mail_admins", "mail_managers", "EmailMessage", "EmailMultiAlternatives"}
@@ -181,7 +181,7 @@ def test_only_notify_creates_notifications_and_only_core_mail_sends_mail():
                     mail_sends.append(hit)
             elif path != NOTIFICATION_WRITER:
                 notification_writes.append(hit)
-    assert notification_writes == [], "create notifications with accounts.services.notify()"
+    assert notification_writes == [], "create notifications with accounts.notifications.notify()"
     assert mail_sends == [], "send mail with core.mail.send_templated(), from a task after commit"
 
 
@@ -191,7 +191,7 @@ def test_no_transaction_is_open_while_the_mail_server_answers(buyer):
 
     from accounts.services import notifications_email
 
-    notification = services.notify(users=[buyer], verb="test.mail", title="t", body="b", email=False)[0]
+    notification = services.notify(users=[buyer], event="incident.commented", title="t", body="b", email=False)[0]
     seen: list[bool] = []
     assert notifications_email(ids=[notification.pk], send=lambda n: seen.append(connection.in_atomic_block)) == 1
     assert seen == [False]  # the claim committed before the send; SQLite's write lock is free meanwhile

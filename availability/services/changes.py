@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -24,6 +25,7 @@ from contracts.terms import Terms
 from core.actor import Actor
 from core.errors import Conflict, InvalidInput
 from incidents.services.base import is_buyer_actor, is_vendor_actor
+from incidents.services.notices import tell_party
 
 WINDOW_FIELDS = ["title", "components", "start", "end", "announced_at", "status"]
 NOTICE_FIELDS = ["kind", "title", "planned_at", "components", "impact", "announced_at", "required_notice_days", "late"]
@@ -86,6 +88,19 @@ def schedule_maintenance(
             obj=window,
             contract_id=contract.pk,
             changes=audit.created(window, WINDOW_FIELDS + (["recorded_late", "evidence"] if late else [])),
+        )
+        tell_party(
+            contract,
+            sides=("buyer",),
+            event="maintenance.noticed",
+            actor=actor,
+            title=f"{contract.reference}: maintenance {start.astimezone(UTC):%Y-%m-%d %H:%M} UTC: {title}"[:200],
+            body=(
+                f"{contract.vendor} recorded a window announced earlier; accept it or not on the contract's page."
+                if late
+                else f"{contract.vendor} announced maintenance" + (f" of {', '.join(names)}." if names else ".")
+            ),
+            url=reverse("availability:contract", args=[contract.pk]),
         )
     return window
 
@@ -220,6 +235,15 @@ def announce_change(
             obj=notice,
             contract_id=contract.pk,
             changes=audit.created(notice, NOTICE_FIELDS),
+        )
+        tell_party(
+            contract,
+            sides=("buyer",),
+            event="change.noticed",
+            actor=actor,
+            title=f"{contract.reference}: change planned {planned_at.astimezone(UTC):%Y-%m-%d}: {title}"[:200],
+            body=impact + ("\nAnnounced later than the terms' notice period." if late else ""),
+            url=reverse("availability:contract", args=[contract.pk]),
         )
     return notice
 

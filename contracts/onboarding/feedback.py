@@ -139,10 +139,12 @@ def _notify_other_side(item: FeedbackItem, contract: Contract) -> None:
     ]
     notify(
         users=people,
-        verb="feedback.logged",
+        event="feedback.logged",
         title=f"{contract.reference}: feedback from the {item.side} awaits your response",
         body=item.text[:500],
         url=reverse("contracts:routine", args=[contract.pk]) + f"#feedback-{item.pk}",
+        contract_id=contract.pk,
+        organization_ids=[org_id],
     )
 
 

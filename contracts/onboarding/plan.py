@@ -298,11 +298,13 @@ def notify_overdue(*, today: date | None = None) -> int:
             people = [item.owner] if item.owner is not None and item.owner.is_active else _party_managers(item)
             notify(
                 users=people,
-                verb="onboarding.overdue",
+                event="onboarding.overdue",
                 title=f"{contract.reference}: onboarding item overdue: {item.title}",
                 body=f"“{item.title}” was due on {item.due_date:%d %b %Y}. Mark it done with evidence, "
                 "or ask a manager to reschedule or waive it.",
                 url=reverse("contracts:routine", args=[contract.pk]) + f"#item-{item.pk}",
+                contract_id=contract.pk,
+                organization_ids=[contract.buyer_id if item.owner_party == Party.BUYER else contract.vendor_id],
             )
             item.overdue_notified_at = timezone.now()
             item.save(update_fields=["overdue_notified_at"])

@@ -23,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.access import standing
+from accounts.identity.stepup import check_api as check_step_up
 from contracts.serializers import RejectUnknownFieldsMixin
 from core.filters import IntegerFilter
 from core.money import amount_text
@@ -223,6 +224,7 @@ class CreditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
         credit = self.get_object()
+        check_step_up(request)
         return self._render(ledger_services.credit_approve(actor=request.user, credit=credit))
 
     @_credit_action(

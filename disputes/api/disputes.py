@@ -20,6 +20,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.identity.stepup import check_api as check_step_up
 from contracts.access import contract_standing
 from contracts.serializers import RejectUnknownFieldsMixin
 from core.errors import DomainError
@@ -306,6 +307,7 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, pk: str) -> Response:
         dispute = self.get_object()
+        check_step_up(request)
         data = self._body(DisputeResolveSerializer)
         outcome = {k: v for k, v in (data.get("outcome") or {}).items() if v is not None}
         resolved = dispute_services.dispute_resolve(

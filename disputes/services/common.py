@@ -160,14 +160,16 @@ def audit_dispute(actor: Actor, dispute: Dispute, verb: str, changes: Mapping[st
     audit.record(actor=actor, verb=verb, obj=dispute, contract_id=dispute.contract_id, changes=changes)
 
 
-def tell(dispute: Dispute, *, actor: Actor, title: str, body: str = "", verb: str) -> None:
+def tell(dispute: Dispute, *, actor: Actor, title: str, body: str = "", event: str) -> None:
     """Both parties' managers, but not the person acting."""
     notify(
         users=contract_managers(dispute.contract, exclude=actor),
-        verb=verb,
+        event=event,
         title=title[:200],
         body=body,
         url=dispute_url(dispute),
+        contract_id=dispute.contract_id,
+        organization_ids=[dispute.contract.buyer_id, dispute.contract.vendor_id],
     )
 
 

@@ -108,7 +108,7 @@ def dispute_open(
         tell(
             dispute,
             actor=actor,
-            verb="dispute.opened",
+            event="dispute.opened",
             title=f"{reference(dispute)} raised by {org} on {contract.reference}: {dispute.title}",
             body=f"Subject: {subject.label}\nStage: {stage}"
             + (f", deadline {when(dispute.stage_deadline)}" if dispute.stage_deadline else ""),
@@ -146,7 +146,7 @@ def dispute_escalate(*, actor: Actor, dispute: Dispute, note: str) -> Dispute:
         tell(
             dispute,
             actor=actor,
-            verb="dispute.escalated",
+            event="dispute.stage_changed",
             title=f"{reference(dispute)} escalated to {stage} on {dispute.contract.reference}",
             body=f"{dispute.title}\nNow at {stage}{deadline}.\n{note}",
         )
@@ -186,7 +186,7 @@ def dispute_withdraw(*, actor: Actor, dispute: Dispute, note: str = "") -> Dispu
         tell(
             dispute,
             actor=actor,
-            verb="dispute.withdrawn",
+            event="dispute.closed",
             title=f"{reference(dispute)} withdrawn on {dispute.contract.reference}: {dispute.title}",
             body=(note or "").strip(),
         )

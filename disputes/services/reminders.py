@@ -52,11 +52,13 @@ def remind_deadlines(*, at: datetime, within: timedelta = REMIND_WITHIN) -> int:
             )
             notify(
                 users=contract_managers(dispute.contract),
-                verb="dispute.deadline",
+                event="dispute.deadline",
                 title=f"{reference(dispute)} {dispute.stage_name} deadline {lead}: {when(deadline)}"[:200],
                 body=f"{dispute.title} ({dispute.contract.reference}).\nResolve it, or escalate it to the next stage "
                 "of the ladder.",
                 url=dispute_url(dispute),
+                contract_id=dispute.contract_id,
+                organization_ids=[dispute.contract.buyer_id, dispute.contract.vendor_id],
             )
             sent += 1
     return sent

@@ -133,7 +133,7 @@ def dispute_resolve(
         tell(
             dispute,
             actor=actor,
-            verb="dispute.resolved",
+            event="dispute.closed",
             title=f"{reference(dispute)} resolved on {dispute.contract.reference}: {dispute.title}",
             body="\n".join([resolution, *texts, *reports]),
         )

@@ -61,7 +61,7 @@ def test_the_buyers_dispute_on_a_calculated_credit_counts_as_its_claim(buyer, ve
     assert dispute.stage_deadline == clock.now + timedelta(days=10)
     assert dispute.title.startswith("Credit disputed: Availability")
     assert AuditEntry.objects.get(verb="credit.disputed").changes["status"] == ["calculated", "disputed"]
-    assert Notification.objects.filter(user=vendor, verb="dispute.opened").count() == 1
+    assert Notification.objects.filter(user=vendor, event="dispute.opened").count() == 1
     with pytest.raises(Conflict) as exc:
         disputes.credit_dispute(actor=vendor, credit=credit, statement="Again")
     assert "already under dispute" in exc.value.message

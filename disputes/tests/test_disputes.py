@@ -209,7 +209,7 @@ def test_a_reminder_fires_once_per_stage_even_when_the_task_runs_twice(buyer, ve
     assert remind_dispute_deadlines() == 0
     assert disputes.remind_deadlines(at=clock.now) == 0
     for user in (buyer, vendor):
-        reminders = Notification.objects.filter(user=user, verb="dispute.deadline")
+        reminders = Notification.objects.filter(user=user, event="dispute.deadline")
         assert reminders.count() == 1
         assert reminders.get().title.startswith(f"D-{dispute.pk} Negotiation deadline is near")
     assert Dispute.objects.get().reminded_for_stage == 0
@@ -219,7 +219,7 @@ def test_a_reminder_fires_once_per_stage_even_when_the_task_runs_twice(buyer, ve
     clock.advance(days=9)
     assert remind_dispute_deadlines() == 1
     assert remind_dispute_deadlines() == 0
-    assert Notification.objects.filter(user=buyer, verb="dispute.deadline").count() == 2
+    assert Notification.objects.filter(user=buyer, event="dispute.deadline").count() == 2
     assert list(dispute.steps.filter(action="reminded").values_list("stage_name", flat=True)) == [
         "Negotiation",
         "Executive escalation",
@@ -230,7 +230,7 @@ def test_a_missed_deadline_is_still_reminded_once_and_a_stage_without_deadline_n
     dispute = _open(buyer, contract, D.REPORT_LINE, make_report(contract).pk)
     clock.advance(days=12)  # the beat was down: the deadline passed unreminded
     assert disputes.remind_deadlines(at=clock.now) == 1
-    assert "deadline passed" in Notification.objects.filter(verb="dispute.deadline").first().title
+    assert "deadline passed" in Notification.objects.filter(event="dispute.deadline").first().title
     for _ in range(3):
         dispute = disputes.dispute_escalate(actor=buyer, dispute=dispute, note="up")
     clock.advance(days=400)
@@ -384,7 +384,7 @@ def test_accepting_an_exclusion_reissues_the_report_as_revision_2(buyer, vendor,
     assert AuditEntry.objects.filter(verb="report.reissued", object_id=str(r2.pk)).exists()
     audit_resolved = AuditEntry.objects.get(verb="dispute.resolved")
     assert audit_resolved.changes["reissued"] == [None, ["2026-02 r2"]]
-    assert Notification.objects.filter(user=vendor, verb="dispute.resolved").exists()
+    assert Notification.objects.filter(user=vendor, event="dispute.closed").exists()
     assert verify_chain().ok
 
 

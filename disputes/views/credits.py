@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import standing
+from accounts.identity.stepup import require_step_up
 from contracts.access import get_visible_contract
 from contracts.forms import apply_domain_errors
 from contracts.models import Contract
@@ -228,6 +229,8 @@ def credit_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     spec = CREDIT_ACTIONS.get(action)
     if spec is None:
         raise Http404("No such action.")
+    if action == "approve":
+        require_step_up(request)
     back = request.POST.get("next", "")
     contract = None
     if back == "contract":

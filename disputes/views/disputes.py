@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import organization_ids, standing
+from accounts.identity.stepup import require_step_up
 from contracts.access import contract_standing, is_manager
 from contracts.forms import apply_domain_errors
 from contracts.models import Contract, SLAVersion
@@ -386,6 +387,8 @@ def dispute_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     spec = DISPUTE_ACTIONS.get(action)
     if spec is None:
         raise Http404("No such action.")
+    if action == "resolve":
+        require_step_up(request)
     form = spec.form(request.POST, subject=dispute, auto_id=f"{action}-%s")
     ref = dispute_services.reference(dispute)
     if not form.is_valid():

@@ -24,6 +24,7 @@ from incidents.services.base import (
     standing_on,
 )
 from incidents.services.lifecycle import _governing_version
+from incidents.services.notices import tell_incident
 
 K = IncidentEvent.Kind
 
@@ -67,6 +68,14 @@ def claim_exclusion(*, actor: Actor, incident: Incident, kind: str, reason: str)
             data={"claim": claim.pk},
         )
         audit_incident(actor, incident, "incident.exclusion_claimed", {"claim": [None, kind]})
+        tell_incident(
+            incident,
+            to="buyer",
+            event="claim.filed",
+            actor=actor,
+            title=f"exclusion claimed ({claim.get_kind_display()}), awaits your decision",
+            body=claim.reason,
+        )
     return claim
 
 
@@ -101,6 +110,14 @@ def decide_claim(*, actor: Actor, claim: ExclusionClaim, accept: bool, reason: s
         )
         audit_incident(
             actor, incident, f"incident.exclusion_{claim.status}", {"claim_status": ["pending", claim.status]}
+        )
+        tell_incident(
+            incident,
+            to="vendor",
+            event="claim.decided",
+            actor=actor,
+            title=f"exclusion claim {claim.status}",
+            body=reason.strip() or f"{claim.get_kind_display()} accepted: removed from breach counts and credits.",
         )
     return claim
 

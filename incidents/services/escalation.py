@@ -16,6 +16,7 @@ from core.actor import SYSTEM
 from incidents import sla
 from incidents.models import EscalationFired, Incident, IncidentEvent
 from incidents.services.base import audit_incident, event, lock, save_with_clocks
+from incidents.services.notices import tell_incident
 
 K = IncidentEvent.Kind
 BATCH = 500
@@ -67,6 +68,14 @@ def watch_incident(incident_id: int, *, now: datetime) -> WatcherResult:
             )
             audit_incident(
                 "system:watcher", incident, "incident.workaround_expired", {"workaround": ["accepted", "expired"]}
+            )
+            tell_incident(
+                incident,
+                to="both",
+                event="incident.workaround_expired",
+                actor=None,
+                title="temporary workaround expired",
+                body="The temporary workaround expired; the restore clock runs again.",
             )
             result.expired_workarounds += 1
         pauses = list(incident.pauses.all())
@@ -121,15 +130,20 @@ def _describe(t: sla.Threshold) -> str:
 
 
 def _notify_level(incident: Incident, threshold: sla.Threshold) -> None:
+    """The level's contacts: people by their login, the others by mail (only
+    the level's role, whatever the catalogue's contact table says)."""
     contacts = ContractContact.objects.filter(
-        contract=incident.contract, role=threshold.contact_role, user__isnull=False
+        contract=incident.contract, role=threshold.contact_role, user__isnull=False, user__is_active=True
     ).select_related("user")
     notify(
         users=[c.user for c in contacts],
-        verb="incident.escalated",
+        event="incident.escalated",
         title=f"Escalation L{threshold.level}: {incident.reference} {incident.title}"[:200],
         body=f"{_describe(threshold)}\nContract {incident.contract.reference}, severity {incident.severity}.",
         url=f"/incidents/{incident.pk}/",
+        contract_id=incident.contract_id,
+        organization_ids=[incident.contract.buyer_id, incident.contract.vendor_id],
+        contact_roles=[threshold.contact_role],
     )
 
 

@@ -19,6 +19,7 @@ from core.actor import Actor
 from core.errors import Conflict, InvalidInput
 from incidents.models import Environment, Incident, IncidentAttachment, IncidentEvent, IncidentPause, Severity
 from incidents.services.base import (
+    actor_label,
     audit_incident,
     event,
     is_buyer_actor,
@@ -31,6 +32,7 @@ from incidents.services.base import (
     save_with_clocks,
     standing_on,
 )
+from incidents.services.notices import other_side, tell_incident
 
 K = IncidentEvent.Kind
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
@@ -110,6 +112,7 @@ def open_incident(
                 "out_of_scope": [None, incident.out_of_scope],
             },
         )
+        tell_incident(incident, to="vendor", event="incident.opened", actor=actor, title="opened")
     return incident
 
 
@@ -123,7 +126,9 @@ def _transition(
     message: str = "",
     mutate: Any = None,
     data: dict | None = None,
+    notice: tuple[str, str, str] | None = None,
 ) -> Incident:
+    """``notice``: (to which side, catalogue event, title) told in the same transaction."""
     with transaction.atomic():
         incident = lock(incident)
         s = standing_on(actor, incident)
@@ -144,6 +149,9 @@ def _transition(
         after = {"status": incident.status, "workaround": incident.workaround, "severity": incident.severity}
         changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
         audit_incident(actor, incident, f"incident.{action}", changes or {"event": [None, kind]})
+        if notice is not None:
+            to, key, title = notice
+            tell_incident(incident, to=to, event=key, actor=actor, title=title, body=message)
     return incident
 
 
@@ -155,6 +163,7 @@ def acknowledge_incident(*, actor: Actor, incident: Incident, message: str = "")
         actor=actor,
         incident=incident,
         action="acknowledge",
+        notice=("buyer", "incident.acknowledged", "acknowledged"),
         role_ok="vendor",
         kind=K.ACKNOWLEDGED,
         message=message,
@@ -180,6 +189,7 @@ def propose_workaround(*, actor: Actor, incident: Incident, text: str, temporary
         actor=actor,
         incident=incident,
         action="propose_workaround",
+        notice=("buyer", "incident.workaround_proposed", "workaround awaits your answer"),
         role_ok="vendor",
         kind=K.WORKAROUND_PROPOSED,
         message=text.strip() + (" (temporary)" if temporary else ""),
@@ -200,6 +210,7 @@ def accept_workaround(*, actor: Actor, incident: Incident) -> Incident:
         actor=actor,
         incident=incident,
         action="accept_workaround",
+        notice=("vendor", "incident.workaround_accepted", "workaround accepted: service restored"),
         role_ok="buyer",
         kind=K.WORKAROUND_ACCEPTED,
         mutate=mutate,
@@ -237,6 +248,7 @@ def resolve_incident(*, actor: Actor, incident: Incident, message: str = "") -> 
         actor=actor,
         incident=incident,
         action="resolve",
+        notice=("buyer", "incident.resolved", "resolved"),
         role_ok="vendor",
         kind=K.RESOLVED,
         message=message,
@@ -359,6 +371,14 @@ def comment_incident(*, actor: Actor, incident: Incident, text: str) -> Incident
         at = now()
         entry = event(incident, kind=K.COMMENT, actor=actor, at=at, message=text.strip())
         audit_incident(actor, incident, "incident.commented", {"comment": [None, text.strip()[:500]]})
+        tell_incident(
+            incident,
+            to=other_side(actor, incident),
+            event="incident.commented",
+            actor=actor,
+            title=f"comment by {actor_label(actor)}",
+            body=text.strip()[:1000],
+        )
     return entry
 
 

@@ -170,11 +170,13 @@ def credit_claim(*, actor: Actor, credit: Credit) -> Credit:
         _record(actor, credit, "credit.claimed", before, fields)
         notify(
             users=contract_managers(contract, side="vendor"),
-            verb="credit.claimed",
+            event="credit.changed",
             title=f"Credit claimed on {contract.reference}: {money(credit.amount, credit.currency)}",
             body=f"{contract.buyer.name} claimed “{credit.description}” ({credit.report.period}). Approve it or "
             "dispute it.",
             url=ledger_url(credit),
+            contract_id=contract.pk,
+            organization_ids=[contract.vendor_id],
         )
     return credit
 
@@ -201,10 +203,12 @@ def credit_approve(*, actor: Actor, credit: Credit) -> Credit:
         _record(actor, credit, "credit.approved", before, fields)
         notify(
             users=contract_managers(contract, side="buyer"),
-            verb="credit.approved",
+            event="credit.changed",
             title=f"Credit approved on {contract.reference}: {money(credit.amount, credit.currency)}",
             body=f"{contract.vendor.name} approved “{credit.description}” ({credit.report.period}).",
             url=ledger_url(credit),
+            contract_id=contract.pk,
+            organization_ids=[contract.buyer_id],
         )
     return credit
 
@@ -238,10 +242,12 @@ def credit_apply(*, actor: Actor, credit: Credit, invoice_reference: str) -> Cre
         _record(actor, credit, "credit.applied", before, fields)
         notify(
             users=contract_managers(contract, side="buyer"),
-            verb="credit.applied",
+            event="credit.changed",
             title=f"Credit applied on {contract.reference}: {money(credit.amount, credit.currency)}",
             body=f"“{credit.description}” was applied on invoice {invoice_reference}.",
             url=ledger_url(credit),
+            contract_id=contract.pk,
+            organization_ids=[contract.buyer_id],
         )
     return credit
 

@@ -213,7 +213,7 @@ def _apply_termination(report: ServiceReport, *, now: datetime) -> None:
     rule = report.snapshot["termination"]["rule"]
     notify(
         users=contract_managers(contract, side="buyer"),
-        verb="contract.termination_right",
+        event="contract.termination_right",
         title=f"Termination right raised on {contract.reference}",
         body=(
             f"The service report for {report.snapshot['period']['title']} shows {rule}, which the terms "
@@ -221,6 +221,8 @@ def _apply_termination(report: ServiceReport, *, now: datetime) -> None:
             "and decide with your governance board."
         ),
         url=reverse("reports:detail", args=[report.pk]),
+        contract_id=contract.pk,
+        organization_ids=[contract.buyer_id],
     )
 
 

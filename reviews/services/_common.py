@@ -148,9 +148,17 @@ def board_users(review: AnnualReview) -> list[User]:
     return [s.user for s in BoardSeat.objects.filter(contract_id=review.contract_id).select_related("user")]
 
 
-def tell(users: Iterable[User], review: AnnualReview, *, verb: str, title: str, body: str = "") -> None:
+def tell(users: Iterable[User], review: AnnualReview, *, event: str, title: str, body: str = "") -> None:
     """In-app notices; their emails go out after commit through the outbox (``notify``)."""
-    notify(users=[u for u in users if u.is_active], verb=verb, title=title, body=body, url=review_url(review))
+    notify(
+        users=[u for u in users if u.is_active],
+        event=event,
+        title=title,
+        body=body,
+        url=review_url(review),
+        contract_id=review.contract_id,
+        organization_ids=[review.contract.buyer_id, review.contract.vendor_id],
+    )
 
 
 def others_on_board(review: AnnualReview, actor: Actor) -> list[User]:

@@ -154,7 +154,7 @@ def amendment_propose(
         tell(
             others_on_board(review, actor),
             review,
-            verb="annual_review.amendment_proposed",
+            event="review.amendment_proposed",
             title=f"Amendment proposed for {review.contract.reference}: {amendment.title}",
             body=amendment.rationale,
         )

@@ -37,7 +37,7 @@ def comment_add(*, actor: Actor, review: AnnualReview, body: str, amendment: Ame
         tell(
             others_on_board(review, actor),
             review,
-            verb="annual_review.commented",
+            event="review.commented",
             title=f"{actor} commented on {review.contract.reference} annual review {review.year}",
             body=body[:1000],
         )

@@ -102,7 +102,7 @@ def review_circulate(*, actor: Actor, review: AnnualReview) -> AnnualReview:
         tell(
             board_users(locked),
             locked,
-            verb="annual_review.circulated",
+            event="review.circulated",
             title=f"Annual review {locked.year} of {locked.contract.reference}: packet v{packet.version} to review",
             body="Read the packet, comment and propose amendments before the board meets.",
         )
@@ -146,7 +146,7 @@ def review_freeze(*, actor: Actor, review: AnnualReview) -> ReviewPacket:
         tell(
             [s.user for s in locked.signatories.select_related("user")],
             locked,
-            verb="annual_review.awaiting_signature",
+            event="review.signature_requested",
             title=f"Please sign: {locked.contract.reference} annual review {locked.year} (packet v{packet.version})",
             body=(
                 f"Packet v{packet.version} is frozen (SHA-256 {packet.checksum}). Read it, then approve or reject "
@@ -177,7 +177,7 @@ def review_return(*, actor: Actor, review: AnnualReview, reason: str = "") -> An
             tell(
                 signers,
                 review,
-                verb="annual_review.signature_voided",
+                event="review.signature_voided",
                 title=f"Your signature on {review.contract.reference} annual review {review.year} is void",
                 body=f"{actor} returned the review to preparation{': ' + reason if reason else ''}.",
             )
@@ -202,7 +202,7 @@ def review_close(*, actor: Actor, review: AnnualReview, reason: str) -> AnnualRe
         tell(
             board_users(review),
             review,
-            verb="annual_review.closed",
+            event="review.rejected",
             title=f"{review.contract.reference} annual review {review.year} closed without agreement",
             body=reason,
         )

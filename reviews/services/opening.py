@@ -118,7 +118,7 @@ def review_open(
             tell(
                 board_users(review),
                 review,
-                verb="annual_review.opened",
+                event="review.opened",
                 title=f"Annual review {review.year} of {contract.reference} is open",
                 body=(
                     f"The board reviews {contract.reference} ({contract.product}) for the anniversary on "

@@ -228,7 +228,7 @@ def refreeze(
             tell(
                 signers,
                 locked,
-                verb="annual_review.signature_voided",
+                event="review.signature_voided",
                 title=f"Your signature on {locked.contract.reference} annual review {locked.year} is void",
                 body=(
                     f"{sentence} (by {who}) after you signed packet v{old_version}. Every signature is void; "
@@ -239,7 +239,7 @@ def refreeze(
         tell(
             signatories_except(locked, signers),
             locked,
-            verb="annual_review.packet_changed",
+            event="review.circulated",
             title=f"New packet v{packet.version} for {locked.contract.reference} annual review {locked.year}",
             body=f"{sentence}; packet v{packet.version} replaces the one up for signature.",
         )

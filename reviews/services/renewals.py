@@ -36,7 +36,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, Notification, User
-from accounts.services import notifications_email, notify
+from accounts.notifications import notifications_email, notify, unsubscribe_url_for
 from audit import services as audit
 from contracts import lock_objects
 from contracts.models import Contract
@@ -290,11 +290,13 @@ def send(row: RenewalReminder, *, now: datetime) -> int:
         )
         notes = notify(
             users=people,
-            verb="renewal.reminder",
+            event="renewal.milestone",
             title=_title(row, days_left),
             body=context["headline"],
             url=reverse("reviews:renewals"),
             email=False,  # our own mail below, with the PDF attached
+            contract_id=contract.pk,
+            organization_ids=[contract.buyer_id],
         )
         mailed = [n.pk for n in notes if n.user.email]
         if mailed:
@@ -326,6 +328,7 @@ def email_reminder(*, reminder_id: int, notification_ids: list[int]) -> int:
             {**context, **extra, "user": notification.user},
             [notification.user.email],
             attachments=[attachment],
+            unsubscribe_url=unsubscribe_url_for(notification),
         )
 
     return notifications_email(ids=notification_ids, send=mail)

@@ -232,7 +232,7 @@ def _rejected(review: AnnualReview, signature: Signature, *, actor: Actor, now: 
     tell(
         board_users(review),
         review,
-        verb="annual_review.rejected",
+        event="review.rejected",
         title=f"{actor} rejected {review.contract.reference} annual review {review.year}",
         body=f"Reason: {signature.reason}\nThe review is back in preparation; a new packet will be put to signature.",
     )
@@ -268,7 +268,7 @@ def _signed(review: AnnualReview, *, actor: Actor, now: datetime) -> None:
     tell(
         board_users(review),
         review,
-        verb="annual_review.signed",
+        event="review.signed",
         title=f"{review.contract.reference} annual review {review.year} is signed",
         body="\n".join(lines) or "The board confirmed the current terms.",
     )
