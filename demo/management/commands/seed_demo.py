@@ -17,8 +17,10 @@ from django.db import transaction
 
 from accounts import services as account_services
 from accounts.models import Membership, Organization, User
+from accounts.people import services as people_services
 from contracts import services as contract_services
 from contracts.models import Contract
+from core.actor import SystemActor
 
 DEMO_PASSWORD = "covenant-demo"  # noqa: S105 - printed on purpose: demo logins
 
@@ -32,6 +34,9 @@ PEOPLE = [
     ("bianca", "Bianca Board", None, None, False),
     ("admin", "Staff Admin", None, None, True),
 ]
+
+# The buyer's contract manager and the vendor's account manager administer their organizations.
+ORGANIZATION_ADMINS = ("ada", "victor")
 
 ORGS = [
     ("northwind", "Northwind Bank", Organization.Kind.BUYER),
@@ -76,6 +81,9 @@ class Command(BaseCommand):
             if org_slug and not Membership.objects.filter(user=user, organization=orgs[org_slug]).exists():
                 account_services.membership_add(actor=actor, organization=orgs[org_slug], user=user, role=role)
             people[username] = user
+        for username in ORGANIZATION_ADMINS:  # they run /settings/people/ (invitations, roles)
+            for membership in Membership.objects.filter(user=people[username], is_admin=False):
+                people_services.member_update(actor=SystemActor(actor), membership=membership, is_admin=True)
         staff = people["admin"]
         self._demo_contracts(staff, orgs, people)
         self._extra(staff, orgs, people)
