@@ -72,7 +72,7 @@ class AuditEntry(models.Model):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
     visibility = models.CharField(max_length=8, choices=Visibility.choices, default=Visibility.BOTH)
-    # 1 for entries written before visibility existed (their hash leaves it out).
+    # 1 for entries written before visibility existed (their hash leaves it out); 3: keyed (audit.chain).
     hash_version = models.PositiveSmallIntegerField(default=1)
 
     objects = AuditEntryQuerySet.as_manager()
@@ -99,3 +99,51 @@ class ChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"head #{self.seq}"
+
+
+class AuditCheckpoint(models.Model):
+    """The chain's head at a moment, signed with the portal's document-signing
+    key (``core.signing.sign_bytes``), so a party can check it with the public
+    certificate alone, and hold it outside the database. ``verify_audit
+    --anchor`` checks the chain against one; every checkpoint stored here is
+    also checked on each verification. Issued hourly (``audit.tasks``)."""
+
+    seq = models.PositiveBigIntegerField(unique=True)
+    head_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    signature = models.TextField()
+    cert_fingerprint = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-seq"]
+
+    def __str__(self) -> str:
+        return f"checkpoint #{self.seq}"
+
+
+class IssuedDocument(models.Model):
+    """A register of the signed PDFs the portal issued: what each is about and
+    the SHA-256 of its exact bytes. The signature in the file is the proof;
+    this row says which record a valid file belongs to (``audit.documents``)."""
+
+    class Kind(models.TextChoices):
+        SERVICE_REPORT = "service_report", "Service report"
+        SLA_SCHEDULE = "sla_schedule", "SLA schedule"
+        REVIEW_PACKET = "review_packet", "Annual review packet"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    # A plain integer like AuditEntry.contract_id: who may see the record is who may see this contract.
+    contract_id = models.BigIntegerField(null=True, blank=True)
+    reference = models.CharField(max_length=300)
+    sha256 = models.CharField(max_length=64, unique=True)
+    cert_fingerprint = models.CharField(max_length=64)
+    issued_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="issued_document_object")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.reference}"

@@ -15,12 +15,15 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
-from audit.chain import CURRENT_VERSION, GENESIS, digest
-from audit.models import AuditEntry, ChainHead
+from audit.chain import CURRENT_VERSION, GENESIS, KEYED_FROM, checkpoint_statement, digest
+from audit.models import AuditCheckpoint, AuditEntry, ChainHead
+from core import signing
 from core.actor import Actor
 from core.actor import is_person as person
 
@@ -110,7 +113,7 @@ def record(
         "visibility": str(visibility),
         "hash_version": CURRENT_VERSION,
     }
-    content["hash"] = digest(content)
+    content["hash"] = digest(content, key=audit_key())
     entry = AuditEntry.objects.create(**content)
     head.seq, head.hash = entry.seq, entry.hash
     head.save(update_fields=["seq", "hash"])
@@ -136,6 +139,16 @@ def entry_content(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
+def audit_key() -> bytes:
+    """The chain's HMAC key (``COVENANT_AUDIT_KEY``); none configured: nothing is recorded."""
+    key = settings.COVENANT_AUDIT_KEY
+    if not key:
+        raise ImproperlyConfigured(
+            "COVENANT_AUDIT_KEY (or COVENANT_AUDIT_KEY_FILE) is not set: no audit entry can be written."
+        )
+    return str(key).encode()
+
+
 @dataclass(frozen=True)
 class Verification:
     ok: bool
@@ -144,10 +157,71 @@ class Verification:
     reason: str = ""
 
 
-def verify_chain() -> Verification:
-    """Walk the chain in order; name the first entry altered, removed or reordered."""
-    expected_seq, prev_hash, checked = 1, GENESIS, 0
-    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=2000):
+@dataclass(frozen=True)
+class Anchor:
+    """A checkpoint as a party holds it, outside the database."""
+
+    seq: int
+    head_hash: str
+    created_at: str
+    signature: str
+
+    @property
+    def signed(self) -> bool:
+        statement = checkpoint_statement(seq=self.seq, head_hash=self.head_hash, created_at=self.created_at)
+        return signing.verify_bytes(statement, self.signature) is not None
+
+    @classmethod
+    def of(cls, checkpoint: AuditCheckpoint) -> Anchor:
+        return cls(
+            checkpoint.seq,
+            checkpoint.head_hash,
+            checkpoint.created_at.astimezone(UTC).isoformat(),
+            checkpoint.signature,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "head_hash": self.head_hash,
+            "created_at": self.created_at,
+            "signature": self.signature,
+        }
+
+    @classmethod
+    def parse(cls, text: str) -> Anchor:
+        """From its JSON form (``verify_audit --export-anchor``); ValueError naming what is wrong."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"the anchor is not JSON ({exc.msg})") from None
+        if not isinstance(data, dict):
+            raise ValueError("the anchor must be a JSON object")
+        missing = [k for k in ("seq", "head_hash", "created_at", "signature") if k not in data]
+        if missing:
+            raise ValueError(f"the anchor lacks {', '.join(missing)}")
+        if not isinstance(data["seq"], int) or data["seq"] < 1:
+            raise ValueError("the anchor's seq must be a positive integer")
+        return cls(int(data["seq"]), str(data["head_hash"]), str(data["created_at"]), str(data["signature"]))
+
+
+def walk(
+    *,
+    after_seq: int = 0,
+    prev_hash: str = GENESIS,
+    keyed: bool = False,
+    marks: Mapping[int, str] | None = None,
+    upto: int | None = None,
+) -> Verification:
+    """Walk entries after ``after_seq`` (whose hash is ``prev_hash``; ``keyed`` when it was a keyed
+    entry) in order, to ``upto`` or to the end and the head; name the first entry altered, removed,
+    reordered or downgraded, or the first mark (seq: head hash) the chain does not meet."""
+    key, marks = audit_key(), marks or {}
+    expected_seq, checked = after_seq + 1, after_seq
+    entries = AuditEntry.objects.filter(seq__gt=after_seq)
+    if upto is not None:
+        entries = entries.filter(seq__lte=upto)
+    for entry in entries.order_by("seq").iterator(chunk_size=2000):
         if entry.seq != expected_seq:
             return Verification(
                 False, checked, expected_seq, f"entry #{expected_seq} is missing (next is #{entry.seq})"
@@ -159,14 +233,64 @@ def verify_chain() -> Verification:
                 entry.seq,
                 f"entry #{entry.seq} does not follow #{entry.seq - 1} (reordered or replaced)",
             )
+        if keyed and entry.hash_version < KEYED_FROM:
+            return Verification(
+                False,
+                checked,
+                entry.seq,
+                f"entry #{entry.seq} claims hash version {entry.hash_version} after keyed entries (rewritten)",
+            )
         try:
-            intact = digest(entry_content(entry)) == entry.hash
+            intact = digest(entry_content(entry), key=key) == entry.hash
         except ValueError:  # an unknown hash version: the row was rewritten
             intact = False
         if not intact:
             return Verification(False, checked, entry.seq, f"entry #{entry.seq} was altered (content hash mismatch)")
+        if entry.seq in marks and marks[entry.seq] != entry.hash:
+            return Verification(
+                False, checked, entry.seq, f"entry #{entry.seq} does not match the signed checkpoint at #{entry.seq}"
+            )
+        keyed = keyed or entry.hash_version >= KEYED_FROM
         prev_hash, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
+    beyond = [seq for seq in marks if seq > checked]
+    if beyond:
+        seq = min(beyond)
+        if checked == 0:
+            return Verification(False, 0, 1, f"no entries up to the signed checkpoint at #{seq}: the trail was wiped")
+        return Verification(
+            False,
+            checked,
+            checked + 1,
+            f"the chain ends at #{checked}, before the signed checkpoint at #{seq} (entries removed)",
+        )
+    if upto is not None:
+        return Verification(True, checked)
     head = ChainHead.objects.filter(pk=1).first()
     if head is not None and (head.seq != checked or head.hash != prev_hash):
         return Verification(False, checked, checked + 1, f"entries after #{checked} were removed (head is #{head.seq})")
     return Verification(True, checked)
+
+
+def verify_chain(*, anchor: Anchor | None = None) -> Verification:
+    """Walk the chain in order; name the first entry altered, removed or reordered.
+
+    Every checkpoint stored in the database, and ``anchor`` (one a party
+    holds), pins the chain: the entry at its seq must carry its head hash.
+    Their signatures are checked first (a forged checkpoint row is itself a
+    finding). The anchor is what catches an attacker who rewrote the table,
+    the head and the stored checkpoints alike."""
+    marks: dict[int, str] = {}
+    for checkpoint in AuditCheckpoint.objects.order_by("seq"):
+        if not Anchor.of(checkpoint).signed:
+            return Verification(
+                False, 0, checkpoint.seq, f"the checkpoint at #{checkpoint.seq} is not signed by this portal"
+            )
+        marks[checkpoint.seq] = checkpoint.head_hash
+    if anchor is not None:
+        if not anchor.signed:
+            return Verification(
+                False, 0, None, "the anchor's signature is not valid: it is not a checkpoint of this portal"
+            )
+        # The party's copy wins over a stored checkpoint for the same seq (a stored one can be replaced).
+        marks[anchor.seq] = anchor.head_hash
+    return walk(marks=marks)

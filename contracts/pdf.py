@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from audit import documents
+from audit.models import IssuedDocument
 from contracts.models import Contract, SLAVersion
 from contracts.terms import ENVIRONMENTS, PARTIES, SEVERITIES, TARGETS, raci_flags
 from contracts.wording import (
@@ -177,6 +179,52 @@ def raci_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def _party_acceptance(a: Any) -> str:
+    return f"{a.accepted_by_name}, {a.organization} on {a.accepted_at:%-d %b %Y %H:%M} UTC"
+
+
+def consent_context(version: SLAVersion, contract: Contract) -> dict[str, Any]:
+    """How the version stands between the parties, for the exhibit: ``status`` (the
+    words of the Status row: "Active" only when both parties accepted it, a signed
+    review or a staff override put it in force), ``watermark``, and ``agreement``
+    (who accepted what, or the override's reason)."""
+    accepted = {a.side: a for a in version.acceptances.select_related("organization")}
+    buyer, vendor = accepted.get(SLAVersion.Side.BUYER), accepted.get(SLAVersion.Side.VENDOR)
+    basis = version.activation_basis
+    if version.is_active:
+        agreed = basis in (
+            SLAVersion.Basis.ACCEPTED,
+            SLAVersion.Basis.REVIEW,
+            SLAVersion.Basis.OVERRIDE,
+            SLAVersion.Basis.BOARD_ONLY,
+        )
+        status = (
+            "Active (frozen)" if agreed else "In force as recorded (frozen); no acceptance by both parties on record"
+        )
+        watermark = ""
+    else:
+        wording: dict[str, str] = {
+            SLAVersion.Status.DRAFT: "DRAFT — not in force; for review only",
+            SLAVersion.Status.PROPOSED: "PROPOSED — not in force until both parties accept it",
+        }
+        status = wording.get(version.status, f"{version.get_status_display().upper()} — not in force")
+        watermark = version.get_status_display().upper()
+    agreement = ""
+    if basis == SLAVersion.Basis.ACCEPTED and buyer and vendor:
+        checksum = vendor.checksum if vendor.checksum == buyer.checksum else f"{buyer.checksum} / {vendor.checksum}"
+        agreement = f"Accepted by {_party_acceptance(buyer)} and {_party_acceptance(vendor)}, checksum {checksum}."
+    elif basis == SLAVersion.Basis.OVERRIDE:
+        agreement = f"Activated by staff override: {version.override_reason}"
+    elif basis == SLAVersion.Basis.BOARD_ONLY:
+        agreement = f"Activated by staff override for a board-only contract: {version.override_reason}"
+    elif basis == SLAVersion.Basis.REVIEW:
+        agreement = "Activated by the governance board's signed annual review."
+    elif version.is_proposed:
+        done = [f"the {a.side}: {_party_acceptance(a)}" for a in (buyer, vendor) if a]
+        agreement = f"Accepted so far by {'; '.join(done) or 'nobody'}; checksum {version.consent_checksum}."
+    return {"status": status, "watermark": watermark, "agreement": agreement}
+
+
 def schedule_context(version: SLAVersion, contract: Contract | None = None) -> dict[str, Any]:
     """Everything ``contracts/_schedule.html`` shows, as display-ready values."""
     contract = contract or version.contract
@@ -205,6 +253,7 @@ def schedule_context(version: SLAVersion, contract: Contract | None = None) -> d
         "version": version,
         "contract": contract,
         "is_draft": version.is_draft,
+        **consent_context(version, contract),
         "effective_from": _when(version.effective_from, cal["timezone"]),
         "effective_to": _when(version.effective_to, cal["timezone"]),
         "calendar": {
@@ -298,7 +347,9 @@ def schedule_context(version: SLAVersion, contract: Contract | None = None) -> d
 
 
 def render_schedule_pdf(version: SLAVersion) -> bytes:
-    """The schedule as a PDF exhibit. Needs no request (print CSS is inline)."""
+    """The schedule as a PDF exhibit. Needs no request (print CSS is inline). The schedule of an
+    accepted version (active: both parties accepted it, or a signed review did) is issued signed and
+    registered; a draft, proposal or counter-proposal is not an agreement and goes out unsigned. Renders and signs: call it with no lock held."""
     contract = version.contract
     html = render_to_string(
         "pdf/sla_schedule.html",
@@ -309,4 +360,14 @@ def render_schedule_pdf(version: SLAVersion) -> bytes:
             "generated_at": timezone.now(),
         },
     )
-    return html_to_pdf(html)
+    content = html_to_pdf(html)
+    if version.status != SLAVersion.Status.ACTIVE:
+        return content
+    signed, _ = documents.issue(
+        content,
+        kind=IssuedDocument.Kind.SLA_SCHEDULE,
+        obj=version,
+        contract_id=contract.pk,
+        reference=f"{contract.reference} · SLA v{version.number}",
+    )
+    return signed

@@ -190,6 +190,8 @@ class Signature(models.Model):
     at = models.DateTimeField()
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     packet_checksum = models.CharField(max_length=64)
+    # How the signatory proved who they were when signing (shown on the signed packet's signature page).
+    auth_method = models.CharField(max_length=40, default="password")
     voided_at = models.DateTimeField(null=True, blank=True)
     void_reason = models.CharField(max_length=300, blank=True)
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("<int:pk>/record/", views.record_update, name="record"),
     path("<int:pk>/packet/", views.packet_regenerate, name="regenerate"),
     path("<int:pk>/packets/<int:version>/pdf/", views.packet_pdf, name="packet-pdf"),
+    path("<int:pk>/packets/<int:version>/signed.pdf", views.signed_packet_pdf, name="packet-signed-pdf"),
     path("<int:pk>/amendments/", views.amendment_propose, name="propose"),
     path("<int:pk>/amendments/<int:amendment_pk>/", views.amendment_update, name="amendment"),
     path("<int:pk>/amendments/<int:amendment_pk>/terms/", views.amendment_terms, name="amendment-terms"),

@@ -14,14 +14,17 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts.models import Membership, Notification, User
-from accounts.services import notifications_email, notify
+from accounts.notifications import notifications_email, notify, unsubscribe_url_for
+from audit import documents
+from audit.checkpoints import latest_checkpoint
+from audit.models import IssuedDocument
 from core.mail import send_templated
 from core.pdf import html_to_pdf
 from outbox.services import enqueue
 from reports.models import ServiceReport, report_pdf_path
 from reports.presenters import report_context
 
-REPORT_READY = "report.ready"
+REPORT_READY = "report.issued"
 
 
 def pdf_filename(report: ServiceReport) -> str:
@@ -30,7 +33,8 @@ def pdf_filename(report: ServiceReport) -> str:
 
 
 def render_report_html(report: ServiceReport) -> str:
-    return render_to_string("pdf/service_report.html", {**report_context(report), "contract": report.contract})
+    context = {**report_context(report), "contract": report.contract, "checkpoint": latest_checkpoint()}
+    return render_to_string("pdf/service_report.html", context)
 
 
 def render_report_pdf(report: ServiceReport) -> bytes:
@@ -39,12 +43,18 @@ def render_report_pdf(report: ServiceReport) -> bytes:
 
 
 def store_pdf(report: ServiceReport) -> ServiceReport:
-    """Render and store the PDF once. A second call (a retry, a concurrent
-    worker) finds it stored and keeps the first; a file written by a loser of
-    the race is deleted."""
+    """Render, sign (``audit.documents.issue``) and store the PDF once, with
+    no lock held. A second call (a retry, a concurrent worker) finds it stored
+    and keeps the first; a file written by a loser of the race is deleted."""
     if report.pdf and report.pdf_sha256:
         return report
-    content = render_report_pdf(report)
+    content, _ = documents.issue(
+        render_report_pdf(report),
+        kind=IssuedDocument.Kind.SERVICE_REPORT,
+        obj=report,
+        contract_id=report.contract_id,
+        reference=f"{report.contract.reference} · {report.period} · revision {report.revision}",
+    )
     digest = hashlib.sha256(content).hexdigest()
     name = default_storage.save(report_pdf_path(report, pdf_filename(report)), ContentFile(content))
     won = ServiceReport.objects.filter(pk=report.pk, pdf_sha256="").update(pdf=name, pdf_sha256=digest)
@@ -82,13 +92,21 @@ def deliver_report(report: ServiceReport) -> int:
     adds only what is missing. Returns the number of people notified."""
     report = store_pdf(report)  # before the transaction: no PDF is rendered while it is open
     url = reverse("reports:detail", args=[report.pk])
-    done = set(Notification.objects.filter(verb=REPORT_READY, url=url).values_list("user_id", flat=True))
+    done = set(Notification.objects.filter(event=REPORT_READY, url=url).values_list("user_id", flat=True))
     people = [user for user in recipients(report) if user.pk not in done]
     if not people:
         return 0
     with transaction.atomic():
         notes = notify(
-            users=people, verb=REPORT_READY, title=_title(report), body=_summary(report), url=url, email=False
+            users=people,
+            event=REPORT_READY,
+            title=_title(report),
+            body=_summary(report),
+            url=url,
+            email=False,
+            contract_id=report.contract_id,
+            # A retried delivery adds missing people only: parties and contacts were told the first time.
+            organization_ids=[] if done else [report.contract.buyer_id, report.contract.vendor_id],
         )
         enqueue("reports.tasks.email_report", report.pk, [note.pk for note in notes])
     return len(notes)
@@ -108,7 +126,13 @@ def email_report(*, report: ServiceReport, notification_ids: list[int]) -> int:
         attachment = (pdf_filename(report), handle.read(), "application/pdf")
 
     def send(note: Notification) -> None:
-        send_templated("report_ready", {**context, "user": note.user}, [note.user.email], attachments=[attachment])
+        send_templated(
+            "report_ready",
+            {**context, "user": note.user},
+            [note.user.email],
+            attachments=[attachment],
+            unsubscribe_url=unsubscribe_url_for(note),
+        )
 
     return notifications_email(ids=notification_ids, send=send)
 

@@ -141,7 +141,7 @@ def _satisfaction(snaps: Sequence[tuple[periods.Period, dict | None]]) -> dict[s
 
 
 def _incidents(contract: Contract, start: datetime, end: datetime) -> dict[str, Any]:
-    qs = Incident.objects.filter(contract=contract, opened_at__gte=start, opened_at__lt=end)
+    qs = Incident.objects.reportable().filter(contract=contract, opened_at__gte=start, opened_at__lt=end)
     rows: dict[str, dict[str, Any]] = {}
     for r in qs.values("component", "severity").annotate(
         n=Count("pk"), breached_n=Count("pk", filter=Q(breached=True))

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.template.loader import render_to_string
 
+from accounts.models import Organization
+from audit import documents
+from audit.checkpoints import latest_checkpoint
+from audit.models import IssuedDocument
 from core.charts import ChartPoint, Point, availability_chart, trend_chart
+from core.checksum import checksum
 from core.money import money
 from core.pdf import html_to_pdf
-from reviews.models import AnnualReview
+from reviews.models import AnnualReview, ReviewPacket, Signature
 
 
 def _parse(value: str | None) -> datetime | None:
@@ -151,7 +157,18 @@ def packet_context(data: Mapping[str, Any], *, packet: Any = None) -> dict[str, 
     }
 
 
-def render_packet_html(data: Mapping[str, Any], *, version: int, generated_at: datetime, frozen: bool) -> str:
+def render_packet_html(
+    data: Mapping[str, Any],
+    *,
+    version: int,
+    generated_at: datetime,
+    frozen: bool,
+    signers: Sequence[Mapping[str, Any]] | None = None,
+    packet_checksum: str = "",
+) -> str:
+    """``signers``: the signature page's rows (the signed record); by default the signatories, to sign."""
+    signed = signers is not None
+    rows = signers if signers is not None else [{"name": s["name"], "role": s["role"]} for s in data["signatories"]]
     return render_to_string(
         "pdf/review_packet.html",
         {
@@ -159,13 +176,78 @@ def render_packet_html(data: Mapping[str, Any], *, version: int, generated_at: d
             "version": version,
             "frozen": frozen,
             "generated": generated_at.astimezone(UTC).strftime("%-d %b %Y %H:%M UTC"),
+            "checkpoint": latest_checkpoint(),
+            "signed": signed,
+            "signers": rows,
+            "packet_checksum": packet_checksum,
+            "data_checksum": checksum(data),
+            "verify_url": settings.SITE_URL.rstrip("/") + "/verify/",
         },
     )
 
 
 def render_packet_pdf(data: Mapping[str, Any], *, version: int, generated_at: datetime, frozen: bool) -> bytes:
-    """Seconds of WeasyPrint: never inside a transaction (``reviews.services.packets``)."""
-    return html_to_pdf(render_packet_html(data, version=version, generated_at=generated_at, frozen=frozen))
+    """Seconds of WeasyPrint: never inside a transaction (``reviews.services.packets``). A frozen
+    packet (the one put to signature) is issued signed by the portal and registered against its review."""
+    content = html_to_pdf(render_packet_html(data, version=version, generated_at=generated_at, frozen=frozen))
+    if not frozen:
+        return content
+    review = AnnualReview.objects.get(pk=data["review"]["id"])
+    signed, _ = documents.issue(
+        content,
+        kind=IssuedDocument.Kind.REVIEW_PACKET,
+        obj=review,
+        contract_id=review.contract_id,
+        reference=f"{data['contract']['reference']} · annual review {review.year} · packet v{version} (frozen)",
+    )
+    return signed
+
+
+def signature_rows(packet: ReviewPacket) -> list[dict[str, Any]]:
+    """The signature page of the signed record: each standing signature on ``packet``."""
+    rows = []
+    for sig in packet.signatures.filter(voided_at__isnull=True).select_related("user").order_by("at", "pk"):
+        org_id = sig.user.primary_organization_id()
+        rows.append(
+            {
+                "name": str(sig.user),
+                "organization": _organization_name(org_id),
+                "role": sig.role,
+                "decision": Signature.Decision(sig.decision).label,
+                "time": sig.at.astimezone(UTC).strftime("%-d %b %Y %H:%M:%S"),
+                "method": sig.auth_method,
+            }
+        )
+    return rows
+
+
+def _organization_name(org_id: int | None) -> str:
+    if org_id is None:
+        return ""
+    return Organization.objects.filter(pk=org_id).values_list("name", flat=True).first() or ""
+
+
+def render_signed_packet_pdf(packet: ReviewPacket) -> bytes:
+    """The frozen packet with its signature page filled in: who signed, from which organization, in
+    which role, when and how they authenticated, and the checksum of the file they signed. Issued
+    signed and registered. Seconds of WeasyPrint: no transaction open."""
+    html = render_packet_html(
+        packet.data,
+        version=packet.version,
+        generated_at=packet.generated_at,
+        frozen=True,
+        signers=signature_rows(packet),
+        packet_checksum=packet.checksum,
+    )
+    review = packet.review
+    signed, _ = documents.issue(
+        html_to_pdf(html),
+        kind=IssuedDocument.Kind.REVIEW_PACKET,
+        obj=packet,
+        contract_id=review.contract_id,
+        reference=f"{packet.data['contract']['reference']} · annual review {review.year} · packet v{packet.version} signed",
+    )
+    return signed
 
 
 def packet_filename(review: AnnualReview, version: int) -> str:

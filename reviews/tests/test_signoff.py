@@ -72,7 +72,7 @@ def test_freezing_puts_the_packet_to_signature_and_asks_the_signatories(frozen, 
 
         assert hashlib.sha256(handle.read()).hexdigest() == packet.checksum
     for person in (chair, buyer, vendor):
-        assert Notification.objects.filter(user=person, verb="annual_review.awaiting_signature").count() == 1
+        assert Notification.objects.filter(user=person, event="review.signature_requested").count() == 1
 
 
 def test_a_signature_records_the_person_the_time_the_address_and_the_checksum(frozen, buyer, clock):
@@ -128,7 +128,7 @@ def test_a_rejection_needs_a_reason_and_returns_the_review_to_preparation(frozen
     assert approval.is_void and "rejected by" in approval.void_reason  # kept, marked void
     rejection.refresh_from_db()
     assert not rejection.is_void  # the rejection stays on the record
-    assert Notification.objects.filter(user=chair, verb="annual_review.rejected").exists()
+    assert Notification.objects.filter(user=chair, event="review.rejected").exists()
     assert SLAVersion.objects.get(pk=frozen.amendments.get().sla_version_id).is_draft  # nothing activated
 
     with pytest.raises(Conflict) as exc:
@@ -176,10 +176,10 @@ def test_a_change_to_the_amendment_after_a_signature_voids_all_signatures_and_te
     new_packet = packets.signing_packet(frozen)
     assert new_packet.version == first_packet.version + 1 and new_packet.frozen
     for person in (buyer, vendor):
-        note = Notification.objects.get(user=person, verb="annual_review.signature_voided")
+        note = Notification.objects.get(user=person, event="review.signature_voided")
         assert f"packet v{new_packet.version}" in note.body
-    assert not Notification.objects.filter(user=chair, verb="annual_review.signature_voided").exists()
-    assert Notification.objects.filter(user=chair, verb="annual_review.packet_changed").exists()
+    assert not Notification.objects.filter(user=chair, event="review.signature_voided").exists()
+    assert Notification.objects.filter(user=chair, event="review.circulated").exists()
     assert AuditEntry.objects.filter(verb="annual_review.signatures_voided").count() == 1
 
     with pytest.raises(Conflict):  # the old packet is no longer up for signature
@@ -225,7 +225,7 @@ def test_editing_the_draft_terms_through_the_review_voids_the_signatures_and_aud
     assert Signature.objects.get(user=buyer).is_void
     voided = AuditEntry.objects.get(verb="annual_review.signatures_voided")
     assert voided.changes["signatures"] == [["buyer"], []]
-    assert Notification.objects.filter(user=buyer, verb="annual_review.signature_voided").exists()
+    assert Notification.objects.filter(user=buyer, event="review.signature_voided").exists()
     packet = packets.signing_packet(frozen)
     assert packet.version == first.version + 1
     assert packet.amendments_fingerprint == document.amendments_fingerprint(frozen)
@@ -310,7 +310,7 @@ def test_the_last_signature_puts_the_amended_version_in_force_on_its_effective_d
     entry = AuditEntry.objects.get(verb="sla_version.activated", object_id=str(v2.pk))
     assert entry.actor_id == vendor.pk
     assert entry.changes["authorized_by_review"] == [None, frozen.pk]
-    assert Notification.objects.filter(user=buyer, verb="annual_review.signed").exists()
+    assert Notification.objects.filter(user=buyer, event="review.signed").exists()
     with pytest.raises(Conflict) as exc:
         sign(frozen, buyer)
     assert "signed on" in exc.value.message
@@ -421,3 +421,31 @@ def test_the_same_person_submitting_twice_at_once_counts_once(raced, buyer):
     assert "already approved" in refused[0].message
     assert Signature.objects.filter(review=review, user=buyer).count() == 1
     assert AuditEntry.objects.filter(verb="annual_review.approved").count() == 1
+
+
+# -- the signed packet ----------------------------------------------------------------------------
+
+
+def test_the_signed_packet_carries_each_signature_and_verifies(frozen, chair, buyer, vendor, client_for, outsider):
+    import io
+
+    from pypdf import PdfReader
+
+    from audit.documents import check
+
+    url = f"/reviews/{frozen.pk}/packets/{packets.signing_packet(frozen).version}/signed.pdf"
+    assert client_for(buyer).get(url).status_code == 404  # not signed off yet
+    sign_all(frozen, [buyer, vendor, chair])
+    frozen.refresh_from_db()
+    assert frozen.status == S.SIGNED
+    assert client_for(outsider).get(url).status_code == 404
+
+    response = client_for(buyer).get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = " ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(response.content)).pages)
+    for person in (buyer, vendor, chair):
+        assert person.get_full_name() in " ".join(text.split()), person
+    assert check(response.content).valid
+    tampered = bytearray(response.content)
+    tampered[len(tampered) // 2] ^= 0x01
+    assert not check(bytes(tampered)).valid

@@ -11,7 +11,14 @@ from __future__ import annotations
 from reviews.views.amendments import amendment_propose, amendment_terms, amendment_update, amendment_withdraw
 from reviews.views.base import PAGE_SIZE, STATUS_CSS, S, review_url
 from reviews.views.calendar_feed import calendar_ics
-from reviews.views.detail import detail_context, packet_pdf, packet_regenerate, record_update, review_detail
+from reviews.views.detail import (
+    detail_context,
+    packet_pdf,
+    packet_regenerate,
+    record_update,
+    review_detail,
+    signed_packet_pdf,
+)
 from reviews.views.lists import openable_contracts, review_list, review_open, review_rows
 from reviews.views.renewals_page import buyer_side_ids, reminder_pdf, renewals
 from reviews.views.workflow import comment_add, review_sign, review_transition
@@ -30,6 +37,7 @@ __all__ = [
     "detail_context",
     "openable_contracts",
     "packet_pdf",
+    "signed_packet_pdf",
     "packet_regenerate",
     "record_update",
     "renewals",

@@ -14,11 +14,13 @@ from django.views.decorators.http import require_POST
 
 from contracts.forms import apply_domain_errors
 from contracts.models import BoardSeat
+from core.downloads import content_disposition
 from core.errors import DomainError, InvalidInput, NotPermitted
 from core.money import money
 from reviews import packet as document
 from reviews.forms import AmendmentForm, CommentForm, ReasonForm, RecordForm, SignForm
 from reviews.models import AnnualReview, ReviewPacket, Signature
+from reviews.packet.render import render_signed_packet_pdf
 from reviews.services import board, lifecycle, packets, signatures
 from reviews.views.base import STATUS_CSS, _act, _describe, _forbidden, _review, _zone, review_url
 
@@ -124,6 +126,22 @@ def packet_pdf(request: HttpRequest, pk: int, version: int) -> FileResponse:
         filename=document.packet_filename(review, packet.version),
         content_type="application/pdf",
     )
+
+
+@login_required
+def signed_packet_pdf(request: HttpRequest, pk: int, version: int) -> HttpResponse:
+    """The signed-off packet with its signature page (who signed, organization, role, time,
+    authentication method, packet checksum), sealed with the portal's document signature. Rendered
+    on request (seconds of WeasyPrint, no lock held) and registered so /verify/ recognises it."""
+    review = _review(request, pk)
+    packet = get_object_or_404(ReviewPacket, review=review, version=version, frozen=True)
+    if review.status != AnnualReview.Status.SIGNED:
+        raise Http404("The packet is signed once every board member has signed.")
+    content = render_signed_packet_pdf(packet)
+    filename = document.packet_filename(review, packet.version).replace(".pdf", "-signed.pdf")
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition(filename, inline=request.GET.get("download") != "1")
+    return response
 
 
 @login_required

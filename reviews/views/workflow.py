@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
+from accounts.identity.stepup import step_up_required
 from reviews.forms import CommentForm, SignForm
 from reviews.models import Amendment
 from reviews.services import comments, lifecycle, signatures
@@ -67,6 +68,7 @@ def review_transition(request: HttpRequest, pk: int, action: str) -> HttpRespons
 
 @login_required
 @require_POST
+@step_up_required
 def review_sign(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(request, pk)
     form = SignForm(request.POST)
