@@ -14,6 +14,8 @@ from contracts import api, views
 from contracts.api.invitations import ContractInvitationViewSet
 from contracts.onboarding import api as api_routine
 from contracts.onboarding import views as views_routine
+from contracts.setup import urls as setup_urls
+from contracts.setup.api import ContactDetailViewSet
 
 app_name = "contracts"
 
@@ -25,9 +27,18 @@ urlpatterns = [
     path("<int:pk>/documents/<int:doc_id>/", views.document_download, name="document"),
     path("<int:pk>/amend/", views.version_amend, name="amend"),
     path("<int:pk>/audit/", views.contract_audit, name="audit"),
+    *setup_urls.urlpatterns,  # contacts, board, documents
     path("<int:pk>/versions/", views.version_list, name="versions"),
     path("<int:pk>/versions/diff/", views.version_diff, name="diff"),
     path("<int:pk>/versions/<int:number>/edit/", views.version_edit, name="version_edit"),
+    path("<int:pk>/versions/<int:number>/", views.version_detail, name="version"),
+    path("<int:pk>/versions/<int:number>/accept/", views.version_accept, name="version_accept"),
+    *[
+        path(
+            f"<int:pk>/versions/<int:number>/{action}/", views.version_act, {"action": action}, name=f"version_{action}"
+        )
+        for action in ("propose", "reject", "withdraw", "counter", "comment")
+    ],
     path("<int:pk>/versions/<int:number>/activate/", views.version_activate, name="version_activate"),
     path("<int:pk>/versions/<int:number>/schedule.pdf", views.schedule_pdf, name="schedule_pdf"),
     *[
@@ -99,6 +110,19 @@ api_urlpatterns = [
         versions.as_view({"post": "activate"}),
         name="sla-version-activate",
     ),
+    *[
+        path(
+            f"contracts/<int:contract_pk>/sla-versions/<int:number>/{action}/",
+            versions.as_view({"post": action}),
+            name=f"sla-version-{action}",
+        )
+        for action in ("propose", "accept", "reject", "withdraw", "counter")
+    ],
+    path(
+        "contracts/<int:contract_pk>/sla-versions/<int:number>/comments/",
+        versions.as_view({"get": "comments", "post": "comment"}),
+        name="sla-version-comments",
+    ),
     path("contracts/<int:contract_pk>/in-force/", versions.as_view({"get": "in_force"}), name="sla-version-in-force"),
     path("contracts/<int:contract_pk>/audit/", audit.as_view({"get": "list"}), name="contract-audit"),
     path("contracts/<int:contract_pk>/audit/export/", audit.as_view({"get": "export"}), name="contract-audit-export"),
@@ -108,6 +132,11 @@ api_urlpatterns = [
         "contracts/<int:contract_pk>/contacts/",
         contacts.as_view({"get": "list", "post": "create"}),
         name="contact-list",
+    ),
+    path(
+        "contracts/<int:contract_pk>/contacts/<int:pk>/",
+        ContactDetailViewSet.as_view({"get": "retrieve", "delete": "destroy"}),
+        name="contact-detail",
     ),
     path(
         "contracts/<int:contract_pk>/documents/",

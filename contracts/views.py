@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import organization_ids, standing
+from accounts.identity.stepup import step_up_required
 from accounts.models import Organization, User
 from audit.views import render_entries
 from contracts import services
@@ -165,7 +166,7 @@ def contract_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Contract {contract.reference} created with a draft SLA. Review the terms, then activate them.",
+                f"Contract {contract.reference} created with a draft SLA. Review the terms, then propose them to the vendor.",
             )
             return redirect("contracts:detail", pk=contract.pk)
     return render(request, "contracts/create.html", {"form": form})
@@ -264,8 +265,25 @@ def document_download(request: HttpRequest, pk: int, doc_id: int) -> FileRespons
 def version_edit(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     contract = get_visible_contract(request.user, pk)
     version = _version(contract, number)
-    if not can_amend(contract_standing(request.user, contract)):
-        return _forbidden(request, "Only the buyer's contract managers and the board may edit the SLA.", contract)
+    version.contract = contract
+    person = cast(User, request.user)  # login_required
+    s = contract_standing(person, contract)
+    # A held draft's page only points at its holder (a review the board edits it in).
+    if not (services.may_edit(s, person, version) or (version.is_held and can_amend(s))):
+        return _forbidden(
+            request,
+            f"Only the {version.side}'s side edits draft SLA v{version.number}: the other party's people, "
+            "board members among them, comment on it on the version page.",
+            contract,
+        )
+    if version.is_proposed:
+        return _conflict(
+            request,
+            contract,
+            version,
+            f"SLA v{version.number} is proposed for acceptance: its content is frozen. To change it, the proposer "
+            "withdraws it, or the other party counter-proposes.",
+        )
     if request.method != "POST" and not version.is_draft:
         return _conflict(request, contract, version, _FROZEN.format(number=version.number))
     if version.is_held:
@@ -301,28 +319,191 @@ def version_edit(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     return render(request, "contracts/version_edit.html", {"contract": contract, "version": version, "form": form})
 
 
+def _redline(old: SLAVersion, new: SLAVersion) -> list[dict[str, str]]:
+    """The diff rows of ``new`` against ``old``, in the order the schedule reads."""
+    changes = sorted(diff_terms(old.terms, new.terms), key=lambda row: _section_rank(row[0]))
+    return [
+        {"label": label_for(path), "path": path, "old": _show(path, before), "new": _show(path, after)}
+        for path, before, after in changes
+    ]
+
+
+@login_required
+def version_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """One version: its state, who accepted it, the actions the person may take, comments, and the redline
+    against the version it answers or amends."""
+    contract = get_visible_contract(request.user, pk)
+    version = get_object_or_404(
+        contract.sla_versions.select_related("based_on", "proposed_by", "activated_by"), number=number
+    )
+    version.contract = contract
+    person = cast(User, request.user)  # login_required
+    s = contract_standing(person, contract)
+    side = services.party_side(s, person, contract)
+    accepted_sides = {a.side for a in version.acceptances.all()}
+    acceptances = list(version.acceptances.select_related("organization").order_by("accepted_at", "pk"))
+    open_draft = contract.sla_versions.filter(status=SLAVersion.Status.DRAFT).exists()
+    proposed = version.is_proposed
+    zone = version.terms["calendar"]["timezone"]
+    context = {
+        "contract": contract,
+        "version": version,
+        "side": side,
+        "acceptances": acceptances,
+        "comments": list(version.comments.order_by("created_at", "pk")),
+        "can_edit": version.is_draft and not version.is_held and services.may_edit(s, person, version),
+        "can_propose": version.is_draft and not version.is_held and side == version.side,
+        "can_accept": proposed and side is not None and side not in accepted_sides,
+        "can_reject": proposed and side is not None and side != version.side,
+        "can_withdraw": proposed and side == version.side,
+        "can_counter": proposed and side is not None and side != version.side and not open_draft,
+        "can_comment": s.sees and version.status in (SLAVersion.Status.DRAFT, SLAVersion.Status.PROPOSED),
+        "can_override": s.is_staff and version.status in (SLAVersion.Status.DRAFT, SLAVersion.Status.PROPOSED),
+        "propose_form": ActivateForm(zone=zone),
+        "first": not contract.sla_versions.filter(status=SLAVersion.Status.ACTIVE).exists(),
+        "base": version.based_on,
+        "rows": _redline(version.based_on, version) if version.based_on else [],
+        "proposed_from": version.proposed_from.astimezone(ZoneInfo(zone)) if version.proposed_from else None,
+        "zone": zone,
+    }
+    return render(request, "contracts/version.html", context)
+
+
+@login_required
+@step_up_required
+def version_accept(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """GET: the confirmation page (the checksum and effective date the person accepts). POST: accept the
+    checksum carried in the form; a changed version is refused (409) with its current checksum."""
+    contract = get_visible_contract(request.user, pk)
+    version = _version(contract, number)
+    version.contract = contract
+    page = reverse("contracts:version", args=[contract.pk, version.number])
+    zone = version.terms["calendar"]["timezone"]
+    context = {
+        "contract": contract,
+        "version": version,
+        "checksum": version.consent_checksum,
+        "proposed_from": version.proposed_from.astimezone(ZoneInfo(zone)) if version.proposed_from else None,
+        "zone": zone,
+    }
+    if request.method != "POST":
+        if not version.is_proposed:
+            messages.error(request, f"SLA v{version.number} is not proposed for acceptance.")
+            return redirect(page)
+        return render(request, "contracts/version_accept.html", context)
+    try:
+        version = services.sla_version_accept(
+            actor=cast(User, request.user), version=version, checksum=request.POST.get("checksum", "")
+        )
+    except NotPermitted as exc:
+        return _forbidden(request, exc.message, contract)
+    except services.ChecksumMismatch as exc:
+        context.update({"message": exc.message, "stale": request.POST.get("checksum", "")})
+        return render(request, "contracts/version_accept.html", context, status=409)
+    except DomainError as exc:
+        messages.error(request, _describe(exc))
+        return redirect(page)
+    if version.is_active:
+        starts = (version.effective_from or timezone.now()).astimezone(ZoneInfo(zone))
+        messages.success(
+            request,
+            f"SLA v{version.number} is accepted by both parties: in force from {starts:%d %b %Y %H:%M} ({zone}).",
+        )
+    else:
+        messages.success(
+            request, f"Your acceptance of SLA v{version.number} is recorded; the other party's is awaited."
+        )
+    return redirect(page)
+
+
+@login_required
+@require_POST
+def version_act(request: HttpRequest, pk: int, number: int, action: str) -> HttpResponse:
+    """Propose, reject, withdraw, counter-propose or comment, from the version page's forms."""
+    contract = get_visible_contract(request.user, pk)
+    version = _version(contract, number)
+    version.contract = contract
+    actor, form = cast(User, request.user), request.POST
+    page = reverse("contracts:version", args=[contract.pk, version.number])
+    done = ""
+    try:
+        if action == "propose":
+            dates = ActivateForm(form, zone=version.terms["calendar"]["timezone"])
+            if not dates.is_valid():
+                messages.error(
+                    request, "Effective from: " + " ".join(str(e) for e in dates.errors.get("effective_from", []))
+                )
+                return redirect(page)
+            services.sla_version_propose(
+                actor=actor, version=version, effective_from=dates.cleaned_data["effective_from"]
+            )
+            done = (
+                f"SLA v{version.number} is proposed: your side's acceptance is recorded; the other party's is awaited."
+            )
+        elif action == "reject":
+            services.sla_version_reject(actor=actor, version=version, reason=form.get("reason", ""))
+            done = f"SLA v{version.number} rejected: it is back with its drafting side."
+        elif action == "withdraw":
+            services.sla_version_withdraw(actor=actor, version=version, reason=form.get("reason", ""))
+            done = f"SLA v{version.number} withdrawn: it is a draft again."
+        elif action == "counter":
+            counter = services.sla_version_counter(
+                actor=actor, version=version, change_summary=form.get("change_summary", "")
+            )
+            messages.success(
+                request, f"Draft SLA v{counter.number} answers v{version.number}: edit it, then propose it."
+            )
+            return redirect("contracts:version_edit", pk=contract.pk, number=counter.number)
+        else:
+            services.sla_version_comment(actor=actor, version=version, body=form.get("body", ""))
+            done = "Comment added."
+    except NotPermitted as exc:
+        return _forbidden(request, exc.message, contract)
+    except DomainError as exc:
+        messages.error(request, _describe(exc))
+        return redirect(page)
+    messages.success(request, done)
+    return redirect(page)
+
+
 @login_required
 @require_POST
 def version_activate(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """The staff override, with its reason: the parties propose and accept instead."""
     contract = get_visible_contract(request.user, pk)
     version = _version(contract, number)
+    version.contract = contract
+    staff = cast(User, request.user)  # login_required
+    if not staff.is_staff:
+        return _forbidden(
+            request,
+            "Terms are put in force by both parties: one proposes, the other accepts (on the version page).",
+            contract,
+        )
     form = ActivateForm(request.POST, zone=version.terms["calendar"]["timezone"])
+    page = reverse("contracts:version", args=[contract.pk, version.number])
     if not form.is_valid():
-        messages.error(request, "Effective from: " + " ".join(form.errors.get("effective_from", ["Invalid date."])))
-        return redirect("contracts:detail", pk=contract.pk)
+        messages.error(request, "Effective from: " + " ".join(str(e) for e in form.errors.get("effective_from", [])))
+        return redirect(page)
     try:
-        version = services.sla_version_activate(
-            actor=request.user, version=version, effective_from=form.cleaned_data["effective_from"]
+        version = services.sla_version_activate_override(
+            actor=staff,
+            version=version,
+            reason=request.POST.get("reason", ""),
+            effective_from=form.cleaned_data["effective_from"],
+            board_only=request.POST.get("board_only") == "on",
         )
     except NotPermitted as exc:
         return _forbidden(request, exc.message, contract)
     except DomainError as exc:
         messages.error(request, _describe(exc))
-        return redirect("contracts:detail", pk=contract.pk)
+        return redirect(page)
     zone = version.terms["calendar"]["timezone"]
-    starts = version.effective_from.astimezone(ZoneInfo(zone))
-    messages.success(request, f"SLA v{version.number} is active from {starts:%d %b %Y %H:%M} ({zone}).")
-    return redirect("contracts:detail", pk=contract.pk)
+    starts = (version.effective_from or timezone.now()).astimezone(ZoneInfo(zone))
+    messages.success(
+        request, f"SLA v{version.number} is active by staff override from {starts:%d %b %Y %H:%M} ({zone})."
+    )
+    return redirect(page)
 
 
 @login_required
@@ -340,7 +521,7 @@ def version_amend(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("contracts:detail", pk=contract.pk)
     messages.success(
         request,
-        f"Draft SLA v{version.number} created from v{version.based_on.number}. Change its terms, then activate it.",
+        f"Draft SLA v{version.number} created from v{version.based_on.number}. Change its terms, then propose it to the other party.",
     )
     return redirect("contracts:version_edit", pk=contract.pk, number=version.number)
 
@@ -392,11 +573,7 @@ def version_diff(request: HttpRequest, pk: int) -> HttpResponse:
     found = {v.number: v for v in contract.sla_versions.filter(number__in=[a, b])}
     if a not in found or b not in found:
         raise Http404("No such SLA version.")
-    changes = sorted(diff_terms(found[a].terms, found[b].terms), key=lambda row: _section_rank(row[0]))
-    rows = [
-        {"label": label_for(path), "path": path, "old": _show(path, old), "new": _show(path, new)}
-        for path, old, new in changes
-    ]
+    rows = _redline(found[a], found[b])
     old_summary, new_summary = found[a].change_summary, found[b].change_summary
     context = {
         "contract": contract,

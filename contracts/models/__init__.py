@@ -25,7 +25,7 @@ from contracts.models.routine import (
     TrainingResourceQuerySet,
     routine_file_path,
 )
-from contracts.models.sla import SLAVersion, SLAVersionQuerySet
+from contracts.models.sla import SLAVersion, SLAVersionAcceptance, SLAVersionComment, SLAVersionQuerySet
 from contracts.models.termination import TerminationRight, TerminationRightQuerySet
 
 __all__ = [
@@ -46,6 +46,8 @@ __all__ = [
     "Party",
     "ResourceConfirmation",
     "SLAVersion",
+    "SLAVersionAcceptance",
+    "SLAVersionComment",
     "SLAVersionQuerySet",
     "TerminationRight",
     "TerminationRightQuerySet",

@@ -2,12 +2,23 @@
 
 Each runs in one transaction, checks the actor's right, and writes an audit entry.
 ``contracts`` (create/edit, contacts), ``termination`` (the termination right: raise, exercise, waive, lapse), ``versions`` (SLA versions:
-edit, hold/release, activate, amend, the version in force), ``board`` (board seats),
+edit, hold/release, activate, amend, the version in force), ``consent`` (both parties: propose, accept, reject,
+withdraw, counter, comment; the staff override), ``board`` (board seats),
 ``documents`` (uploads). ``from contracts import services; services.contract_create(...)``
 and ``from contracts.services import contract_create`` both keep working."""
 
 from audit import services as audit
 from contracts.services.board import board_seat_add, board_seat_remove
+from contracts.services.consent import (
+    ChecksumMismatch,
+    sla_version_accept,
+    sla_version_activate_override,
+    sla_version_comment,
+    sla_version_counter,
+    sla_version_propose,
+    sla_version_reject,
+    sla_version_withdraw,
+)
 from contracts.services.contracts import (
     CONTRACT_FIELDS,
     EDITABLE_FIELDS,
@@ -29,6 +40,8 @@ from contracts.services.versions import (
     HELD,
     ReviewLike,
     held_conflict,
+    may_edit,
+    party_side,
     sla_version_activate,
     sla_version_amend,
     sla_version_hold,
@@ -39,6 +52,7 @@ from contracts.services.versions import (
 
 __all__ = [
     "CONTRACT_FIELDS",
+    "ChecksumMismatch",
     "EDITABLE_FIELDS",
     "HELD",
     "ReviewLike",
@@ -57,6 +71,15 @@ __all__ = [
     "contract_vendor_decline",
     "document_upload",
     "held_conflict",
+    "may_edit",
+    "party_side",
+    "sla_version_accept",
+    "sla_version_activate_override",
+    "sla_version_comment",
+    "sla_version_counter",
+    "sla_version_propose",
+    "sla_version_reject",
+    "sla_version_withdraw",
     "sla_version_activate",
     "sla_version_amend",
     "sla_version_hold",

@@ -267,8 +267,12 @@ def test_editing_an_active_version_is_a_conflict(client_for, buyer, contract):
     assert body["allowed"] == ["amend"]
 
 
-def test_activating_an_active_version_is_a_conflict(client_for, buyer, contract):
-    body = assert_error(post(client_for(buyer), url(contract, "sla-versions/1/activate/")), 409, "conflict")
+def test_activating_an_active_version_is_a_conflict(client_for, buyer, staff, contract):
+    # The buyer alone may not activate at all (both parties accept); staff's override meets the frozen version.
+    assert_error(post(client_for(buyer), url(contract, "sla-versions/1/activate/")), 403, "permission_denied")
+    body = assert_error(
+        post(client_for(staff), url(contract, "sla-versions/1/activate/"), {"reason": "paper copy"}), 409, "conflict"
+    )
     assert body["allowed"] == ["amend"]
 
 
@@ -285,7 +289,7 @@ def test_overlapping_versions_are_refused(client_for, buyer, contract, effective
     client = client_for(buyer)
     post(client, url(contract, "sla-versions/amend/"))
 
-    response = post(client, url(contract, "sla-versions/2/activate/"), {"effective_from": effective_from})
+    response = post(client, url(contract, "sla-versions/2/propose/"), {"effective_from": effective_from})
 
     body = assert_error(response, 400)
     assert body["errors"]["effective_from"] == ["Must be after 2025-01-01 00:00 UTC, when SLA v1 took effect."]
@@ -293,19 +297,19 @@ def test_overlapping_versions_are_refused(client_for, buyer, contract, effective
     assert v1.effective_to is None and v2.status == SLAVersion.Status.DRAFT
 
 
-def test_activation_needs_an_offset(client_for, buyer, contract):
+def test_proposed_date_needs_an_offset(client_for, buyer, contract):
     client = client_for(buyer)
     post(client, url(contract, "sla-versions/amend/"))
 
     body = assert_error(
-        post(client, url(contract, "sla-versions/2/activate/"), {"effective_from": "2026-03-01T00:00"}), 400
+        post(client, url(contract, "sla-versions/2/propose/"), {"effective_from": "2026-03-01T00:00"}), 400
     )
 
     assert "effective_from" in body["errors"]
     assert "UTC offset" in body["errors"]["effective_from"][0]
 
 
-def test_amend_activate_and_ask_what_was_in_force(client_for, buyer, contract):
+def test_amend_activate_and_ask_what_was_in_force(client_for, buyer, staff, contract):
     client = client_for(buyer)
 
     amended = post(client, url(contract, "sla-versions/amend/"), {"change_summary": "Faster restore for P1"})
@@ -324,8 +328,13 @@ def test_amend_activate_and_ask_what_was_in_force(client_for, buyer, contract):
     edited = patch(client, url(contract, "sla-versions/2/"), {"terms": terms})
     assert edited.status_code == 200, edited.content
 
-    # 00:00 in Paris on 1 March is 23:00 UTC on 28 February.
-    activated = post(client, url(contract, "sla-versions/2/activate/"), {"effective_from": "2026-03-01T00:00:00+01:00"})
+    # 00:00 in Paris on 1 March is 23:00 UTC on 28 February. A past date: staff's override records it
+    # (the parties' acceptance never backdates; see test_version_consent).
+    activated = post(
+        client_for(staff),
+        url(contract, "sla-versions/2/activate/"),
+        {"effective_from": "2026-03-01T00:00:00+01:00", "reason": "Agreed on paper in February"},
+    )
     assert activated.status_code == 200, activated.content
     assert activated.json()["status"] == "active"
     assert activated.json()["effective_from"] == "2026-02-28T23:00:00Z"
@@ -435,7 +444,7 @@ def test_vendor_reads_but_cannot_change(client_for, vendor, contract):
 def test_vendor_cannot_edit_a_draft_version(client_for, vendor, buyer, contract):
     services.sla_version_amend(actor=buyer, contract=contract)
     body = assert_error(patch(client_for(vendor), url(contract, "sla-versions/2/"), {"change_summary": "x"}), 403)
-    assert body["detail"] == "You may not edit this contract's SLA."
+    assert body["detail"].startswith("Only the buyer's side edits draft SLA v2")
     assert_error(post(client_for(vendor), url(contract, "sla-versions/2/activate/")), 403, "permission_denied")
 
 

@@ -50,7 +50,7 @@ def test_a_party_logs_feedback_with_evidence_from_its_contract(contract, buyer_o
     assert onboarding.evidence_links(item.evidence)[0]["url"] == f"/incidents/{incident.pk}/"
     assert AuditEntry.objects.filter(verb="feedback.logged", contract_id=contract.pk).exists()
     # The other party's managers are told.
-    assert Notification.objects.filter(user=vendor, verb="feedback.logged").exists()
+    assert Notification.objects.filter(user=vendor, event="feedback.logged").exists()
 
 
 def test_evidence_must_point_at_this_contracts_records(contract, foreign_contract, buyer_ops):

@@ -263,16 +263,16 @@ def test_the_overdue_task_notifies_owners_once(contract, buyer, vendor, buyer_op
     )
 
     assert onboarding_overdue_watch() == 2
-    assert Notification.objects.filter(user=buyer_ops, verb="onboarding.overdue").count() == 1
+    assert Notification.objects.filter(user=buyer_ops, event="onboarding.overdue").count() == 1
     # An item with no named owner goes to its party's managers.
-    assert Notification.objects.filter(user=vendor, verb="onboarding.overdue").count() == 1
+    assert Notification.objects.filter(user=vendor, event="onboarding.overdue").count() == 1
     assert onboarding_overdue_watch() == 0
-    assert Notification.objects.filter(verb="onboarding.overdue").count() == 2
+    assert Notification.objects.filter(event="onboarding.overdue").count() == 2
 
     # Rescheduled, it may become overdue (and be notified) again.
     onboarding.onboarding_item_update(actor=buyer, item=calendar_item, due_date=today + timedelta(days=2))
     assert onboarding.notify_overdue(today=today + timedelta(days=3)) == 1
-    assert Notification.objects.filter(user=buyer_ops, verb="onboarding.overdue").count() == 2
+    assert Notification.objects.filter(user=buyer_ops, event="onboarding.overdue").count() == 2
 
 
 def test_overdue_items_are_listed_for_the_dashboard_by_visibility(contract, foreign_contract, buyer, vendor, outsider):

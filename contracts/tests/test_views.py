@@ -69,7 +69,7 @@ def pdf_text(data: bytes) -> str:
 # -- the buyer's journey ------------------------------------------------------------------------
 
 
-def test_it_takes_a_buyer_from_template_to_amended_sla(client_for, buyer, buyer_org, vendor_org):
+def test_it_takes_a_buyer_from_template_to_amended_sla(client_for, buyer, vendor, buyer_org, vendor_org):
     client = client_for(buyer)
 
     # Create from a template in the browser.
@@ -124,8 +124,16 @@ def test_it_takes_a_buyer_from_template_to_amended_sla(client_for, buyer, buyer_
     v1.refresh_from_db()
     assert v1.terms == saved
 
-    # Activate: the first version starts with the contract.
+    # The buyer alone may not activate; it proposes, and the vendor (once it accepted the invitation) accepts.
+    # The first version starts with the contract.
     response = client.post(reverse("contracts:version_activate", args=[contract.pk, 1]), {"effective_from": ""})
+    assert response.status_code == 403
+    response = client.post(reverse("contracts:version_propose", args=[contract.pk, 1]), {"effective_from": ""})
+    assert response.status_code == 302
+    services.contract_vendor_accept(actor=vendor, contract=contract)
+    vendor_client = client_for(vendor)
+    checksum = contract.sla_versions.get(number=1).consent_checksum
+    response = vendor_client.post(reverse("contracts:version_accept", args=[contract.pk, 1]), {"checksum": checksum})
     assert response.status_code == 302
     v1.refresh_from_db()
     contract.refresh_from_db()
@@ -159,12 +167,15 @@ def test_it_takes_a_buyer_from_template_to_amended_sla(client_for, buyer, buyer_
     data["change_summary"] = "Restore critical incidents within 4 h"
     assert client.post(edit_url(contract, 2), data).status_code == 302
 
-    # Activate v2 from a future date, in the calendar's zone.
+    # Propose v2 from a future date, in the calendar's zone; the vendor accepts it.
     starts = (timezone.now() + timedelta(days=30)).astimezone(timezone.get_fixed_timezone(0))
     response = client.post(
-        reverse("contracts:version_activate", args=[contract.pk, 2]),
+        reverse("contracts:version_propose", args=[contract.pk, 2]),
         {"effective_from": starts.strftime("%Y-%m-%dT%H:%M")},
     )
+    assert response.status_code == 302
+    checksum = contract.sla_versions.get(number=2).consent_checksum
+    response = vendor_client.post(reverse("contracts:version_accept", args=[contract.pk, 2]), {"checksum": checksum})
     assert response.status_code == 302
     v1.refresh_from_db()
     v2.refresh_from_db()
@@ -189,20 +200,20 @@ def test_it_takes_a_buyer_from_template_to_amended_sla(client_for, buyer, buyer_
     assert "Restore critical incidents within 4 h" in history.content.decode()
 
 
-def test_activation_interprets_the_date_in_the_calendar_zone(client_for, buyer, buyer_org, vendor_org):
+def test_the_proposed_date_is_read_in_the_calendar_zone(client_for, buyer, buyer_org, vendor_org):
     client = client_for(buyer)
     client.post(reverse("contracts:create"), create_payload(buyer_org, vendor_org))  # Europe/Berlin template
     contract = Contract.objects.get(reference="NW-2025-014")
-    client.post(reverse("contracts:version_activate", args=[contract.pk, 1]), {"effective_from": "2025-01-01T00:00"})
+    client.post(reverse("contracts:version_propose", args=[contract.pk, 1]), {"effective_from": "2025-01-01T00:00"})
     v1 = contract.sla_versions.get(number=1)
-    assert v1.effective_from.isoformat() == "2024-12-31T23:00:00+00:00"
+    assert v1.proposed_from.isoformat() == "2024-12-31T23:00:00+00:00"
 
 
-def test_activation_errors_come_back_as_a_message(client_for, buyer, contract):
+def test_proposal_errors_come_back_as_a_message(client_for, buyer, contract):
     client = client_for(buyer)
     services.sla_version_amend(actor=buyer, contract=contract)
     response = client.post(
-        reverse("contracts:version_activate", args=[contract.pk, 2]),
+        reverse("contracts:version_propose", args=[contract.pk, 2]),
         {"effective_from": "2020-01-01T00:00"},
         follow=True,
     )
