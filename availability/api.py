@@ -48,8 +48,9 @@ from availability.serializers import (
     OutageSerializer,
     QuestionSerializer,
     ReasonOptionalSerializer,
+    SourceRejectSerializer,
 )
-from availability.services import monitoring
+from availability.services import monitoring, sources
 from availability.services import periods as av
 from contracts.access import get_visible_contract
 from contracts.models import visibility_q
@@ -161,6 +162,73 @@ class MonitoringSourceViewSet(mixins.ListModelMixin, _Base):
         source = self.get_object()
         source = monitoring.revoke_source(actor=request.user, source=source)
         return Response(MonitoringSourceSerializer(source, context=self.get_serializer_context()).data)
+
+
+class SourceListView(ValidatedBodyMixin, APIView):
+    """``/api/contracts/{id}/sources/``: every source of the contract, with its
+    consent, last use, health and coverage; POST registers one (either party)."""
+
+    @extend_schema(
+        summary="A contract's monitoring sources, their consent, last use and coverage",
+        parameters=[CONTRACT_PK],
+        responses={200: MonitoringSourceSerializer(many=True), **errs(404)},
+        tags=["monitoring"],
+    )
+    def get(self, request: Request, contract_pk: str) -> Response:
+        contract = get_visible_contract(request.user, contract_pk)
+        rows, health = sources.contract_sources(contract, now=timezone.now())
+        context = {"request": request, "health": health}
+        return Response(MonitoringSourceSerializer(rows, many=True, context=context).data)
+
+    @extend_schema(
+        summary="Register a monitoring source (either party; counts once the other accepts)",
+        description="The response carries the source's token this once; only its hash is stored.",
+        parameters=[CONTRACT_PK],
+        request=MonitoringSourceCreateSerializer,
+        responses={201: MonitoringSourceCreatedSerializer, **errs(400, 403, 404)},
+        tags=["monitoring"],
+    )
+    def post(self, request: Request, contract_pk: str) -> Response:
+        contract = get_visible_contract(request.user, contract_pk)
+        data = self._body(MonitoringSourceCreateSerializer)
+        source, token = sources.register_source(actor=signed_in(request), contract=contract, **data)
+        return Response(
+            MonitoringSourceCreatedSerializer(source, context={"request": request, "token": token}).data, 201
+        )
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {"request": self.request}
+
+
+class SourceActionView(ValidatedBodyMixin, APIView):
+    """``/api/sources/{id}/accept|reject|revoke/`` (``verb`` set per route)."""
+
+    verb = ""
+
+    @extend_schema(
+        summary="Accept, reject (with `reason`) or revoke a monitoring source",
+        parameters=[PK],
+        request=SourceRejectSerializer,
+        responses={200: MonitoringSourceSerializer, **errs(400, 403, 404, 409)},
+        tags=["monitoring"],
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        action = self.verb
+        source = MonitoringSource.objects.visible_to(request.user).select_related("contract").filter(pk=pk).first()
+        if source is None or action not in ("accept", "reject", "revoke"):
+            raise NotFound("No such monitoring source.")
+        actor = signed_in(request)
+        if action == "accept":
+            source = sources.accept_source(actor=actor, source=source)
+        elif action == "reject":
+            data = self._body(SourceRejectSerializer)
+            source = sources.reject_source(actor=actor, source=source, reason=data["reason"])
+        else:
+            source = sources.revoke_source(actor=actor, source=source)
+        return Response(MonitoringSourceSerializer(source, context={"request": request}).data)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {"request": self.request}
 
 
 # -- outages --------------------------------------------------------------------------------

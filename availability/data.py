@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from availability.engine import ALL_COMPONENTS, AvailabilityResult, Span, compute_availability
 from availability.maintenance import Verdict, Window, assess
-from availability.models import MaintenanceWindow, MonitoringSource, NoDataSpan, Outage, ProbeState
+from availability.models import MaintenanceWindow, MonitoringSource, NoDataSpan, Outage, ProbeState, counts_q
 from contracts.models import Contract
 from contracts.terms import Terms
 from incidents.models import Incident
@@ -95,10 +95,12 @@ class Facts:
 
 def load_facts(contract: Contract, *, start: datetime, end: datetime, critical_incidents: bool = True) -> Facts:
     """The facts of ``contract`` that can touch [start, end)."""
-    outages = list(Outage.objects.filter(contract=contract).overlapping(start, end).order_by("start", "pk"))
+    # Only sources the other party accepted count (MonitoringSource.counts); the rest are evidence.
+    outages = list(Outage.objects.filter(contract=contract).counting().overlapping(start, end).order_by("start", "pk"))
     incidents = (
         list(
-            Incident.objects.filter(contract=contract, severity="critical", environment="production", opened_at__lt=end)
+            Incident.objects.reportable()
+            .filter(contract=contract, severity="critical", environment="production", opened_at__lt=end)
             .exclude(restore_met_at__lte=start)
             .exclude(outages__isnull=False)
         )
@@ -108,11 +110,14 @@ def load_facts(contract: Contract, *, start: datetime, end: datetime, critical_i
     windows = list(
         MaintenanceWindow.objects.filter(contract=contract, start__lt=end, end__gt=start - timedelta(days=1))
     )
-    no_data = list(NoDataSpan.objects.filter(contract=contract, start__lt=end, end__gt=start))
+    no_data = list(NoDataSpan.objects.filter(contract=contract, start__lt=end, end__gt=start).counting())
     silent = [
         (state.component, state.last_at + timedelta(seconds=state.source.interval_seconds), state.source_id)
         for state in ProbeState.objects.filter(
-            source__contract=contract, source__kind=MonitoringSource.Kind.PROBE, source__revoked_at__isnull=True
+            counts_q("source__"),
+            source__contract=contract,
+            source__kind=MonitoringSource.Kind.PROBE,
+            source__revoked_at__isnull=True,
         ).select_related("source")
     ]
     return Facts(outages=outages, critical_incidents=incidents, windows=windows, no_data=no_data, silent=silent)

@@ -10,13 +10,49 @@ from django.db.models import Q
 from contracts.models import Contract
 
 
+class MonitoringSourceQuerySet(models.QuerySet["MonitoringSource"]):
+    def counting(self) -> MonitoringSourceQuerySet:
+        """Sources whose data counts towards availability: accepted by the other
+        party (or registered by staff, the neutral operator, before consent existed)."""
+        return self.filter(counts_q(""))
+
+    def visible_to(self, user: Any) -> MonitoringSourceQuerySet:
+        return self.filter(contract__in=Contract.objects.visible_to(user).values("pk"))
+
+
+def counts_q(prefix: str) -> Q:
+    """The one rule for "this source's data counts", from a related model
+    (``prefix`` "monitoring_source__" or "source__")."""
+    return Q(**{f"{prefix}accepted_at__isnull": False}) | Q(
+        **{f"{prefix}registered_side": MonitoringSource.Side.STAFF, f"{prefix}rejected_at__isnull": True}
+    )
+
+
 class MonitoringSource(models.Model):
     """An independent monitor posting to Covenant with its own token.
-    Only the token's SHA-256 is stored; the token is shown once."""
+    Only the token's SHA-256 is stored; the token is shown once.
+
+    Either party registers a source; its data counts only once the other party
+    accepts it (``status``). Staff, the neutral operator, register sources
+    accepted at once."""
 
     class Kind(models.TextChoices):
         ALERTMANAGER = "alertmanager", "Prometheus Alertmanager webhook"
         PROBE = "probe", "Probe results (JSON or CSV)"
+        STATUSPAGE = "statuspage", "Atlassian Statuspage (vendor-reported)"
+        PAGERDUTY = "pagerduty", "PagerDuty v3 webhook"
+        OPSGENIE = "opsgenie", "Opsgenie alert webhook"
+
+    class Side(models.TextChoices):
+        BUYER = "buyer", "Buyer"
+        VENDOR = "vendor", "Vendor"
+        STAFF = "staff", "Staff"
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Awaiting acceptance"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+        REVOKED = "revoked", "Revoked"
 
     contract = models.ForeignKey("contracts.Contract", on_delete=models.CASCADE, related_name="monitoring_sources")
     name = models.CharField(max_length=120)
@@ -29,12 +65,34 @@ class MonitoringSource(models.Model):
     component_label = models.CharField(
         max_length=60, default="component", help_text="Alert label naming the component."
     )
+    # Upstream component / service / tag (id or name) -> the contract's component.
+    component_map = models.JSONField(default=dict, blank=True)
+    pull_url = models.URLField(blank=True, help_text="Statuspage JSON to fetch every 5 minutes (optional).")
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    registered_side = models.CharField(max_length=6, choices=Side.choices, default=Side.STAFF)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    rejected_reason = models.TextField(blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, help_text="The token's last use (to the minute).")
+    silent_since = models.DateTimeField(null=True, blank=True, help_text="Set while a staleness alert is open.")
+    truncated_alerts = models.PositiveIntegerField(default=0, help_text="Alerts Alertmanager left out, in total.")
+    last_truncated_at = models.DateTimeField(null=True, blank=True)
+    last_pulled_at = models.DateTimeField(null=True, blank=True)
+    last_pull_error = models.CharField(max_length=300, blank=True)
+
+    objects = MonitoringSourceQuerySet.as_manager()
 
     class Meta:
         db_table = "incidents_monitoringsource"  # kept from the app it moved from
         ordering = ["contract", "name"]
+        indexes = [models.Index(fields=["last_used_at"], name="source_last_used")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_kind_display()})"
@@ -42,6 +100,46 @@ class MonitoringSource(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at is not None:
+            return self.Status.REVOKED
+        if self.rejected_at is not None:
+            return self.Status.REJECTED
+        if self.accepted_at is not None or self.registered_side == self.Side.STAFF:
+            return self.Status.ACCEPTED
+        return self.Status.PROPOSED
+
+    @property
+    def counts(self) -> bool:
+        """Its data (past and future) counts towards availability."""
+        return self.rejected_at is None and (self.accepted_at is not None or self.registered_side == self.Side.STAFF)
+
+    def get_status_display(self) -> str:
+        return str(self.Status(self.status).label)
+
+
+class SourceSilence(models.Model):
+    """A span in which an accepted source posted nothing: one staleness alert
+    each, open (``ended_at`` null) until the source is heard from again."""
+
+    source = models.ForeignKey(MonitoringSource, on_delete=models.CASCADE, related_name="silences")
+    started_at = models.DateTimeField(help_text="Last heard from plus the expected interval.")
+    detected_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["source"], condition=Q(ended_at__isnull=True), name="one_open_silence"),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")), name="silence_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} silent since {self.started_at:%Y-%m-%d %H:%M}"
 
 
 class RawPayload(models.Model):
@@ -56,11 +154,18 @@ class RawPayload(models.Model):
     received_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     items = models.PositiveIntegerField(default=0)
+    # The sender's delivery id (PagerDuty event id...): a redelivery with other bytes is still one delivery.
+    upstream_id = models.CharField(max_length=100, blank=True)
 
     class Meta:
         db_table = "incidents_rawpayload"  # kept from the app it moved from
         ordering = ["-received_at"]
-        constraints = [models.UniqueConstraint(fields=["source", "sha256"], name="payload_once_per_source")]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "sha256"], name="payload_once_per_source"),
+            models.UniqueConstraint(
+                fields=["source", "upstream_id"], condition=~Q(upstream_id=""), name="payload_upstream_once"
+            ),
+        ]
         indexes = [models.Index(fields=["expires_at"], name="payload_expires")]
 
     def __str__(self) -> str:
@@ -92,12 +197,19 @@ class OutageQuerySet(models.QuerySet["Outage"]):
     def overlapping(self, start: datetime, end: datetime) -> OutageQuerySet:
         return self.filter(Q(end__isnull=True) | Q(end__gt=start), start__lt=end)
 
+    def counting(self) -> OutageQuerySet:
+        """Outages that count: entered by staff or incidents, or from a source the
+        other party accepted. One from a source awaiting acceptance (or rejected)
+        is kept as evidence and counts from the moment the source is accepted."""
+        return self.filter(Q(monitoring_source__isnull=True) | counts_q("monitoring_source__"))
+
 
 class Outage(models.Model):
     class Source(models.TextChoices):
         MONITORING = "monitoring", "Independent monitoring"
         INCIDENT = "incident", "Critical production incident"
         MANUAL = "manual", "Entered by staff"
+        VENDOR = "vendor", "Reported by the vendor"
 
     class Exclusion(models.TextChoices):
         NONE = "", "Counts"
@@ -149,15 +261,23 @@ class Outage(models.Model):
         return f"{self.component} down {self.start:%Y-%m-%d %H:%M}"
 
 
+class NoDataSpanQuerySet(models.QuerySet["NoDataSpan"]):
+    def counting(self) -> NoDataSpanQuerySet:
+        """Gaps of sources whose data counts (``MonitoringSource.counts``)."""
+        return self.filter(counts_q("source__"))
+
+
 class NoDataSpan(models.Model):
-    """A gap in a probe source's data longer than its interval: reported
-    separately, never counted as up."""
+    """A gap in a probe source's data longer than its interval, or a silent
+    source's silence: reported separately, never counted as up."""
 
     contract = models.ForeignKey("contracts.Contract", on_delete=models.CASCADE, related_name="no_data_spans")
     source = models.ForeignKey(MonitoringSource, on_delete=models.CASCADE, related_name="no_data_spans")
     component = models.CharField(max_length=100)
     start = models.DateTimeField()
     end = models.DateTimeField()
+
+    objects = NoDataSpanQuerySet.as_manager()
 
     class Meta:
         db_table = "incidents_nodataspan"  # kept from the app it moved from

@@ -25,17 +25,26 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from availability.api import errs
+from availability.ingest import services as ingest
 from availability.models import MonitoringSource
 from availability.serializers import (
     AlertmanagerWebhookSerializer,
     IngestResultSerializer,
     ProbeResultSerializer,
 )
-from availability.services import monitoring
+from availability.services import monitoring, sources
 from core import jsonbody
 from core.errors import PayloadTooLarge
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+# The endpoint (under /api/monitoring/) for each kind of source.
+INGEST_PATHS: dict[str, str] = {
+    MonitoringSource.Kind.ALERTMANAGER: "alertmanager",
+    MonitoringSource.Kind.PROBE: "probes",
+    MonitoringSource.Kind.STATUSPAGE: "statuspage",
+    MonitoringSource.Kind.PAGERDUTY: "pagerduty",
+    MonitoringSource.Kind.OPSGENIE: "opsgenie",
+}
 
 
 def max_bytes() -> int:
@@ -79,6 +88,8 @@ class MonitoringTokenAuthentication(BaseAuthentication):
             raise AuthenticationFailed("Unknown monitoring token.")
         if source.revoked_at is not None:
             raise AuthenticationFailed("This monitoring token was revoked.")
+        if source.rejected_at is not None:
+            raise AuthenticationFailed("The other party rejected this monitoring source.")
         return AnonymousUser(), source
 
     def authenticate_header(self, request: Request) -> str:
@@ -127,11 +138,14 @@ class _IngestView(APIView):
         return body
 
     def check_kind(self, source: MonitoringSource) -> None:
+        """The right endpoint for the token; then the source counts as heard from
+        (its token's last use, and the end of a silence)."""
         if source.kind != self.kind:
-            other = "alertmanager" if source.kind == MonitoringSource.Kind.ALERTMANAGER else "probes"
+            other = INGEST_PATHS.get(source.kind, source.kind)
             raise ValidationError(
                 {"source": [f"This token belongs to a {source.kind} source: post to /api/monitoring/{other}/."]}
             )
+        sources.note_use(source)
 
     def respond(self, result: monitoring.IngestResult) -> Response:
         code = status.HTTP_200_OK if result.duplicate else status.HTTP_201_CREATED
@@ -142,10 +156,11 @@ class AlertmanagerIngestView(_IngestView):
     kind = MonitoringSource.Kind.ALERTMANAGER
 
     @extend_schema(
-        summary="Receive a Prometheus Alertmanager webhook (version 4)",
+        summary="Receive a Prometheus Alertmanager webhook (payload version 4, or 3)",
         description="Configure Alertmanager's webhook receiver with `http_config.authorization.credentials: <token>`. "
         "Firing alerts open outages (start = startsAt), resolved alerts close the outage with the same fingerprint "
         "(end = endsAt). The source's component label names the component; an unknown one is kept and flagged. "
+        "A firing alert's endsAt (0001-01-01T00:00:00Z) is ignored; truncatedAlerts > 0 is noted on the source. "
         "The same body posted again changes nothing (200, `duplicate: true`).",
         request={"application/json": AlertmanagerWebhookSerializer},
         responses={201: IngestResultSerializer, 200: IngestResultSerializer, **errs(400, 401, 413)},
@@ -173,3 +188,63 @@ class ProbeIngestView(_IngestView):
         self.check_kind(request.auth)
         body = self.body(request)
         return self.respond(monitoring.ingest_probes(request.auth, body, request.META.get("CONTENT_TYPE", "")))
+
+
+def _source(request: Request) -> MonitoringSource:
+    """The source the token authenticated (``IsMonitoringSource`` let only that through)."""
+    assert isinstance(request.auth, MonitoringSource)
+    return request.auth
+
+
+class StatuspageIngestView(_IngestView):
+    kind = MonitoringSource.Kind.STATUSPAGE
+
+    @extend_schema(
+        summary="Receive an Atlassian Statuspage incidents.json or summary.json (v2 API)",
+        description="Incidents whose mapped components were in major or partial outage become vendor-reported "
+        "outages (start = started_at or created_at, end = resolved_at); degraded performance and maintenance do "
+        "not. summary.json also opens an outage for a mapped component shown in outage with no incident. Only "
+        "components in the source's `component_map` count. The same body again changes nothing.",
+        request={"application/json": OpenApiTypes.OBJECT},
+        responses={201: IngestResultSerializer, 200: IngestResultSerializer, **errs(400, 401, 413)},
+        tags=["monitoring"],
+    )
+    def post(self, request: Request) -> Response:
+        source = _source(request)
+        self.check_kind(source)
+        return self.respond(ingest.ingest_statuspage(source, self.body(request)))
+
+
+class PagerDutyIngestView(_IngestView):
+    kind = MonitoringSource.Kind.PAGERDUTY
+
+    @extend_schema(
+        summary="Receive a PagerDuty v3 webhook",
+        description="incident.triggered opens an outage at the incident's created_at, incident.resolved ends it at "
+        "occurred_at; the component is the source's mapping of the service id or name. A redelivered event "
+        "(same event id) changes nothing.",
+        request={"application/json": OpenApiTypes.OBJECT},
+        responses={201: IngestResultSerializer, 200: IngestResultSerializer, **errs(400, 401, 413)},
+        tags=["monitoring"],
+    )
+    def post(self, request: Request) -> Response:
+        source = _source(request)
+        self.check_kind(source)
+        return self.respond(ingest.ingest_pagerduty(source, self.body(request)))
+
+
+class OpsgenieIngestView(_IngestView):
+    kind = MonitoringSource.Kind.OPSGENIE
+
+    @extend_schema(
+        summary="Receive an Opsgenie alert webhook",
+        description="Create opens an outage at the alert's createdAt, Close ends it (at updatedAt); the component "
+        "is the source's mapping of a tag, details.component or entity. The same body again changes nothing.",
+        request={"application/json": OpenApiTypes.OBJECT},
+        responses={201: IngestResultSerializer, 200: IngestResultSerializer, **errs(400, 401, 413)},
+        tags=["monitoring"],
+    )
+    def post(self, request: Request) -> Response:
+        source = _source(request)
+        self.check_kind(source)
+        return self.respond(ingest.ingest_opsgenie(source, self.body(request)))

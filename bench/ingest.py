@@ -11,7 +11,12 @@ computation for a month of one-minute probes.
    one-minute probes for 100 components (outages and no-data spans derived
    from 4.46 million simulated probes by the ingestion rules). Target: < 1 s.
 
-Run: .venv/bin/python bench/ingest.py [--total 1000000] [--batch 5000] [--client http|django]
+3. Per-format throughput of the webhook formats (one delivery per request,
+   Django's test Client in one process): Statuspage snapshots, PagerDuty v3
+   events and Opsgenie alerts, each printed next to the Alertmanager baseline
+   measured the same way in the same run (``--formats N`` deliveries each; 0 skips).
+
+Run: .venv/bin/python bench/ingest.py [--total 1000000] [--batch 5000] [--client http|django] [--formats 400]
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ def fresh_source() -> tuple[MonitoringSource, str]:
     Outage.objects.filter(monitoring_source__in=old).delete()
     old.delete()
     contract = Contract.objects.active().order_by("pk").first()
+    assert contract is not None, "the bench database has no active contract"
     staff = User.objects.filter(is_staff=True).first() or User.objects.create_user("bench-staff", is_staff=True)
     return monitoring.create_source(
         actor=staff, contract=contract, name="bench probes", kind="probe", interval_seconds=60
@@ -83,6 +89,99 @@ def probe_bodies(total: int, batch: int, seed: int = 1) -> list[bytes]:
         minute += 1
     rows = rows[:total]
     return [json.dumps(rows[i : i + batch]).encode() for i in range(0, len(rows), batch)]
+
+
+# -- webhook formats ---------------------------------------------------------------------------
+
+FORMAT_FIXTURES = ROOT / "availability" / "tests" / "fixtures"
+
+
+def _fixture(name: str) -> dict:
+    return json.loads((FORMAT_FIXTURES / name).read_text())
+
+
+def format_bodies(kind: str, n: int) -> list[bytes]:
+    """``n`` distinct deliveries of one format: opens and closes in turn."""
+    out: list[dict] = []
+    for i in range(n):
+        at = START + timedelta(minutes=i)
+        stamp = at.isoformat().replace("+00:00", "Z")
+        if kind == "alertmanager":
+            status = "firing" if i % 2 == 0 else "resolved"
+            out.append(
+                {
+                    "version": "4",
+                    "status": status,
+                    "receiver": "bench",
+                    "groupKey": f"bench-{i}",
+                    "truncatedAlerts": 0,
+                    "alerts": [
+                        {
+                            "status": status,
+                            "labels": {"alertname": "Bench", "component": COMPONENTS[(i // 2) % 100]},
+                            "annotations": {"summary": "bench"},
+                            "startsAt": (START + timedelta(minutes=i - i % 2)).isoformat(),
+                            "endsAt": stamp if status == "resolved" else "0001-01-01T00:00:00Z",
+                            "fingerprint": f"fp{i // 2:08d}",
+                        }
+                    ],
+                }
+            )
+        elif kind == "statuspage":
+            body = _fixture("statuspage_summary.json")
+            body["page"]["updated_at"] = stamp
+            body["components"][1].update(status="major_outage" if i % 2 == 0 else "operational", updated_at=stamp)
+            out.append(body)
+        elif kind == "pagerduty":
+            body = _fixture("pagerduty_triggered.json" if i % 2 == 0 else "pagerduty_resolved.json")
+            body["event"].update(id=f"bench-event-{i}", occurred_at=stamp)
+            body["event"]["data"].update(
+                id=f"PB{i // 2:06d}", created_at=(START + timedelta(minutes=i - i % 2)).isoformat()
+            )
+            out.append(body)
+        else:
+            body = _fixture("opsgenie_create.json" if i % 2 == 0 else "opsgenie_close.json")
+            created = int((START + timedelta(minutes=i - i % 2)).timestamp() * 1000)
+            body["alert"].update(
+                alertId=f"bench-alert-{i // 2}", createdAt=created, updatedAt=int(at.timestamp() * 1e9)
+            )
+            out.append(body)
+    return [json.dumps(b).encode() for b in out]
+
+
+def bench_formats(n: int) -> None:
+    """Deliveries per second per format over Django's test Client (one process)."""
+    from availability.services import sources
+
+    old = MonitoringSource.objects.filter(name__startswith="bench ")
+    Outage.objects.filter(monitoring_source__in=old).delete()
+    old.delete()
+    contract = Contract.objects.active().order_by("pk").first()
+    assert contract is not None, "the bench database has no active contract"
+    staff = User.objects.filter(is_staff=True).first() or User.objects.create_user("bench-staff", is_staff=True)
+    client = Client()
+    rates: dict[str, float] = {}
+    for kind in ("alertmanager", "statuspage", "pagerduty", "opsgenie"):
+        _, token = sources.register_source(
+            actor=staff,
+            contract=contract,
+            name=f"bench {kind}",
+            kind=kind,
+            component_map={"9397cnvk62zn": COMPONENTS[0], "PF9KMXH": COMPONENTS[1], "tag1": COMPONENTS[2]},
+        )
+        bodies = format_bodies(kind, n)
+        path = f"/api/monitoring/{kind}/"
+        started = time.perf_counter()
+        for body in bodies:
+            response = client.post(path, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+            if response.status_code not in (200, 201):
+                raise SystemExit(f"{kind}: {response.status_code} {response.content[:300]!r}")
+        rates[kind] = n / (time.perf_counter() - started)
+    base = rates["alertmanager"]
+    print(f"Webhook formats, {n:,} deliveries each via Django's test Client (one process):")
+    for kind, rate in rates.items():
+        note = "baseline" if kind == "alertmanager" else f"{rate / base:.2f} x the Alertmanager baseline"
+        print(f"  {kind:<13} {rate:8,.0f} deliveries/s   ({note}: {base:,.0f}/s)")
 
 
 # -- posting -------------------------------------------------------------------------------
@@ -228,6 +327,7 @@ def main() -> None:
     parser.add_argument("--client", choices=["http", "django"], default="http")
     parser.add_argument("--runs", type=int, default=5, help="compute_availability repetitions")
     parser.add_argument("--skip-ingest", action="store_true")
+    parser.add_argument("--formats", type=int, default=400, help="deliveries per webhook format (0: skip)")
     args = parser.parse_args()
     settings.ALLOWED_HOSTS = ["*"]
     if not args.skip_ingest:
@@ -260,6 +360,8 @@ def main() -> None:
             f"({elapsed / len(bodies) * 1000:.0f} ms per batch of {args.batch:,})  target >= 5,000/s"
         )
         print(f"Derived {opened:,} outages and {gaps:,} no-data spans; {len(results)} raw payloads kept.")
+    if args.formats:
+        bench_formats(args.formats)
     bench_availability(args.runs)
 
 

@@ -33,7 +33,9 @@ from availability.serializers.records import (
     ProbeResultSerializer,
     QuestionSerializer,
     ReasonOptionalSerializer,
+    SourceHealthSerializer,
     SourceKindField,
+    SourceRejectSerializer,
 )
 from availability.serializers.report import (
     STATUS_HELP,
@@ -75,6 +77,8 @@ __all__ = [
     "MonitoringSourceCreateSerializer",
     "MonitoringSourceCreatedSerializer",
     "MonitoringSourceSerializer",
+    "SourceHealthSerializer",
+    "SourceRejectSerializer",
     "NoticeCheckSerializer",
     "OutageClaimKindField",
     "OutageClaimSerializer",

@@ -13,6 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from availability.engine import shown
 from availability.models import ChangeNotice, MaintenanceWindow, MonitoringSource, Outage
 from availability.report import ahead
 from contracts.models import Contract
@@ -47,15 +48,44 @@ class ContractBriefSerializer(serializers.ModelSerializer):
 # -- monitoring sources and ingestion ---------------------------------------------------
 
 
+INGEST_NAMES = {
+    MonitoringSource.Kind.ALERTMANAGER: "alertmanager",
+    MonitoringSource.Kind.PROBE: "probes",
+    MonitoringSource.Kind.STATUSPAGE: "statuspage",
+    MonitoringSource.Kind.PAGERDUTY: "pagerduty",
+    MonitoringSource.Kind.OPSGENIE: "opsgenie",
+}
+
+
+class SourceHealthSerializer(serializers.Serializer):
+    ok = serializers.BooleanField(help_text="False while the source is silent.")
+    silent_since = serializers.DateTimeField(allow_null=True)
+    coverage_percent = serializers.CharField(
+        allow_null=True, help_text="Share of the current period (since the source exists) with its data, 3 decimals."
+    )
+
+
 class MonitoringSourceSerializer(serializers.ModelSerializer):
+    """Both parties see every source: its consent, its token's last use, its health
+    and its coverage for the current period (``context["health"]``)."""
+
     kind = SourceKindField(read_only=True)
+    status = serializers.ChoiceField(choices=MonitoringSource.Status.choices, read_only=True)
+    registered_side = serializers.ChoiceField(choices=MonitoringSource.Side.choices, read_only=True)
+    registered_by = serializers.SerializerMethodField()
+    accepted_by = serializers.SerializerMethodField(help_text="The other party's person who accepted it.")
     active = serializers.BooleanField(source="is_active", read_only=True)
+    counts = serializers.BooleanField(read_only=True, help_text="Its data counts towards availability.")
+    pull_url = serializers.CharField(
+        read_only=True, help_text="Statuspage JSON fetched every 5 minutes; empty when none is configured."
+    )
     token_prefix = serializers.CharField(
         read_only=True, help_text="The token's first characters, to tell tokens apart."
     )
     ingest_url = serializers.SerializerMethodField(
         help_text="Where this source posts, with `Authorization: Bearer <token>`."
     )
+    health = serializers.SerializerMethodField()
 
     class Meta:
         model = MonitoringSource
@@ -64,40 +94,90 @@ class MonitoringSourceSerializer(serializers.ModelSerializer):
             "contract",
             "name",
             "kind",
+            "status",
+            "counts",
+            "registered_side",
+            "registered_by",
+            "accepted_by",
+            "accepted_at",
+            "rejected_at",
+            "rejected_reason",
             "token_prefix",
             "interval_seconds",
             "component_label",
+            "component_map",
+            "pull_url",
+            "last_pulled_at",
+            "last_pull_error",
+            "truncated_alerts",
+            "last_truncated_at",
             "active",
             "created_at",
             "revoked_at",
+            "last_used_at",
+            "health",
             "ingest_url",
         ]
         read_only_fields = fields
 
+    def get_registered_by(self, source: MonitoringSource) -> str | None:
+        return str(source.registered_by) if source.registered_by else None
+
+    def get_accepted_by(self, source: MonitoringSource) -> str | None:
+        return str(source.accepted_by) if source.accepted_by else None
+
     def get_ingest_url(self, source: MonitoringSource) -> str:
-        name = "alertmanager" if source.kind == MonitoringSource.Kind.ALERTMANAGER else "probes"
-        path = reverse(f"availability-api:monitoring-{name}")
+        path = reverse(f"availability-api:monitoring-{INGEST_NAMES[MonitoringSource.Kind(source.kind)]}")
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request is not None else path
 
+    @extend_schema_field(SourceHealthSerializer(allow_null=True))
+    def get_health(self, source: MonitoringSource) -> dict[str, Any] | None:
+        health = (self.context.get("health") or {}).get(source.pk)
+        if health is None:
+            return None
+        coverage = str(shown(health.coverage)) if health.coverage is not None else None
+        return {"ok": health.ok, "silent_since": health.silent_since, "coverage_percent": coverage}
+
 
 class MonitoringSourceCreatedSerializer(MonitoringSourceSerializer):
-    token = serializers.CharField(read_only=True, help_text="The source's secret token. Shown this once; store it now.")
+    """``context["token"]``: the new source's token, in plain text this once."""
+
+    token = serializers.SerializerMethodField(help_text="The source's secret token. Shown this once; store it now.")
 
     class Meta(MonitoringSourceSerializer.Meta):
         fields = [*MonitoringSourceSerializer.Meta.fields, "token"]
         read_only_fields = fields
+
+    def get_token(self, source: MonitoringSource) -> str:
+        return str(self.context.get("token") or getattr(source, "token", ""))
 
 
 class MonitoringSourceCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     name = serializers.CharField(max_length=120)
     kind = SourceKindField()
     interval_seconds = serializers.IntegerField(
-        min_value=1, max_value=86_400, default=60, help_text="Expected probe interval; a longer gap is 'no data'."
+        min_value=1,
+        max_value=86_400,
+        default=60,
+        help_text="Expected interval between posts; a longer gap is 'no data', three of them a silence.",
     )
     component_label = serializers.CharField(
         max_length=60, default="component", help_text="Alert label naming the component (Alertmanager)."
     )
+    component_map = serializers.DictField(
+        child=serializers.CharField(max_length=100),
+        required=False,
+        default=dict,
+        help_text="Upstream component / service / tag (id or name) to the contract's component.",
+    )
+    pull_url = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=200, help_text="Statuspage JSON to pull every 5 min."
+    )
+
+
+class SourceRejectSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    reason = serializers.CharField(help_text="Why the monitor is not trusted.")
 
 
 class IngestResultSerializer(serializers.Serializer):
@@ -111,6 +191,7 @@ class IngestResultSerializer(serializers.Serializer):
     unknown_components = serializers.ListField(
         child=serializers.CharField(), help_text="Components not covered by the contract: kept, flagged."
     )
+    truncated = serializers.IntegerField(help_text="Alerts Alertmanager left out of this notification.")
 
 
 class AlertSerializer(serializers.Serializer):
@@ -128,9 +209,11 @@ class AlertSerializer(serializers.Serializer):
 class AlertmanagerWebhookSerializer(serializers.Serializer):
     """Prometheus Alertmanager webhook, version 4 (documentation only)."""
 
-    version = serializers.CharField(help_text='Must be "4".')
-    groupKey = serializers.CharField(required=False)
-    truncatedAlerts = serializers.IntegerField(required=False)
+    version = serializers.CharField(help_text='"4" (or "3", the same shape).')
+    groupKey = serializers.JSONField(required=False, help_text="Any JSON value (string, or a number from proxies).")
+    truncatedAlerts = serializers.IntegerField(
+        required=False, min_value=0, help_text="Alerts left out (max_alerts): noted on the source."
+    )
     status = AlertStatusField(required=False)
     receiver = serializers.CharField(required=False)
     groupLabels = serializers.DictField(required=False)

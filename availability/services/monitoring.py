@@ -12,29 +12,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from audit import services as audit
 from availability.models import MonitoringSource, Outage, RawPayload
 from availability.services.outages import governing_terms
 from contracts import lock_objects
-from contracts import services as contract_services
-from contracts.access import can_manage, contract_standing, require
 from contracts.models import Contract
 from core.actor import Actor
 from core.errors import Conflict, InvalidInput
 
-TOKEN_PREFIX = "cvm_"  # noqa: S105 - a public marker, not a secret
 DEFAULT_RETENTION_DAYS = 730
 MAX_REPORTED_ERRORS = 20
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-SOURCE_FIELDS = ["name", "kind", "interval_seconds", "component_label", "token_prefix"]
 
 
 def hash_token(token: str) -> str:
@@ -52,67 +48,28 @@ def create_source(
     kind: str,
     interval_seconds: int = 60,
     component_label: str = "component",
+    component_map: dict[str, str] | None = None,
+    pull_url: str = "",
 ) -> tuple[MonitoringSource, str]:
-    """A new source and its token, in plain text this once (only its hash is kept)."""
-    require(
-        can_manage(contract_standing(actor, contract)),
-        "Only staff and the buyer's contract managers may add monitoring sources.",
+    """A new source and its token (``availability.services.sources.register_source``)."""
+    from availability.services import sources
+
+    return sources.register_source(
+        actor=actor,
+        contract=contract,
+        name=name,
+        kind=kind,
+        interval_seconds=interval_seconds,
+        component_label=component_label,
+        component_map=component_map,
+        pull_url=pull_url,
     )
-    contract_services.contract_require_accepted(contract, what="Monitoring sources (and so outages)")
-    errors: dict[str, list[str]] = {}
-    name = (name or "").strip()
-    if not name or len(name) > 120:
-        errors["name"] = ["Give a name of at most 120 characters."]
-    if kind not in MonitoringSource.Kind.values:
-        errors["kind"] = [f"Must be one of: {', '.join(MonitoringSource.Kind.values)}."]
-    if not isinstance(interval_seconds, int) or not 1 <= interval_seconds <= 86_400:
-        errors["interval_seconds"] = ["Must be a whole number of seconds from 1 to 86400."]
-    component_label = (component_label or "").strip()
-    if not component_label or len(component_label) > 60:
-        errors["component_label"] = ["Give the alert label naming the component (at most 60 characters)."]
-    if errors:
-        raise InvalidInput("Please correct the errors below.", errors=errors)
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    with transaction.atomic():
-        source = MonitoringSource.objects.create(
-            contract=contract,
-            name=name,
-            kind=kind,
-            token_hash=hash_token(token),
-            token_prefix=token[:8],
-            interval_seconds=interval_seconds,
-            component_label=component_label,
-        )
-        audit.record(
-            actor=actor,
-            verb="monitoring_source.created",
-            obj=source,
-            contract_id=contract.pk,
-            changes=audit.created(source, SOURCE_FIELDS),
-        )
-    return source, token
 
 
 def revoke_source(*, actor: Actor, source: MonitoringSource) -> MonitoringSource:
-    with transaction.atomic():
-        lock_objects.contract_of(source)  # the contract, then the source (core.locks)
-        source = MonitoringSource.objects.select_for_update(of=("self",)).select_related("contract").get(pk=source.pk)
-        require(
-            can_manage(contract_standing(actor, source.contract)),
-            "Only staff and the buyer's contract managers may revoke sources.",
-        )
-        if source.revoked_at is not None:
-            raise Conflict("The source's token is already revoked.", state="revoked", allowed=[])
-        source.revoked_at = timezone.now()
-        source.save(update_fields=["revoked_at"])
-        audit.record(
-            actor=actor,
-            verb="monitoring_source.revoked",
-            obj=source,
-            contract_id=source.contract_id,
-            changes={"revoked_at": [None, source.revoked_at.isoformat()]},
-        )
-    return source
+    from availability.services import sources
+
+    return sources.revoke_source(actor=actor, source=source)
 
 
 def source_for_token(token: str) -> MonitoringSource | None:
@@ -135,6 +92,7 @@ class IngestResult:
     no_data_spans: int = 0
     ignored: int = 0
     unknown_components: list[str] = field(default_factory=list)
+    truncated: int = 0
 
 
 def _invalid(message: str, errors: dict[str, list[str]]) -> InvalidInput:
@@ -176,10 +134,14 @@ def _time(value: Any) -> datetime:
     return parsed.astimezone(UTC)
 
 
-def _store(source: MonitoringSource, body: bytes, content_type: str, items: int, at: datetime) -> RawPayload | None:
-    """Keep the payload as evidence; None when these exact bytes were already received."""
+def _store(
+    source: MonitoringSource, body: bytes, content_type: str, items: int, at: datetime, upstream_id: str = ""
+) -> RawPayload | None:
+    """Keep the payload as evidence; None when these exact bytes (or this
+    upstream delivery id) were already received."""
     digest = hashlib.sha256(body).hexdigest()
-    if RawPayload.objects.filter(source=source, sha256=digest).exists():
+    seen = Q(sha256=digest) | Q(upstream_id=upstream_id) if upstream_id else Q(sha256=digest)
+    if RawPayload.objects.filter(seen, source=source).exists():
         return None
     terms = governing_terms(source.contract, at)
     days = terms.data["reporting"]["retention_days"] if terms else DEFAULT_RETENTION_DAYS
@@ -193,6 +155,7 @@ def _store(source: MonitoringSource, body: bytes, content_type: str, items: int,
                 received_at=at,
                 expires_at=at + timedelta(days=days),
                 items=items,
+                upstream_id=upstream_id[:100],
             )
     except IntegrityError:  # the same bytes, posted concurrently
         return None
@@ -241,16 +204,36 @@ class Alert:
     cause: str
 
 
+@dataclass(frozen=True)
+class AlertBatch:
+    alerts: list[Alert]
+    truncated: int  # alerts Alertmanager left out of this notification (max_alerts)
+
+
 def parse_alertmanager(body: bytes) -> list[Alert]:
-    """Validate an Alertmanager webhook (version 4) body whole."""
+    """Validate an Alertmanager webhook body whole: its alerts."""
+    return parse_alertmanager_batch(body).alerts
+
+
+def parse_alertmanager_batch(body: bytes) -> AlertBatch:
+    """Validate an Alertmanager webhook (payload version "4", or "3" from
+    Alertmanager before 0.15, the same shape) body whole. ``groupKey`` may be
+    any JSON value (some proxies send a number); a firing alert's ``endsAt`` is
+    ignored (Alertmanager sends "0001-01-01T00:00:00Z" or a provisional end)."""
     data = _json(body)
     if not isinstance(data, dict):
         raise InvalidInput(
             "An Alertmanager webhook body is a JSON object.", errors={"body": ["Must be a JSON object."]}
         )
     errors: dict[str, list[str]] = {}
-    if str(data.get("version", "")) != "4":
-        errors["version"] = [f"Only webhook version 4 is understood, got {data.get('version')!r}."]
+    if str(data.get("version", "")) not in ("3", "4"):
+        errors["version"] = [f"Only webhook versions 3 and 4 are understood, got {data.get('version')!r}."]
+    truncated = data.get("truncatedAlerts", 0)
+    if truncated is None:
+        truncated = 0
+    if isinstance(truncated, bool) or not isinstance(truncated, int) or truncated < 0:
+        errors["truncatedAlerts"] = ["Must be a whole number of alerts, at least 0."]
+        truncated = 0
     alerts = data.get("alerts")
     if not isinstance(alerts, list):
         errors["alerts"] = ["Must be a list of alerts."]
@@ -299,7 +282,7 @@ def parse_alertmanager(body: bytes) -> list[Alert]:
         )
     if errors:
         raise _invalid("Malformed Alertmanager payload:", errors)
-    return out
+    return AlertBatch(alerts=out, truncated=truncated)
 
 
 def ingest_alertmanager(source: MonitoringSource, body: bytes) -> IngestResult:
@@ -308,14 +291,21 @@ def ingest_alertmanager(source: MonitoringSource, body: bytes) -> IngestResult:
     A resolved alert whose firing was never received records the whole outage;
     a new firing for a fingerprint whose earlier outage is still open closes
     that one at the new start (Alertmanager only restarts an alert it resolved)."""
-    alerts = parse_alertmanager(body)
+    batch = parse_alertmanager_batch(body)
+    alerts = batch.alerts
     with transaction.atomic():
         source = _begin(source, MonitoringSource.Kind.ALERTMANAGER)
-        payload = _store(source, body, "application/json", len(alerts), timezone.now())
+        now = timezone.now()
+        payload = _store(source, body, "application/json", len(alerts), now)
         if payload is None:
             existing = RawPayload.objects.get(source=source, sha256=hashlib.sha256(body).hexdigest())
             return IngestResult(payload_id=existing.pk, duplicate=True, items=len(alerts), ignored=len(alerts))
-        result = IngestResult(payload_id=payload.pk, duplicate=False, items=len(alerts))
+        result = IngestResult(payload_id=payload.pk, duplicate=False, items=len(alerts), truncated=batch.truncated)
+        if batch.truncated:
+            # Alertmanager dropped alerts past the receiver's max_alerts: those outages are not recorded here.
+            source.truncated_alerts += batch.truncated
+            source.last_truncated_at = now
+            source.save(update_fields=["truncated_alerts", "last_truncated_at"])
         contract = source.contract
         covered = set(contract.covered_components or [])
         known = list(Outage.objects.filter(monitoring_source=source, fingerprint__in={a.fingerprint for a in alerts}))
@@ -392,12 +382,14 @@ def ingest_probes(source: MonitoringSource, body: bytes, content_type: str) -> I
 
 __all__ = [
     "Alert",
+    "AlertBatch",
     "IngestResult",
     "create_source",
     "hash_token",
     "ingest_alertmanager",
     "ingest_probes",
     "parse_alertmanager",
+    "parse_alertmanager_batch",
     "revoke_source",
     "source_for_token",
 ]

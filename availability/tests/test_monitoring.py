@@ -170,7 +170,8 @@ def test_revoked_token_is_401(alert_source, staff):
     ("body", "field", "words"),
     [
         (b'{"version": "4", "alerts": [', "body", "not valid JSON"),
-        ({**FIRING, "version": "3"}, "version", "version 4"),
+        ({**FIRING, "version": "2"}, "version", "versions 3 and 4"),
+        ({**FIRING, "truncatedAlerts": -1}, "truncatedAlerts", "at least 0"),
         ({**FIRING, "alerts": "nope"}, "alerts", "list"),
         ({**FIRING, "alerts": [{**FIRING["alerts"][0], "fingerprint": ""}]}, "alerts[0].fingerprint", "fingerprint"),
         ({**FIRING, "alerts": [{**FIRING["alerts"][0], "startsAt": "yesterday"}]}, "alerts[0].startsAt", "startsAt"),
@@ -302,7 +303,7 @@ def test_parse_probes_names_every_bad_row():
 # -- sources through the API ---------------------------------------------------------------
 
 
-def test_source_token_is_shown_once_and_stored_hashed(client_for, contract, buyer, vendor, outsider):
+def test_source_token_is_shown_once_and_stored_hashed(client_for, contract, buyer, vendor, buyer_viewer, outsider):
     path = f"/api/contracts/{contract.pk}/monitoring-sources/"
     created = client_for(buyer).post(
         path, {"name": "Pingdom", "kind": "probe", "interval_seconds": 30}, content_type="application/json"
@@ -318,10 +319,11 @@ def test_source_token_is_shown_once_and_stored_hashed(client_for, contract, buye
     assert created.json()["ingest_url"].endswith(PROBES)
     listed = client_for(vendor).get(path).json()["results"]
     assert [s["name"] for s in listed] == ["Pingdom"] and "token" not in listed[0]
-    assert (
-        client_for(vendor).post(path, {"name": "Mine", "kind": "probe"}, content_type="application/json").status_code
-        == 403
-    )
+    mine = {"name": "Mine", "kind": "probe"}
+    assert client_for(buyer_viewer).post(path, mine, content_type="application/json").status_code == 403
+    # The vendor registers too (sources both parties trust): it awaits the buyer's acceptance.
+    assert client_for(vendor).post(path, mine, content_type="application/json").json()["status"] == "proposed"
+    source = MonitoringSource.objects.get(name="Pingdom")
     revoke = f"{path}{source.pk}/revoke/"
     for method, target in (("get", path), ("post", path), ("post", revoke)):
         assert getattr(client_for(outsider), method)(target).status_code == 404, (method, target)
