@@ -12,8 +12,10 @@ from django.shortcuts import get_object_or_404
 from core.errors import Conflict
 from incidents import services
 from incidents.forms import (
+    AssignForm,
     AttachForm,
     AttributeForm,
+    CancelForm,
     ChangeSeverityForm,
     ClaimExclusionForm,
     CommentForm,
@@ -148,6 +150,22 @@ ACTIONS: dict[str, Action] = {
             else f"{i.reference} linked to {d['to_contract'].reference}."
         ),
         style="secondary",
+    ),
+    "assign": Action(
+        "Assign",
+        AssignForm,
+        lambda u, i, d: services.assign_incident(actor=u, incident=i, assignee=d["assignee"]),
+        lambda i, d, result: (
+            f"{i.reference} assigned to {d['assignee']}." if d["assignee"] else f"{i.reference} is unassigned."
+        ),
+        style="secondary",
+    ),
+    "cancel": Action(
+        "Cancel incident",
+        CancelForm,
+        lambda u, i, d: services.cancel_incident(actor=u, incident=i, reason=d["reason"]),
+        "{ref} cancelled: its clocks stopped and no report counts it.",
+        style="contrast",
     ),
     "comment": Action(
         "Comment",

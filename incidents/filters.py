@@ -13,11 +13,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import django_filters
-from django.db.models import Case, F, IntegerField, OrderBy, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, OrderBy, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from accounts.access import organization_ids_of_kind
+from accounts.models import Organization
 from core.filters import IntegerFilter, IsoDateTimeFilter
-from incidents.models import Environment, Incident, Severity
+from incidents.models import Environment, ExclusionClaim, Incident, Severity
 
 # Lifecycle ranks so that sorting follows meaning, not the alphabet.
 SEVERITY_RANK = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}
@@ -27,6 +29,7 @@ STATUS_RANK = {
     Incident.Status.RESTORED: 3,
     Incident.Status.RESOLVED: 4,
     Incident.Status.CLOSED: 5,
+    Incident.Status.CANCELLED: 6,
 }
 
 
@@ -103,6 +106,15 @@ class IncidentFilter(django_filters.FilterSet):
         max_value=60 * 24 * 366,
         help_text="The next running target falls due within this many minutes from now.",
     )
+    assignee = IntegerFilter(field_name="assignee", help_text="Assigned to this person (user id).")
+    queue = django_filters.ChoiceFilter(
+        method="filter_queue",
+        choices=[("mine", "My queue")],
+        help_text=(
+            "mine: what waits on you. For the vendor's people, the unfinished incidents assigned to you; for the"
+            " buyer's, those awaiting your side (a workaround to accept, a resolution to confirm, a claim to decide)."
+        ),
+    )
     excluded = django_filters.BooleanFilter(help_text="Excluded by an accepted exclusion claim.")
     imported = django_filters.BooleanFilter(help_text="Imported from another system.")
     opened_after = IsoDateTimeFilter(
@@ -123,6 +135,8 @@ class IncidentFilter(django_filters.FilterSet):
             "breached",
             "at_risk",
             "due_within",
+            "assignee",
+            "queue",
             "excluded",
             "imported",
             "opened_after",
@@ -140,6 +154,21 @@ class IncidentFilter(django_filters.FilterSet):
         if value:
             return matching
         return queryset.exclude(pk__in=matching.values("pk"))
+
+    def filter_queue(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        user = getattr(self.request, "user", None)
+        if value != "mine" or user is None or not user.is_authenticated:
+            return queryset
+        mine = queryset.exclude(status__in=Incident.FINISHED).filter(assignee_id=user.pk)
+        buyer_orgs = organization_ids_of_kind(user, Organization.Kind.BUYER)
+        if not buyer_orgs:
+            return mine
+        awaiting = queryset.filter(contract__buyer_id__in=buyer_orgs).filter(
+            Q(status=Incident.Status.RESOLVED)
+            | Q(workaround=Incident.Workaround.PROPOSED, status=Incident.Status.ACKNOWLEDGED)
+            | Q(claims__status=ExclusionClaim.Status.PENDING)
+        )
+        return queryset.filter(Q(pk__in=mine.values("pk")) | Q(pk__in=awaiting.values("pk")))
 
     def filter_breached(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         return self._keep_or_drop(queryset, queryset.breached(now=self.now), value)

@@ -17,6 +17,8 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from accounts.access import organization_ids
+from accounts.models import User
 from contracts.forms import StyledForm
 from contracts.models import Contract
 from core.uploads import validate_passive_file
@@ -196,6 +198,35 @@ class AttributeForm(ActionForm):
                 .select_related("vendor")
                 .order_by("reference")
             )
+
+
+class AssignForm(ActionForm):
+    assignee = forms.ModelChoiceField(
+        label="Assignee", queryset=User.objects.none(), required=False, empty_label="Nobody (unassigned)"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.incident is not None and self.user is not None:
+            # The people of the user's own side (the service checks again).
+            contract = self.incident.contract
+            orgs = [
+                org
+                for org in (contract.buyer_id, contract.vendor_id)
+                if self.user.is_staff or org in organization_ids(self.user)
+            ]
+            field = self.fields["assignee"]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = (
+                User.objects.filter(is_active=True, memberships__organization_id__in=orgs, memberships__is_active=True)
+                .distinct()
+                .order_by("first_name", "last_name", "username")
+            )
+            self.fields["assignee"].initial = self.incident.assignee_id
+
+
+class CancelForm(ActionForm):
+    reason = _text("Why cancel (opened by mistake, duplicate…)", rows=2, required_hint=True)
 
 
 class CommentForm(ActionForm):

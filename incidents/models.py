@@ -56,20 +56,25 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
 
         # Contracts and parties come by prefetch (three small queries), not a
         # join, so the planner is free to drive the query from the incident index.
-        qs = self.prefetch_related("contract__vendor", "contract__buyer")
+        qs = self.prefetch_related("contract__vendor", "contract__buyer").select_related("assignee")
         if Contract.objects.visible_to(user).count() <= LIST_ORDER_SCAN_MIN_CONTRACTS:
             return qs.filter(contract__in=_visible_contracts(user))
         plus = Func(F("contract_id"), template="+%(expressions)s", output_field=BigIntegerField())
         return qs.alias(_contract=plus).filter(_contract__in=_visible_contracts(user))
 
     def unfinished(self) -> IncidentQuerySet:
-        return self.exclude(status__in=[Incident.Status.RESOLVED, Incident.Status.CLOSED])
+        return self.exclude(status__in=Incident.FINISHED)
+
+    def reportable(self) -> IncidentQuerySet:
+        """What a report, packet or replay looks at: everything but incidents
+        the buyer cancelled as opened by mistake."""
+        return self.exclude(status=Incident.Status.CANCELLED)
 
     def breached(self, now: datetime | None = None) -> IncidentQuerySet:
         """Breached already recorded, or a running target whose due time has
         passed since the last recompute (the watcher catches up every minute)."""
         now = now or timezone.now()
-        return self.filter(Q(breached=True) | Q(next_due_at__lt=now))
+        return self.filter(Q(breached=True) | Q(next_due_at__lt=now)).exclude(status=Incident.Status.CANCELLED)
 
     def due_within(self, delta: Any, now: datetime | None = None) -> IncidentQuerySet:
         now = now or timezone.now()
@@ -100,6 +105,11 @@ class Incident(models.Model):
         RESTORED = "restored", "Restored (workaround)"
         RESOLVED = "resolved", "Resolved"
         CLOSED = "closed", "Closed"
+        # Opened by mistake and withdrawn by the buyer: no clock runs, and it
+        # counts in no report (the timeline and audit trail keep it).
+        CANCELLED = "cancelled", "Cancelled"
+
+    FINISHED = (Status.RESOLVED, Status.CLOSED, Status.CANCELLED)
 
     class Workaround(models.TextChoices):
         NONE = "", "None"
@@ -121,6 +131,12 @@ class Incident(models.Model):
     out_of_scope = models.BooleanField(default=False)
     status = models.CharField(max_length=14, choices=Status.choices, default=Status.OPEN)
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # The person working the incident (either party's, assigned by their own side).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_incidents"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.TextField(blank=True)
 
     opened_at = models.DateTimeField()
     acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -182,6 +198,8 @@ class Incident(models.Model):
             models.Index(fields=["severity", "-opened_at"], name="incident_severity_opened"),
             # The list's default order: lets a filtered page stop after 25 rows.
             models.Index(fields=["-opened_at", "-id"], name="incident_opened_order"),
+            # "My queue": a person's assigned incidents in list order.
+            models.Index(fields=["assignee", "-opened_at"], name="incident_assignee_opened"),
         ]
 
     def __str__(self) -> str:
@@ -197,7 +215,7 @@ class Incident(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (self.Status.RESOLVED, self.Status.CLOSED)
+        return self.status in self.FINISHED
 
     def target_fields(self, kind: str) -> dict[str, Any]:
         return {
@@ -235,6 +253,8 @@ class IncidentEvent(models.Model):
         BREACHED = "breached", "Target breached"
         IMPORTED = "imported", "Imported"
         PLAYBOOK_STEP = "playbook_step", "Playbook step done"
+        ASSIGNED = "assigned", "Assigned"
+        CANCELLED = "cancelled", "Cancelled"
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField()
@@ -389,3 +409,20 @@ class IncidentPlaybookTick(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident} step {self.step_order} ({self.severity})"
+
+
+class SavedFilter(models.Model):
+    """A person's named filter of the incident list (the query string they
+    saved), offered as a one-click view on the list."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_incident_filters")
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=1000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_filter_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -11,7 +11,7 @@ through the visibility rule first.
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from incidents import views
+from incidents import views, worklist
 from incidents.api import incidents as api
 from incidents.api.playbook import IncidentPlaybookView
 
@@ -21,6 +21,9 @@ urlpatterns = [
     path("", views.incident_list, name="list"),
     path("new/", views.incident_create, name="create"),
     path("import/", views.incident_import, name="import"),
+    path("bulk/", worklist.bulk, name="bulk"),
+    path("filters/", worklist.save_filter, name="save_filter"),
+    path("filters/<int:pk>/delete/", worklist.delete_filter, name="delete_filter"),
     path("<int:pk>/", views.incident_detail, name="detail"),
     path("<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download, name="attachment"),
     path("<int:pk>/playbook/<int:order>/tick/", views.playbook_tick, name="playbook_tick"),

@@ -15,7 +15,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,8 +28,9 @@ from contracts.models import Contract
 from contracts.terms import Terms
 from core.api import CappedPaginator as Paginator
 from core.errors import Conflict, InvalidInput, NotPermitted
+from core.exports import export_response, requested_format
 from core.filters import query_int
-from incidents import services
+from incidents import exports, services, worklist
 from incidents.actions import ACTIONS, conflict_message
 from incidents.filters import IncidentFilter
 from incidents.forms import (
@@ -67,7 +68,13 @@ def get_visible_incident(user: Any, pk: int) -> Incident:
         return (
             Incident.objects.visible_to(user)
             .select_related(
-                "contract", "contract__buyer", "contract__vendor", "original_contract", "sla_version", "opened_by"
+                "contract",
+                "contract__buyer",
+                "contract__vendor",
+                "original_contract",
+                "sla_version",
+                "opened_by",
+                "assignee",
             )
             .get(pk=pk)
         )
@@ -101,11 +108,21 @@ def may_open_any(user: Any) -> bool:
 
 
 @login_required
-def incident_list(request: HttpRequest) -> HttpResponse:
+def incident_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     now = timezone.now()
     visible = Incident.objects.visible_to(request.user)
-    filterset = IncidentFilter(request.GET, queryset=Incident.objects.listed_for(request.user), now=now)
+    filterset = IncidentFilter(
+        request.GET, queryset=Incident.objects.listed_for(request.user), request=request, now=now
+    )
     incidents = filterset.qs if filterset.is_valid() else visible.none()
+    try:
+        fmt = requested_format(request.GET.get("export"))
+    except InvalidInput as exc:
+        return HttpResponse(f"export: {exc.errors['export'][0]}", status=400, content_type="text/plain")
+    if fmt is not None:
+        return export_response(
+            fmt=fmt, filename="incidents", header=exports.HEADER, rows=exports.rows(incidents), sheet="Incidents"
+        )
     page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
     for incident in page:
         incident.countdown = next_countdown(incident, now)
@@ -154,6 +171,8 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         "filtered": any(v for k, v in request.GET.items() if k not in ("page", "ordering")),
         "sort_links": sort_links,
         "can_open": may_open_any(request.user),
+        "export_query": params.urlencode(),
+        "worklist": worklist.context(request),
         "risk_percent": round(Incident.RISK_SHARE * 100),
     }
     return render(request, "incidents/list.html", context)
@@ -304,12 +323,12 @@ def render_detail(
         "playbook": playbook,
         "playbook_due": sum(1 for step in playbook if step.state == "due"),
         "playbook_ticked": sum(1 for step in playbook if step.ticked),
-        "can_tick": is_party_actor(s) and incident.status != Incident.Status.CLOSED,
+        "can_tick": is_party_actor(s) and incident.status not in (Incident.Status.CLOSED, Incident.Status.CANCELLED),
         # Each side ticks its own steps (tick_playbook_step decides again).
         "tick_sides": [
             side
             for side, ok in (("buyer", is_buyer_actor(s)), ("vendor", is_vendor_actor(s)))
-            if ok and incident.status != Incident.Status.CLOSED
+            if ok and incident.status not in (Incident.Status.CLOSED, Incident.Status.CANCELLED)
         ],
     }
     return render(request, "incidents/detail.html", context, status=status)

@@ -288,7 +288,9 @@ def gather(contract: Contract, label: str, *, now: datetime) -> dict[str, Any]:
     verdicts, outages = avail.pop("_verdicts"), avail.pop("_outages")
 
     incidents = list(
-        Incident.objects.filter(contract=contract, opened_at__gte=start, opened_at__lt=end).order_by("opened_at", "pk")
+        Incident.objects.reportable()
+        .filter(contract=contract, opened_at__gte=start, opened_at__lt=end)
+        .order_by("opened_at", "pk")
     )
     claims = ExclusionClaim.objects.filter(
         incident__in=[i.pk for i in incidents],

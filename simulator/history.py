@@ -82,7 +82,8 @@ def load_history(
     if versions is None:
         versions = list(SLAVersion.objects.filter(contract=contract).frozen().order_by("effective_from", "number"))
     rows: list[Any] = list(
-        Incident.objects.filter(contract=contract, opened_at__gte=start, opened_at__lt=end)
+        Incident.objects.reportable()
+        .filter(contract=contract, opened_at__gte=start, opened_at__lt=end)
         .only(*_FIELDS)
         .order_by("opened_at", "pk")
     )

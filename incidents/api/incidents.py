@@ -24,10 +24,13 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.http import signed_in
+from accounts.models import User
 from core.api import AnyMediaRenderer, ValidatedBodyMixin, error_responses
 from core.errors import NotPermitted
+from core.exports import XLSX_TYPE, export_response, requested_format
 from core.parsers import FormParser, JSONParser, MultiPartParser
-from incidents import services
+from incidents import exports, services
 from incidents.filters import IncidentFilter
 from incidents.models import ExclusionClaim, Incident, IncidentAttachment, IncidentEvent
 from incidents.serializers import (
@@ -50,6 +53,12 @@ from incidents.serializers import (
     ProposeWorkaroundSerializer,
     ReasonSerializer,
 )
+from incidents.serializers.actions import (
+    AssignSerializer,
+    BulkAssignSerializer,
+    BulkResultSerializer,
+    BulkSerializer,
+)
 
 # --------------------------------------------------------------------------
 # Schema helpers
@@ -70,6 +79,15 @@ def errors(*codes: int, media_type: str | None = None) -> dict[Any, OpenApiRespo
 PK = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Incident id.")
 CLAIM_ID = OpenApiParameter("claim_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Claim id.")
 ATTACHMENT_ID = OpenApiParameter("attachment_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Attachment id.")
+
+
+def _person(pk: int | None) -> User | None:
+    """The user by id for an assignment; an unknown id is the same 400 as a
+    person of another organization (the service's message), never a 404
+    that would tell ids apart."""
+    if pk is None:
+        return None
+    return User.objects.filter(pk=pk).first() or User(pk=0)
 
 
 def transition(summary: str, request: Any, description: str = "", codes: tuple[int, ...] = (400, 403, 404, 409)) -> Any:
@@ -280,6 +298,82 @@ class IncidentViewSet(ValidatedBodyMixin, mixins.ListModelMixin, mixins.Retrieve
         data = self._body(AttributeSerializer)
         incident = services.attribute_incident(actor=request.user, incident=incident, **data)
         return self._render(incident)
+
+    @transition(
+        "Assign to a person of your own side (the parties)",
+        AssignSerializer,
+        description="Each side assigns only its own people; `null` unassigns.",
+    )
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, pk: str) -> Response:
+        incident = self.get_object()
+        data = self._body(AssignSerializer)
+        return self._render(
+            services.assign_incident(actor=signed_in(request), incident=incident, assignee=_person(data["assignee"]))
+        )
+
+    @transition(
+        "Cancel an incident opened by mistake (buyer)",
+        ReasonSerializer,
+        description="Every clock stops where it stood; no report, packet or replay counts it.",
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        incident = self.get_object()
+        data = self._body(ReasonSerializer)
+        return self._render(services.cancel_incident(actor=signed_in(request), incident=incident, **data))
+
+    @extend_schema(
+        summary="Acknowledge several incidents (vendor support staff)",
+        description="Each incident in its own transaction: `refused` says why one was not acknowledged "
+        "(an incident you may not see reads as not found).",
+        request=BulkSerializer,
+        responses={200: BulkResultSerializer, **errors(400)},
+    )
+    @action(detail=False, methods=["post"], url_path="bulk-acknowledge", filter_backends=[])
+    def bulk_acknowledge(self, request: Request) -> Response:
+        data = self._body(BulkSerializer)
+        found, missing = self._visible(data["incidents"])
+        result = services.bulk_acknowledge(actor=signed_in(request), incidents=found)
+        return Response({"done": result.done, "refused": {**missing, **result.refused}})
+
+    @extend_schema(
+        summary="Assign several incidents to one person of your own side (the parties)",
+        request=BulkAssignSerializer,
+        responses={200: BulkResultSerializer, **errors(400)},
+    )
+    @action(detail=False, methods=["post"], url_path="bulk-assign", filter_backends=[])
+    def bulk_assign(self, request: Request) -> Response:
+        data = self._body(BulkAssignSerializer)
+        found, missing = self._visible(data["incidents"])
+        result = services.bulk_assign(actor=signed_in(request), incidents=found, assignee=_person(data["assignee"]))
+        return Response({"done": result.done, "refused": {**missing, **result.refused}})
+
+    def _visible(self, ids: list[int]) -> tuple[list[Incident], dict[int, str]]:
+        wanted = list(dict.fromkeys(ids))
+        found = {i.pk: i for i in Incident.objects.visible_to(self.request.user).filter(pk__in=wanted)}
+        return [found[pk] for pk in wanted if pk in found], {
+            pk: "No such incident." for pk in wanted if pk not in found
+        }
+
+    @extend_schema(
+        summary="Export the filtered list as CSV or XLSX",
+        description="Every incident the filters select (not one page), as the list shows them; times in UTC. "
+        "Text that a spreadsheet would run as a formula is written as text.",
+        parameters=[
+            OpenApiParameter("export", str, enum=["csv", "xlsx"], required=True, description="File format."),
+        ],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="The list as CSV."),
+            (200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="The list as XLSX."),
+            **errors(400),
+        },
+    )
+    @action(detail=False, methods=["get"])
+    def export(self, request: Request) -> Any:
+        fmt = requested_format(request.query_params.get("export"), required=True)
+        queryset = self.filter_queryset(Incident.objects.visible_to(request.user))
+        return export_response(fmt=fmt, filename="incidents", header=exports.HEADER, rows=exports.rows(queryset))
 
     # -- timeline ---------------------------------------------------------
 

@@ -72,3 +72,37 @@ class AttributeSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
 
     def validate_to_contract(self, value: int) -> Contract:
         return visible_contract(self.context["request"].user, value)
+
+
+class AssignSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    assignee = serializers.IntegerField(
+        allow_null=True,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="User id of a person of your own organization on the contract; null unassigns.",
+    )
+
+
+MAX_BULK = 200
+
+
+class BulkSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    incidents = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        min_length=1,
+        max_length=MAX_BULK,
+        help_text=f"Ids of incidents you may see (at most {MAX_BULK}).",
+    )
+
+
+class BulkAssignSerializer(BulkSerializer):
+    assignee = serializers.IntegerField(
+        allow_null=True, min_value=1, max_value=2**63 - 1, help_text="User id; null unassigns."
+    )
+
+
+class BulkResultSerializer(serializers.Serializer):
+    done = serializers.ListField(child=serializers.IntegerField(), help_text="Incidents changed.")
+    refused = serializers.DictField(
+        child=serializers.CharField(), help_text="Incident id -> why it was not changed (state, role, not found)."
+    )

@@ -20,9 +20,25 @@ from incidents.services.lifecycle import (
     resolve_incident,
     resume_incident,
 )
+from incidents.services.working import (
+    BulkResult,
+    assign_incident,
+    bulk_acknowledge,
+    bulk_assign,
+    cancel_incident,
+    saved_filter_delete,
+    saved_filter_save,
+)
 
 __all__ = [
     "TRANSITIONS",
+    "BulkResult",
+    "assign_incident",
+    "bulk_acknowledge",
+    "bulk_assign",
+    "cancel_incident",
+    "saved_filter_delete",
+    "saved_filter_save",
     "WatcherResult",
     "accept_workaround",
     "acknowledge_incident",

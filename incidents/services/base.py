@@ -39,6 +39,8 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "decide_claim": (S.OPEN, S.ACKNOWLEDGED, S.RESTORED, S.RESOLVED, S.CLOSED),
     "attribute": (S.OPEN, S.ACKNOWLEDGED, S.RESTORED, S.RESOLVED),
     "comment": (S.OPEN, S.ACKNOWLEDGED, S.RESTORED, S.RESOLVED, S.CLOSED),
+    "assign": (S.OPEN, S.ACKNOWLEDGED, S.RESTORED, S.RESOLVED),
+    "cancel": (S.OPEN, S.ACKNOWLEDGED, S.RESTORED, S.RESOLVED),
 }
 
 
@@ -102,6 +104,8 @@ def allowed_actions(incident: Incident, s: Standing) -> list[str]:
         "decide_claim": is_buyer_actor(s) and pending_claim,
         "attribute": s.is_staff or (s.is_buyer and s.has_role(Membership.Role.CONTRACT_MANAGER)),
         "comment": is_party_actor(s) or s.on_board,
+        "assign": is_party_actor(s),
+        "cancel": is_buyer_actor(s),
     }
     return [a for a, ok in by_role.items() if ok and incident.status in TRANSITIONS[a]]
 

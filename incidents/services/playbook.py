@@ -32,7 +32,7 @@ from incidents.sla import clock_of, met_at, terms_of
 
 # Once the vendor has resolved the incident nothing more falls due: steps not ticked by then are shown
 # as missed (their trigger passed) or skipped (it never came), and the page counts none as due.
-OVER = (Incident.Status.RESOLVED, Incident.Status.CLOSED)
+OVER = Incident.FINISHED
 
 
 @dataclass
@@ -188,8 +188,11 @@ def tick_playbook_step(*, actor: Actor, incident: Incident, order: int) -> Incid
                 f"Step {order} is for {party.name} (the {step['party']}'s "
                 f"{step['role'].replace('_', ' ')}): only {party.name}'s people may tick it."
             )
-        if incident.status == Incident.Status.CLOSED:
-            raise Conflict("The incident is closed: its playbook can no longer be ticked.", state=incident.status)
+        if incident.status in (Incident.Status.CLOSED, Incident.Status.CANCELLED):
+            raise Conflict(
+                f"The incident is {incident.get_status_display().lower()}: its playbook can no longer be ticked.",
+                state=incident.status,
+            )
         done = IncidentPlaybookTick.objects.filter(incident=incident, severity=incident.severity, step_order=order)
         previous = done.select_related("ticked_by").first()
         if previous is not None:

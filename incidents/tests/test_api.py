@@ -124,7 +124,7 @@ def test_whole_life_through_the_api(api_clock, client_for, contract, buyer, vend
     assert parse(restore["due_at"]) == t0 + timedelta(hours=4)
     assert parse(resolve["due_at"]) == t0 + timedelta(hours=24)
     assert parse(inc["next_due_at"]) == t0 + timedelta(minutes=15)
-    assert inc["allowed_actions"] == ["change_severity", "attribute", "comment"]
+    assert inc["allowed_actions"] == ["change_severity", "attribute", "comment", "assign", "cancel"]
     assert "acknowledge" in ok(as_vendor.get(url(pk)))["allowed_actions"]
 
     # Remaining time is computed at read time from the stored due time.
@@ -231,7 +231,7 @@ def test_illegal_transition_is_409_naming_state_and_allowed(client_for, contract
     incident = open_as(contract)
     body = assert_error(post(client_for(vendor_engineer), url(incident, "resolve/")), 409, "conflict")
     assert body["state"] == "open"
-    assert body["allowed"] == ["acknowledge", "change_severity", "claim_exclusion", "comment"]
+    assert body["allowed"] == ["acknowledge", "change_severity", "claim_exclusion", "comment", "assign"]
     assert "open" in body["detail"] and "acknowledge" in body["detail"]
     incident.refresh_from_db()
     assert incident.status == Incident.Status.OPEN

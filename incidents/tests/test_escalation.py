@@ -45,7 +45,7 @@ def test_it_fires_each_threshold_exactly_once_even_when_run_twice(incident, buye
     assert (first.fired, second.fired) == (1, 0)
     fired = EscalationFired.objects.get()
     assert (fired.target, fired.level, fired.trigger) == ("acknowledge", 1, "share_elapsed")
-    assert Notification.objects.filter(user=buyer_ops, verb="incident.escalated").count() == 1
+    assert Notification.objects.filter(user=buyer_ops, event="incident.escalated").count() == 1
     assert IncidentEvent.objects.filter(kind=IncidentEvent.Kind.ESCALATED).count() == 1
 
 
@@ -56,7 +56,7 @@ def test_breach_by_the_passage_of_time_is_recorded_and_later_levels_fire(inciden
     assert incident.acknowledge_breached and incident.breached
     assert result.breaches == 1
     assert set(EscalationFired.objects.values_list("target", "level")) == {("acknowledge", 1), ("acknowledge", 2)}
-    assert Notification.objects.filter(user=vendor, verb="incident.escalated").count() == 1
+    assert Notification.objects.filter(user=vendor, event="incident.escalated").count() == 1
     # L3 is 120 minutes past the breach.
     clock.advance(minutes=120)
     services.run_watcher(now=clock.now)
