@@ -26,3 +26,17 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} #{self.pk}"
+
+
+class Lease(models.Model):
+    """A named role that one process holds at a time, until ``expires_at``
+    unless it renews (outbox/beat.py: which Celery beat publishes the
+    periodic tasks). A holder that dies loses the lease when it expires."""
+
+    name = models.CharField(max_length=60, primary_key=True)
+    holder = models.CharField(max_length=200)
+    acquired_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} held by {self.holder} until {self.expires_at:%H:%M:%S}"

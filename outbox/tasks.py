@@ -7,3 +7,11 @@ from outbox.services import flush
 def flush_outbox() -> int:
     """Beat, every few seconds: publish what the relay could not (broker down, process gone)."""
     return flush()
+
+
+@shared_task(time_limit=300, soft_time_limit=280, ignore_result=True)
+def refresh_database_statistics() -> bool:
+    """Beat, daily: keep SQLite's planner statistics fresh (outbox/statistics.py)."""
+    from outbox import statistics
+
+    return statistics.refresh()
