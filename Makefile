@@ -24,12 +24,14 @@ syscheck: $(STAMP)
 
 migrate: setup
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py refresh_statistics
 
 # Debug (and its development secret key) only when asked for: the settings
 # default to production behaviour. Local targets ask; an environment value wins.
 run migrate lint typecheck: export DJANGO_DEBUG ?= 1
 
 run: setup migrate
+	$(BIN)/python manage.py make_signing_key
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py setup_schedules
 	@PORT=$(PORT) BIN=$(BIN) bash bin/run

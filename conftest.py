@@ -15,6 +15,24 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _signing_key(tmp_path_factory):
+    """One document-signing key per test session (every app's tests issue signed PDFs); in the
+    environment too, so a worker process started by a test signs with it."""
+    import os
+
+    from django.test import override_settings
+
+    from core.signing import make_key
+
+    folder = tmp_path_factory.mktemp("signing")
+    key, cert = folder / "signing-key.pem", folder / "signing-cert.pem"
+    make_key(key, cert)
+    os.environ["COVENANT_SIGNING_KEY_FILE"], os.environ["COVENANT_SIGNING_CERT_FILE"] = str(key), str(cert)
+    with override_settings(COVENANT_SIGNING_KEY_FILE=str(key), COVENANT_SIGNING_CERT_FILE=str(cert)):
+        yield key, cert
+
+
 @pytest.fixture
 def buyer_org(db):
     return OrganizationFactory(name="Northwind Bank", slug="northwind", kind=Organization.Kind.BUYER)

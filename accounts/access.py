@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Count, OuterRef, Subquery
+
 from accounts.models import Membership, Organization
 
 if TYPE_CHECKING:
@@ -68,11 +70,36 @@ def standing(user: User | Any, *, buyer_id: int, vendor_id: int, board_user_ids:
 
 
 def _memberships(user: Any) -> list[Membership]:
+    """The user's active memberships, cached on the user object per request.
+    The same query brings the person's unread notification count (every page
+    shows it), so the chrome of a page costs one query, not two."""
     cached = getattr(user, "_covenant_memberships", None)
     if cached is None:
-        cached = list(Membership.objects.filter(user_id=user.pk, is_active=True).select_related("organization"))
+        from accounts.models import Notification
+
+        unread = (
+            Notification.objects.filter(user_id=OuterRef("user_id"), read_at__isnull=True)
+            .order_by()
+            .values("user_id")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        cached = list(
+            Membership.objects.filter(user_id=user.pk, is_active=True)
+            .select_related("organization")
+            .annotate(unread_notifications=Subquery(unread))
+        )
         user._covenant_memberships = cached
     return cached
+
+
+def unread_notifications(user: Any) -> int:
+    """How many notifications the person has not read (from the membership
+    query when they have a membership; staff without one count apart)."""
+    memberships = _memberships(user)
+    if memberships:
+        return int(getattr(memberships[0], "unread_notifications", None) or 0)
+    return int(user.notifications.unread().count())
 
 
 def primary_membership(user: Any) -> Membership | None:
@@ -98,3 +125,10 @@ def administered_organization_ids(user: Any) -> list[int]:
     if not getattr(user, "is_authenticated", False):
         return []
     return [m.organization_id for m in _memberships(user) if m.is_admin]
+
+
+def organization_ids_of_kind(user: Any, kind: str) -> list[int]:
+    """The user's active organizations of one kind (buyer or vendor)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [m.organization_id for m in _memberships(user) if m.organization.kind == kind]

@@ -26,6 +26,7 @@ from rest_framework.authtoken.admin import TokenAdmin as BaseTokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
 from accounts import services
+from accounts.identity.admin import make_allauth_admins_read_only
 from accounts.models import Membership, Notification, Organization, User
 from core.actor import Actor
 from core.admin import ReadOnlyAdmin, ReadOnlyMixin
@@ -185,7 +186,7 @@ class OrganizationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ["title", "user", "verb", "created_at", "read_at"]
+    list_display = ["title", "user", "event", "mail", "created_at", "read_at"]
     list_select_related = ["user"]
 
 
@@ -194,6 +195,8 @@ class NotificationAdmin(ReadOnlyAdmin):
 if admin.site.is_registered(Group):
     admin.site.unregister(Group)
 
+
+make_allauth_admins_read_only()
 
 # API tokens are issued and rotated with `manage.py drf_create_token`; here staff only see who
 # holds one, never the key.
@@ -215,6 +218,22 @@ for _model, _admin in [
     (CrontabSchedule, beat_admin.CrontabScheduleAdmin),
     (SolarSchedule, beat_admin.SolarScheduleAdmin),
     (IntervalSchedule, beat_admin.IntervalScheduleAdmin),
+]:
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, type(f"ReadOnly{_admin.__name__}", (ReadOnlyMixin, _admin), {}))
+
+
+# Single sign-on: an organization's provider is configured on /settings/sso/ through
+# accounts.sso.services, which keeps allauth's app in step (its secret sealed elsewhere); people
+# are linked by the sign-in rules. The admin only shows them.
+from allauth.socialaccount import admin as social_admin  # noqa: E402
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken  # noqa: E402
+
+for _model, _admin in [
+    (SocialApp, social_admin.SocialAppAdmin),
+    (SocialAccount, social_admin.SocialAccountAdmin),
+    (SocialToken, social_admin.SocialTokenAdmin),
 ]:
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)

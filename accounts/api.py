@@ -3,16 +3,21 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts import services
+from accounts import notifications, services
 from accounts.http import signed_in
-from accounts.models import Membership, Notification, Organization, User
-from accounts.serializers import MeSerializer, NotificationSerializer, OrganizationSerializer, TokenSerializer
+from accounts.models import ApiToken, Membership, Notification, Organization, User
+from accounts.serializers import (
+    MeSerializer,
+    NotificationPreferencesSerializer,
+    NotificationSerializer,
+    OrganizationSerializer,
+    TokenSerializer,
+)
 from core.api import error_responses
 
 
@@ -56,24 +61,65 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def read(self, request: Request) -> Response:
         return Response({"marked": services.notifications_mark_read(user=request.user)})
 
+    @extend_schema(
+        methods=["GET"], request=None, responses={200: NotificationPreferencesSerializer, **error_responses(400)}
+    )
+    @extend_schema(
+        methods=["PUT"],
+        request=NotificationPreferencesSerializer,
+        responses={200: NotificationPreferencesSerializer, **error_responses(400)},
+    )
+    @action(detail=False, methods=["get", "put"], pagination_class=None, filter_backends=[])
+    def preferences(self, request: Request) -> Response:
+        """How each catalogue event reaches you by email: ``immediately``,
+        ``digest`` (one mail a day) or ``off``; in-app notifications always
+        arrive. PUT the events to change (others keep theirs). Critical events
+        cannot be turned off or into the digest by a vendor's on-call people."""
+        person = signed_in(request)
+        if request.method == "PUT":
+            body = NotificationPreferencesSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            changes = {row["event"]: row["delivery"] for row in body.validated_data["preferences"]}
+            rows = notifications.preferences_update(actor=person, user=person, changes=changes)
+        else:
+            rows = notifications.preferences_for(person)
+        return Response({"preferences": [_preference(row) for row in rows]})
+
+
+def _preference(row: notifications.PreferenceRow) -> dict[str, object]:
+    e = row.event
+    return {
+        "event": e.key,
+        "name": e.label,
+        "group": e.group,
+        "critical": e.critical,
+        "locked": row.locked,
+        "delivery": row.delivery,
+    }
+
 
 @extend_schema_view(
     list=extend_schema(responses={200: TokenSerializer(many=True)}),
     destroy=extend_schema(responses={204: None, **error_responses(404)}),
 )
 class TokenViewSet(viewsets.GenericViewSet):
-    """Your API tokens: list them, revoke one by its prefix. The key itself is
-    shown only when a token is created (on the API tokens page)."""
+    """Your API tokens: list them (organization, role, scopes, last use,
+    expiry), revoke one by its prefix. The key itself is shown only when a
+    token is created (on the API tokens page)."""
 
     serializer_class = TokenSerializer
-    queryset = Token.objects.none()
+    queryset = ApiToken.objects.none()
     lookup_field = "prefix"
     lookup_value_regex = "[0-9a-f]+"
     pagination_class = None
     filter_backends: list = []
 
     def list(self, request: Request) -> Response:
-        tokens = Token.objects.filter(user=signed_in(request)).order_by("-created")
+        tokens = (
+            ApiToken.objects.filter(user=signed_in(request), revoked_at__isnull=True)
+            .select_related("organization")
+            .order_by("-created_at", "-id")
+        )
         return Response(TokenSerializer(tokens, many=True).data)
 
     def destroy(self, request: Request, prefix: str) -> Response:

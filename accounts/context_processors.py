@@ -2,7 +2,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from accounts.access import primary_membership
+from accounts.access import primary_membership, unread_notifications
 
 
 def membership(request: HttpRequest) -> dict[str, Any]:
@@ -11,5 +11,5 @@ def membership(request: HttpRequest) -> dict[str, Any]:
         return {}
     return {
         "current_membership": primary_membership(user),
-        "unread_notifications": user.notifications.unread().count(),
+        "unread_notifications": unread_notifications(user),
     }

@@ -1,10 +1,7 @@
-from typing import Any
-
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from accounts.models import Membership, Notification, Organization, User
-from accounts.services import TOKEN_PREFIX
+from accounts.models import Membership, Notification, NotificationPreference, Organization, User
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
@@ -33,14 +30,32 @@ class MeSerializer(serializers.ModelSerializer):
 class NotificationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Notification
-        fields = ["id", "verb", "title", "body", "url", "created_at", "read_at"]
+        fields = ["id", "event", "title", "body", "url", "created_at", "read_at"]
+
+
+class NotificationPreferenceSerializer(serializers.Serializer):
+    """One catalogue event and how the person is mailed it. ``locked``: a
+    critical event for a person in a vendor's on-call role, always immediately."""
+
+    event = serializers.CharField()
+    name = serializers.CharField(read_only=True)
+    group = serializers.CharField(read_only=True)
+    critical = serializers.BooleanField(read_only=True)
+    locked = serializers.BooleanField(read_only=True)
+    delivery = serializers.ChoiceField(choices=NotificationPreference.Delivery.choices)
+
+
+class NotificationPreferencesSerializer(serializers.Serializer):
+    preferences = NotificationPreferenceSerializer(many=True)
 
 
 class TokenSerializer(serializers.Serializer):
     """An API token as its holder sees it: never the key, only its first characters."""
 
-    prefix = serializers.SerializerMethodField()
-    created = serializers.DateTimeField()
-
-    def get_prefix(self, token: Any) -> str:
-        return str(token.key[:TOKEN_PREFIX])
+    prefix = serializers.CharField()
+    organization = serializers.CharField(source="organization.name", allow_null=True, default=None)
+    role = serializers.CharField()
+    scopes = serializers.ListField(child=serializers.CharField())
+    created = serializers.DateTimeField(source="created_at")
+    expires_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField(allow_null=True)

@@ -6,19 +6,24 @@ notification is created."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
-from rest_framework.authtoken.models import Token
 
-from accounts.models import Membership, Notification, Organization, User
+from accounts.models import ApiToken, Membership, Organization, User
+from accounts.notifications import (  # re-exported: callers reach notifications here too
+    notifications_email as notifications_email,
+)
+from accounts.notifications import notifications_mark_read as notifications_mark_read
+from accounts.notifications import notify as notify
 from audit import services as audit
 from core.actor import Actor
 from core.errors import InvalidInput
-from outbox.services import enqueue
 
 # What staff may change on a person; the password has its own use case and is never audited by value.
 USER_FIELDS = ("username", "email", "first_name", "last_name", "is_active", "is_staff", "is_superuser")
@@ -102,45 +107,110 @@ def user_set_password(*, actor: Actor, user: User, password: str | None) -> User
 
 
 # -- API tokens ---------------------------------------------------------------------------------
-# DRF's token: one per person, the key is its primary key. People and the
-# audit trail see only the first TOKEN_PREFIX characters; the key itself is
-# shown once, when it is issued.
+# Scoped tokens (accounts.identity.tokens): the key is shown once, the table
+# keeps its hash. People and the audit trail see only the first TOKEN_PREFIX
+# characters.
 
 TOKEN_PREFIX = 8
 
 
-def token_issue(*, actor: Actor, user: User) -> Token:
-    """A new API token for ``user``, replacing the one they held."""
-    with transaction.atomic():
-        tokens_revoke(actor=actor, user=user, reason="replaced")
-        token = Token.objects.create(user=user)
-        audit.record(
-            actor=actor, verb="user.token_issued", obj=user, changes={"token": [None, token.key[:TOKEN_PREFIX]]}
+def token_issue(
+    *,
+    actor: Actor,
+    user: User,
+    organization: Organization | None = None,
+    role: str = "",
+    scopes: Iterable[str] = ("read", "write"),
+    days: int | None = None,
+) -> tuple[ApiToken, str]:
+    """A new API token for ``user``; returns it and its key (shown once).
+    Without ``organization`` the person's primary organization (none for a
+    person without membership); without ``role`` their role there. The role
+    may not rank above theirs; at most COVENANT_TOKEN_MAX_DAYS days."""
+    from accounts.access import primary_membership
+    from accounts.identity.tokens import hash_key, new_key, role_allowed
+
+    scopes = sorted(set(scopes))
+    unknown = sorted(set(scopes) - set(ApiToken.Scope.values))
+    if unknown or not scopes:
+        raise InvalidInput(
+            "Unknown or missing scope.", errors={"scopes": [f"Choose from {', '.join(ApiToken.Scope.values)}."]}
         )
-    return token
+    days = settings.COVENANT_TOKEN_DAYS if days is None else days
+    if not 1 <= days <= settings.COVENANT_TOKEN_MAX_DAYS:
+        raise InvalidInput(
+            "Invalid expiry.", errors={"days": [f"Between 1 and {settings.COVENANT_TOKEN_MAX_DAYS} days."]}
+        )
+    membership = (
+        Membership.objects.filter(user=user, organization=organization, is_active=True).first()
+        if organization is not None
+        else primary_membership(user)
+    )
+    if organization is not None and membership is None:
+        raise InvalidInput(
+            "Not a member of that organization.", errors={"organization": ["You are not an active member of it."]}
+        )
+    if membership is None:
+        role = ""
+    else:
+        role = role or membership.role
+        if role not in Membership.roles_for(membership.organization.kind) or not role_allowed(
+            held=membership.role, asked=role
+        ):
+            raise InvalidInput(
+                "That role is above yours.",
+                errors={"role": [f"At most your own role ({membership.get_role_display()}) in that organization."]},
+            )
+    key = new_key()
+    now = timezone.now()
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            key_hash=hash_key(key),
+            prefix=key[:TOKEN_PREFIX],
+            user=user,
+            organization=membership.organization if membership else None,
+            role=role,
+            scopes=scopes,
+            created_at=now,
+            expires_at=now + timedelta(days=days),
+        )
+        audit.record(
+            actor=actor,
+            verb="user.token_issued",
+            obj=user,
+            organization_id=token.organization_id,
+            changes={
+                "token": [None, token.prefix],
+                "role": [None, role],
+                "scopes": [None, scopes],
+                "expires_at": [None, token.expires_at.isoformat()],
+            },
+        )
+    return token, key
 
 
 def tokens_revoke(*, actor: Actor, user: User, reason: str, prefix: str | None = None) -> int:
-    """Delete ``user``'s API tokens (only the one whose key starts with
-    ``prefix``, if given) and say so in the audit trail; returns how many
-    went, 0 when nothing matched (the callers answer 404 for a prefix)."""
+    """Revoke ``user``'s live API tokens (only the one whose key starts with
+    ``prefix``, if given) and say so in the audit trail; returns how many,
+    0 when nothing matched (the callers answer 404 for a prefix)."""
     if prefix is not None and len(prefix) != TOKEN_PREFIX:
         return 0
+    now = timezone.now()
     with transaction.atomic():
-        qs = Token.objects.filter(user=user)
+        qs = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
         if prefix is not None:
-            qs = qs.filter(key__startswith=prefix)
-        keys = sorted(qs.select_for_update().values_list("key", flat=True))
-        if not keys:
+            qs = qs.filter(prefix=prefix)
+        rows = list(qs.select_for_update().order_by("pk").values_list("pk", "prefix"))
+        if not rows:
             return 0
-        Token.objects.filter(key__in=keys).delete()
+        ApiToken.objects.filter(pk__in=[pk for pk, _ in rows]).update(revoked_at=now)
         audit.record(
             actor=actor,
             verb="user.tokens_revoked",
             obj=user,
-            changes={"tokens": [[k[:TOKEN_PREFIX] for k in keys], []], "reason": [None, reason]},
+            changes={"tokens": [sorted(p for _, p in rows), []], "reason": [None, reason]},
         )
-    return len(keys)
+    return len(rows)
 
 
 # -- organizations and memberships --------------------------------------------------------------
@@ -231,70 +301,3 @@ def membership_update(*, actor: Actor, membership: Membership, role: str, is_act
             )
     membership.role, membership.is_active = current.role, current.is_active
     return membership
-
-
-# -- notifications ------------------------------------------------------------------------------
-
-
-def notify(
-    *, users: Iterable[User], verb: str, title: str, body: str = "", url: str = "", email: bool = True
-) -> list[Notification]:
-    """The one way to tell people something: an in-app notification for each
-    person (once, however often they are named) and, with ``email``, a mail
-    sent after commit by ``accounts.tasks.email_notifications``.
-
-    Call it inside the use case's transaction: the rows commit or roll back
-    with the change they announce, and no mail leaves before the commit. A
-    caller that sends its own richer mail (a PDF attached) passes
-    ``email=False``, enqueues its own task and sends through
-    ``notifications_email`` so each notification is still mailed once."""
-    rows = [
-        Notification(user=u, verb=verb, title=title[:200], body=body, url=url)
-        for u in {u.pk: u for u in users}.values()
-    ]
-    if not rows:
-        return []
-    with transaction.atomic():
-        created = Notification.objects.bulk_create(rows)
-        ids = [n.pk for n in created if n.pk is not None]
-        if email and ids:
-            enqueue("accounts.tasks.email_notifications", ids)
-    return created
-
-
-def notifications_email(*, ids: Iterable[int], send: Callable[[Notification], object]) -> int:
-    """Mail each of these notifications once with ``send(notification)``;
-    returns how many went out. The optimistic claim (UPDATE ... WHERE
-    emailed_at IS NULL) makes a repeated or concurrent task send nothing
-    twice, and a failed send rolls its claim back so a retry sends it.
-
-    Sends mail: call it from a task, after commit, never inside a use case's
-    transaction. No transaction or lock is held while the mail server answers:
-    the claim commits first, and a failed send releases it."""
-    sent = 0
-    pending = (
-        Notification.objects.filter(pk__in=list(ids), emailed_at__isnull=True)
-        .exclude(user__email="")
-        .select_related("user")
-        .order_by("pk")
-    )
-    for notification in pending:
-        claimed_at = timezone.now()
-        claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(emailed_at=claimed_at)
-        if not claimed:
-            continue
-        try:
-            send(notification)
-        except Exception:
-            # Release only our own claim, so the task's retry sends it once.
-            Notification.objects.filter(pk=notification.pk, emailed_at=claimed_at).update(emailed_at=None)
-            raise
-        sent += 1
-    return sent
-
-
-def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
-    qs = Notification.objects.filter(user=user, read_at__isnull=True)
-    if ids is not None:
-        qs = qs.filter(pk__in=list(ids))
-    return qs.update(read_at=timezone.now())

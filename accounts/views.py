@@ -9,13 +9,19 @@ from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, Set
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import events as catalogue
+from accounts import notifications as notices
 from accounts import services
 from accounts.client_ip import client_ip
 from accounts.http import signed_in
+from accounts.identity.stepup import require_step_up
+from accounts.models import ApiToken, Membership, NotificationPreference, Organization, User
 from accounts.ratelimit import allow
+from core.errors import InvalidInput
 
 
 @login_required
@@ -30,6 +36,57 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     count = services.notifications_mark_read(user=request.user)
     messages.success(request, f"Marked {count} notification(s) as read.")
     return redirect("accounts:notifications")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_preferences(request: HttpRequest) -> HttpResponse:
+    person = signed_in(request)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        changes = {key: request.POST[key] for key in catalogue.EVENTS if key in request.POST}
+        try:
+            notices.preferences_update(actor=person, user=person, changes=changes)
+        except InvalidInput as exc:
+            errors = dict(exc.errors or {})
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Your notification preferences are saved.")
+            return redirect("accounts:notification_preferences")
+    rows = notices.preferences_for(person)
+    groups = [
+        (group, [(r, errors.get(r.event.key, [])) for r in rows if r.event.group == group])
+        for group in catalogue.GROUPS
+    ]
+    context = {
+        "groups": groups,
+        "deliveries": NotificationPreference.Delivery.choices,
+        "errors": errors,
+        "on_call": any(r.locked for r in rows),
+    }
+    return render(request, "accounts/notification_preferences.html", context, status=400 if errors else 200)
+
+
+@csrf_exempt  # the signed token is the proof; mail clients' one-click POST (RFC 8058) carries no session
+@require_http_methods(["GET", "POST"])
+def notification_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """No sign-in: the link in a mail. GET asks (link scanners must not
+    unsubscribe anyone), POST does it."""
+    try:
+        ask = notices.unsubscribe_read(token)
+    except InvalidInput:
+        return render(request, "accounts/notification_unsubscribe.html", {"invalid": True}, status=400)
+    done = False
+    if request.method == "POST":
+        ask = notices.unsubscribe_apply(token=token)
+        done = True
+    context = {
+        "ask": ask,
+        "done": done,
+        "allowed": [catalogue.EVENTS[k] for k in ask.allowed],
+        "refused": [catalogue.EVENTS[k] for k in ask.refused],
+    }
+    return render(request, "accounts/notification_unsubscribe.html", context)
 
 
 # -- passwords: Django's views, writing through the service (audit entry, tokens revoked) ---------
@@ -77,20 +134,61 @@ class PasswordResetView(auth_views.PasswordResetView):
 # -- API tokens --------------------------------------------------------------------------------
 
 
+def _token_page(request: HttpRequest, person: User, **extra: object) -> HttpResponse:
+    held = ApiToken.objects.filter(user=person).select_related("organization").order_by("-created_at", "-id")
+    memberships = (
+        Membership.objects.filter(user=person, is_active=True).select_related("organization").order_by("organization")
+    )
+    context = {
+        "tokens": held,
+        "memberships": memberships,
+        "roles": Membership.Role.choices,
+        "scopes": ApiToken.Scope.choices,
+        "default_days": settings.COVENANT_TOKEN_DAYS,
+        "max_days": settings.COVENANT_TOKEN_MAX_DAYS,
+        "now": timezone.now(),
+        **extra,
+    }
+    return render(request, "accounts/tokens.html", context, status=400 if "errors" in extra else 200)
+
+
 @login_required
 def tokens(request: HttpRequest) -> HttpResponse:
-    held = Token.objects.filter(user=signed_in(request)).order_by("-created")
-    return render(request, "accounts/tokens.html", {"tokens": held})
+    return _token_page(request, signed_in(request))
 
 
 @login_required
 @require_POST
 def token_issue(request: HttpRequest) -> HttpResponse:
     person = signed_in(request)
-    token = services.token_issue(actor=person, user=person)
+    scopes = request.POST.getlist("scopes") or ["read", "write"]
+    if ApiToken.Scope.SIGN in scopes:
+        # A token that signs is as strong as a fresh sign-in: issuing one needs one.
+        require_step_up(request)
+    org_id = request.POST.get("organization", "")
+    organization = None
+    if org_id:
+        organization = Organization.objects.filter(
+            pk=int(org_id) if org_id.isdigit() else 0, memberships__user=person, memberships__is_active=True
+        ).first()
+        if organization is None:
+            return _token_page(request, person, errors={"organization": ["Choose one of your organizations."]})
+    days_text = request.POST.get("days", "").strip()
+    if days_text and not days_text.isdigit():
+        return _token_page(request, person, errors={"days": ["A whole number of days."]})
+    try:
+        token, key = services.token_issue(
+            actor=person,
+            user=person,
+            organization=organization,
+            role=request.POST.get("role", ""),
+            scopes=scopes,
+            days=int(days_text) if days_text else None,
+        )
+    except InvalidInput as exc:
+        return _token_page(request, person, errors=exc.errors)
     # Rendered, not redirected: the key is shown this once and never again.
-    held = Token.objects.filter(user=person).order_by("-created")
-    return render(request, "accounts/tokens.html", {"tokens": held, "new_key": token.key})
+    return _token_page(request, person, new_key=key, new_token=token)
 
 
 @login_required

@@ -7,12 +7,22 @@ SCHEDULES: list[dict] = [
     # Every few seconds: the rows the relay thread of a web or worker process could not publish (broker
     # down, process gone). outbox/services.py explains the path.
     {"name": "outbox: publish tasks held back by a broker outage", "task": "outbox.tasks.flush_outbox", "every": 5},
+    # Daily: SQLite's planner statistics (nothing on PostgreSQL, whose autovacuum keeps its own).
+    {
+        "name": "database: refresh planner statistics",
+        "task": "outbox.tasks.refresh_database_statistics",
+        "crontab": "41 2 * * *",
+    },
     {"name": "incidents: escalation watcher", "task": "incidents.tasks.escalation_watch", "every": 60},
     {
         "name": "incidents: purge expired monitoring payloads",
         "task": "availability.tasks.purge_expired_payloads",
         "crontab": "17 3 * * *",
     },
+    # Every minute: accepted monitoring sources gone silent (one alert per silent span, counted as no data).
+    {"name": "availability: silent monitoring sources", "task": "availability.tasks.watch_silent_sources", "every": 60},
+    # Every 5 minutes: Statuspage sources with a URL are fetched (10 s timeout, outside any transaction).
+    {"name": "availability: pull vendor status pages", "task": "availability.tasks.pull_statuspages", "every": 300},
     {
         "name": "contracts: overdue onboarding items",
         "task": "contracts.tasks.onboarding_overdue_watch",
@@ -48,5 +58,11 @@ SCHEDULES: list[dict] = [
         "task": "disputes.tasks.remind_dispute_deadlines",
         "crontab": "0 6 * * *",
     },
+    # Every 30 seconds: webhook deliveries whose retry has come due (webhooks/delivery.py; idempotent by claim).
+    {"name": "webhooks: send due retries", "task": "webhooks.tasks.deliver_due", "every": 30},
+    # Hourly: a signed checkpoint of the audit chain's head, printed in reports and packets (idempotent).
+    {"name": "audit: signed checkpoint", "task": "audit.tasks.issue_checkpoint", "crontab": "0 * * * *"},
+    # Daily: each person's digest of the notifications they chose to get once a day (claimed, so sent once).
+    {"name": "accounts: daily notification digests", "task": "accounts.tasks.send_digests", "crontab": "0 7 * * *"},
     # name, task, and either "every" (seconds) or "crontab" (minute hour day_of_month month_of_year day_of_week)
 ]

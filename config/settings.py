@@ -35,6 +35,8 @@ if not SECRET_KEY:
             "for local development run with DJANGO_DEBUG=1 (`make run` does), for tests COVENANT_TESTING=1."
         )
     SECRET_KEY = _DEV_SECRET_KEY
+# Earlier keys, still accepted while a rotation settles (sessions, signed links, webhook secrets).
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -56,9 +58,18 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "csp",
+    # Sign-in, second factors, re-authentication and session list (accounts/identity/).
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
+    # Per-organization OpenID Connect sign-in (configured with the SSO work).
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "accounts",
     "audit",
     "outbox",
+    "webhooks",
     "contracts",
     "incidents",
     "availability",
@@ -83,6 +94,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # After allauth's: people who must hold a second factor enrol before anything else.
+    "accounts.identity.middleware.MfaRequiredMiddleware",
     # Last, as django-axes asks: it inspects the response of the login view.
     "axes.middleware.AxesMiddleware",
 ]
@@ -132,6 +146,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Sign-in by email address as well as username.
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -155,6 +171,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # password-reset limit all use accounts.client_ip.client_ip.
 COVENANT_TRUSTED_PROXIES = env.int("COVENANT_TRUSTED_PROXIES", default=0)
 AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
+# allauth's login form names its field `login` (a username or an email address).
+AXES_USERNAME_FORM_FIELD = "login"
+AXES_USERNAME_CALLABLE = "accounts.identity.adapter.lockout_username"
 # Password-reset mail: at most this many per hour per email address and per
 # client address; requests past the limit get the same answer and send nothing.
 # (The suite shares one client address and one cache: its defaults are high, and
@@ -164,6 +183,49 @@ COVENANT_PASSWORD_RESET_PER_IP = env.int("COVENANT_PASSWORD_RESET_PER_IP", defau
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+
+# Sign-in through django-allauth (accounts/identity/): username or email and a
+# password, then a second factor for those who hold one. Nobody signs up: people
+# come by invitation.
+ACCOUNT_ADAPTER = "accounts.identity.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("COVENANT_STEP_UP_SECONDS", default=300)
+# django-axes counts failures and locks out; allauth's own login limit would answer differently.
+ACCOUNT_RATE_LIMITS = {"login_failed": False}
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "Covenant"
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG or TESTING
+MFA_FORMS = {
+    "authenticate": "accounts.identity.forms.AuthenticateForm",
+    "reauthenticate": "accounts.identity.forms.ReauthenticateForm",
+}
+# Sessions are listed from sign-in on; tracking each request's address would cost a write per request.
+USERSESSIONS_TRACK_ACTIVITY = False
+# Single sign-on per organization (accounts/sso/): each organization's OpenID Connect
+# provider is an allauth app; the adapter matches or provisions people into that
+# organization only and never links accounts by email on allauth's own.
+SOCIALACCOUNT_ADAPTER = "accounts.sso.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+# Step-up: signing, accepting terms, approving credits and settlements and changing
+# organization settings need an authentication at most this many seconds old.
+COVENANT_STEP_UP_SECONDS = ACCOUNT_REAUTHENTICATION_TIMEOUT
+# The suite signs people in with force_login (no second factor, no authentication
+# record): it runs with both rules off, and the identity tests turn them on.
+COVENANT_MFA_ENFORCED = env.bool("COVENANT_MFA_ENFORCED", default=not TESTING)
+COVENANT_STEP_UP_ENFORCED = env.bool("COVENANT_STEP_UP_ENFORCED", default=not TESTING)
+# API tokens: 90 days unless asked otherwise, never more than a year.
+COVENANT_TOKEN_DAYS = 90
+COVENANT_TOKEN_MAX_DAYS = 365
 
 SESSION_COOKIE_AGE = 60 * 60 * 8
 SESSION_COOKIE_HTTPONLY = True
@@ -241,6 +303,30 @@ COVENANT_MAX_MONITORING_BYTES = env.int("COVENANT_MAX_MONITORING_BYTES", default
 COVENANT_REVIEW_LEAD_DAYS = env.int("COVENANT_REVIEW_LEAD_DAYS", default=30)
 COVENANT_RENEWAL_MILESTONES = env.list("COVENANT_RENEWAL_MILESTONES", cast=int, default=[120, 90, 60, 30, 7])
 
+# --- document signing and the audit key --------------------------------------------
+# PDFs the portal issues carry a PAdES signature by this key (core/signing.py); certificates of
+# rotated keys stay listed so older documents keep verifying. Development and tests use a
+# self-signed pair under var/signing (`manage.py make_signing_key`); production names its own
+# files, and with none set nothing is issued (signing refuses: no document goes out unsigned).
+_DEV_SIGNING = VAR_DIR / "signing"
+COVENANT_SIGNING_KEY_FILE = env(
+    "COVENANT_SIGNING_KEY_FILE", default=str(_DEV_SIGNING / "signing-key.pem") if DEBUG or TESTING else ""
+)
+COVENANT_SIGNING_CERT_FILE = env(
+    "COVENANT_SIGNING_CERT_FILE", default=str(_DEV_SIGNING / "signing-cert.pem") if DEBUG or TESTING else ""
+)
+COVENANT_SIGNING_OLD_CERT_FILES = env.list("COVENANT_SIGNING_OLD_CERT_FILES", default=[])
+# The audit chain's HMAC key (audit/chain.py), kept apart from SECRET_KEY and from the database, so
+# someone who can write the database cannot re-hash the trail. COVENANT_AUDIT_KEY or a file holding
+# it; without one, production refuses to write audit entries (and so any audited change).
+COVENANT_AUDIT_KEY = env("COVENANT_AUDIT_KEY", default="")
+if not COVENANT_AUDIT_KEY and env("COVENANT_AUDIT_KEY_FILE", default=""):
+    COVENANT_AUDIT_KEY = Path(env("COVENANT_AUDIT_KEY_FILE")).read_text().strip()
+if not COVENANT_AUDIT_KEY and (DEBUG or TESTING):
+    COVENANT_AUDIT_KEY = "dev-only-insecure-audit-key-do-not-use-in-production"
+# Anonymous uploads to /verify/ per client address and hour.
+COVENANT_VERIFY_PER_IP = env.int("COVENANT_VERIFY_PER_IP", default=1000 if TESTING else 30)
+
 # --- mail ----------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -250,7 +336,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Covenant <covenant@local
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an unauthenticated request gets 401 with WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.identity.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -285,7 +371,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"PartyKindEnum": "accounts.models.Organization.Kind"},
+    "ENUM_NAME_OVERRIDES": {
+        "PartyKindEnum": "accounts.models.Organization.Kind",
+        "MembershipRoleEnum": "accounts.models.Membership.Role",
+        "SourceStatusEnum": "availability.models.MonitoringSource.Status",
+    },
     # The schema and its docs are for signed-in people (session) and API clients (token).
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
@@ -330,8 +420,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker child that rendered many PDFs is replaced before it grows (WeasyPrint keeps font and style
+# caches): after this many tasks, or once it holds more than this much resident memory (KiB).
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=200)
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=512_000)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# One beat publishes at a time, however many run (outbox/beat.py: a lease in the database).
+CELERY_BEAT_SCHEDULER = "outbox.beat:LeaderScheduler"
 # Slow document work (period close, report and packet PDFs) and mail get their own queues, so a burst of
 # PDFs never delays a notification; everything else (escalation watcher, outbox flush) stays on "celery".
 # One worker consumes all three by default (bin/run); production can run a worker per queue.
@@ -340,7 +435,10 @@ CELERY_TASK_ROUTES = {
     "reports.tasks.*": {"queue": "reports"},
     "reviews.tasks.*": {"queue": "reports"},
     "accounts.tasks.email_notifications": {"queue": "notifications"},
+    "accounts.tasks.email_invitation": {"queue": "notifications"},
     "reports.tasks.email_report": {"queue": "notifications"},
+    # Webhook deliveries wait on other people's servers (5 s timeout each): never in front of the outbox flush.
+    "webhooks.tasks.*": {"queue": "notifications"},
 }
 CELERY_QUEUE_NAMES = ("celery", "reports", "notifications")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

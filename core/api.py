@@ -121,6 +121,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if isinstance(exc, Conflict):
             body["state"] = exc.state
             body["allowed"] = exc.allowed
+        # A few errors carry more for the client (a step-up's reauthenticate_url).
+        body.update(getattr(exc, "extra", None) or {})
         return Response(body, status=exc.status_code)
     response = drf_exception_handler(exc, context)
     if response is None:

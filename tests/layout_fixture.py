@@ -23,6 +23,8 @@ from core.checksum import checksum
 
 # The apps the move created: unapplied (zero) in the pre-move layout.
 NEW_APPS = ("availability", "reports", "disputes", "simulator")
+# Apps born after the move: they did not exist in the old layout, so they are unapplied with the new ones.
+LATER_APPS = ("webhooks",)
 
 # The project's leaf migrations before the move (commit 56fc96a).
 PRE_MOVE = {
@@ -83,7 +85,7 @@ T0 = datetime(2026, 11, 3, 9, 30, 15, 123456, tzinfo=UTC)
 def pre_move_targets(leaf_nodes: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     """Every app at its pre-move leaf: the project's from PRE_MOVE, Django's
     and third parties' where they are now (the move did not touch them)."""
-    own = set(PRE_MOVE) | set(NEW_APPS)
+    own = set(PRE_MOVE) | set(NEW_APPS) | set(LATER_APPS)
     return sorted([(app, name) for app, name in leaf_nodes if app not in own] + list(PRE_MOVE.items()))
 
 

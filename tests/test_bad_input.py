@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
+from accounts.services import token_issue
 from availability.models import Outage, RawPayload
 from availability.services import monitoring
 from core import jsonbody
@@ -22,8 +22,8 @@ TOO_BIG = 2**64
 
 
 def api(user: Any) -> Client:
-    token, _ = Token.objects.get_or_create(user=user)
-    return Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, key = token_issue(actor=user, user=user)
+    return Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Token {key}")
 
 
 def bearer(token: str) -> Client:
@@ -322,13 +322,13 @@ def test_an_outage_instant_naive_or_out_of_range_is_a_400(staff, contract, value
     assert_error(response, 400, "start", words)
 
 
-def test_an_activation_instant_naive_or_out_of_range_is_a_400(buyer, buyer_org, vendor_org):
+def test_a_proposed_effective_instant_naive_or_out_of_range_is_a_400(buyer, buyer_org, vendor_org):
     response = api(buyer).post("/api/contracts/", contract_body(buyer_org, vendor_org), content_type="application/json")
     assert response.status_code == 201, response.content
     pk = response.json()["id"]
     for value, words in (("2026-03-01T00:00", "Include a UTC offset"), ("0001-01-01T00:00Z", "between")):
         response = api(buyer).post(
-            f"/api/contracts/{pk}/sla-versions/1/activate/", {"effective_from": value}, content_type="application/json"
+            f"/api/contracts/{pk}/sla-versions/1/propose/", {"effective_from": value}, content_type="application/json"
         )
         assert_error(response, 400, "effective_from", words)
 

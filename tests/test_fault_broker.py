@@ -43,8 +43,8 @@ def enqueue_two(users) -> tuple[float, list[Notification]]:
     """What a request does that tells two people something: two notifications, two mail tasks, commit."""
     start = time.monotonic()
     with transaction.atomic():
-        first = notify(users=[users[0]], verb="fault.test", title="First")
-        second = notify(users=[users[1]], verb="fault.test", title="Second")
+        first = notify(users=[users[0]], event="incident.commented", title="First")
+        second = notify(users=[users[1]], event="incident.commented", title="Second")
     return time.monotonic() - start, [*first, *second]
 
 
@@ -167,7 +167,7 @@ def test_a_close_killed_with_its_worker_is_finished_once_by_the_reconciler(fault
         )
         assert ServiceReport.objects.filter(contract=contract, period=label).count() == 1
         assert ServiceReport.objects.get(contract=contract, period=label).pdf_sha256
-    per_person = Notification.objects.filter(verb="report.ready").values_list("user_id", flat=True)
+    per_person = Notification.objects.filter(event="report.issued").values_list("user_id", flat=True)
     assert sorted(per_person) == sorted([buyer.pk, vendor.pk] * REPEAT)  # each told once per period
 
 

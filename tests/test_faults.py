@@ -31,7 +31,7 @@ def test_a_broker_outage_keeps_pages_working_commits_changes_and_runs_the_work_l
     assert client.get(f"/contracts/{contract.pk}/").status_code == 200
 
     start = time.monotonic()
-    notification = notify(users=[buyer], verb="test.outage", title="Sent during an outage")[0]
+    notification = notify(users=[buyer], event="incident.commented", title="Sent during an outage")[0]
     assert time.monotonic() - start < 1  # the request never waits on the broker: the relay thread publishes
     assert Notification.objects.filter(pk=notification.pk).exists()  # the change committed
     message = OutboxMessage.objects.get(task="accounts.tasks.email_notifications")

@@ -21,6 +21,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("outbox",),
     ("audit",),
     ("accounts",),
+    ("webhooks",),
     ("contracts",),
     ("incidents",),
     ("availability",),
@@ -45,6 +46,11 @@ ALLOWED: dict[tuple[str, str], str] = {
     # foreign key to the actor's organization so the trail can be filtered per organization. No audit
     # code imports accounts: the organization comes from the actor (core.actor.Person).
     ("audit/models.py", "ForeignKey('accounts.Organization')"): "audit entry -> organization",
+    # notify() mails a contract's contacts who have no login: it reads their ContractContact rows by
+    # name (read-only, one query), so a caller need not gather them for every event.
+    ("accounts/notifications.py", "get_model('contracts')"): "notify -> contract contacts",
+    # Who must hold a second factor includes board members; the seat rows are read by name (read-only).
+    ("accounts/identity/policy.py", "get_model('contracts')"): "MFA policy -> board seats",
 }
 
 

@@ -60,6 +60,7 @@ PROJECT_PACKAGES = {
     "reports",
     "reviews",
     "simulator",
+    "webhooks",
 }
 EXCLUDED_NAMES = {"schema", "api-docs", "api-redoc"}  # the static API docs and the schema itself
 # Django's own password views, subclassed only to write through accounts.services.
@@ -120,6 +121,17 @@ PK_OBJECT: dict[str, str] = {
     "reviews-api:review-amendment-": "amendment",
     "reviews-api:renewal-reminder-": "reminder",
     "simulator-api:scenario-": "scenario",
+    "contracts-api:contact-": "contact",
+    "people:invitation_": "invitation",
+    "people:member_": "membership",
+    "people-api:invitation-": "invitation",
+    "people-api:member-": "membership",
+    "sso:api": "organization",
+    "webhooks:": "webhook",
+    "webhooks:delivery": "delivery",
+    "webhooks:redeliver": "delivery",
+    "webhooks-api:webhook-endpoint-": "webhook",
+    "webhooks-api:webhook-delivery-": "delivery",
 }
 
 
@@ -131,11 +143,16 @@ def _pk_object(name: str) -> str | None:
 # Every other URL kwarg: how to find its value on one side of the world.
 KWARGS: dict[str, Callable[[World, Side, str], Any]] = {
     "contract_pk": lambda w, s, name: s.contract.pk,
+    # A person of the side's buyer organization (its first member: the contract manager).
+    "user_id": lambda w, s, name: s.contract.buyer.memberships.order_by("pk").first().user_id,
     "doc_id": lambda w, s, name: s.document.pk,
     "number": lambda w, s, name: s.draft_number,
     "item_id": lambda w, s, name: (s.evidence_item if name.endswith("_file") else s.item).pk,
     "resource_id": lambda w, s, name: s.resource.pk,
     "feedback_id": lambda w, s, name: s.feedback.pk,
+    "contact_id": lambda w, s, name: s.contact.pk,
+    "seat_id": lambda w, s, name: s.seat.pk,
+    "organization_pk": lambda w, s, name: s.contract.buyer_id,
     "template_id": lambda w, s, name: w.template.pk,
     "attachment_pk": lambda w, s, name: s.attachment.pk,
     "attachment_id": lambda w, s, name: s.attachment.pk,
@@ -150,6 +167,8 @@ KWARGS: dict[str, Callable[[World, Side, str], Any]] = {
     "seq": lambda w, s, name: w.audit_seq,
     # A calendar feed's secret is the own buyer's: on the foreign contract it must open nothing.
     "token": lambda w, s, name: w.own.feed_token,
+    # A single sign-on callback for a provider nobody configured: 404 for every role.
+    "provider_id": lambda w, s, name: "org-nobody",
 }
 GLOBAL_KWARGS = {"template_id", "seq"}  # the same object whatever the contract
 # Query strings a URL needs to show anything (the two SLA versions to compare).

@@ -17,7 +17,7 @@ def test_a_real_worker_runs_an_enqueued_task(worker, buyer):
 
     # Notification mail travels on its own queue; the worker consumes every queue the settings name.
     assert app.amqp.router.route({}, "accounts.tasks.email_notifications")["queue"].name == "notifications"
-    notification = notify(users=[buyer], verb="test.worker", title="Through the broker", body="Hello")[0]
+    notification = notify(users=[buyer], event="incident.commented", title="Through the broker", body="Hello")[0]
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if Notification.objects.filter(pk=notification.pk, emailed_at__isnull=False).exists():

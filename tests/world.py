@@ -73,6 +73,11 @@ class Side:
     scenario: Any = None
     reminder: Any = None
     feed_token: str = ""
+    contact: Any = None
+    membership: Any = None  # the buyer organization's operations member
+    invitation: Any = None  # a pending invitation to the buyer organization
+    webhook: Any = None  # the buyer organization's webhook endpoint
+    delivery: Any = None  # one failed delivery to it
     source_token: str = ""
 
 
@@ -117,7 +122,7 @@ def _side(contract: Any, *, buyer: Any, vendor: Any, vendor_eng: Any, chair: Any
 
     side = Side(contract=contract)
     side.seat = contracts.board_seat_add(actor=staff, contract=contract, user=chair, is_chair=True)
-    contracts.contact_add(
+    side.contact = contracts.contact_add(
         actor=staff, contract=contract, side="vendor", role="incident_manager", name="Ina Cident", email="ina@x.test"
     )
     side.document = contracts.document_upload(
@@ -219,9 +224,9 @@ def _reminders(*sides: Side) -> None:
 
 def build() -> World:
     from django.core import mail
-    from rest_framework.authtoken.models import Token
 
-    from accounts.models import Membership, Organization
+    from accounts.models import Invitation, Membership, Organization
+    from accounts.services import token_issue
     from accounts.tests.factories import OrganizationFactory, UserFactory
     from audit.models import AuditEntry
     from availability.models import MonitoringSource
@@ -267,11 +272,31 @@ def build() -> World:
         staff=staff,
     )  # fmt: skip
     _reminders(own, foreign)
+    # The buyers' people: a member and a pending invitation each (rows, not the service: no mail).
+    for side, ops in ((own, people["buyer_ops"]), (foreign, foreign_cm)):
+        side.membership = Membership.objects.get(user=ops, organization_id=side.contract.buyer_id)
+        side.invitation = Invitation.objects.create(
+            organization_id=side.contract.buyer_id, email=f"invitee-{side.contract.pk}@x.test", role=Role.VIEWER,
+            expires_at=NOW + timedelta(days=7),
+        )  # fmt: skip
+    # The buyers' webhook endpoints, each with a failed delivery (rows: nothing is sent).
+    from webhooks.models import WebhookDelivery
+    from webhooks.services import endpoint_create
+
+    for side in (own, foreign):
+        side.webhook, _ = endpoint_create(
+            actor=staff, organization=side.contract.buyer, name="Ops channel",
+            url="https://hooks.example.test/covenant", format="covenant", events=[],
+        )  # fmt: skip
+        side.delivery = WebhookDelivery.objects.create(
+            endpoint=side.webhook, event_id=f"evt_world_{side.contract.pk}", event="incident.opened",
+            payload={"title": "world"}, status=WebhookDelivery.Status.FAILED, attempts=6,
+        )  # fmt: skip
     # An alertmanager source too, so both ingestion endpoints have a real token.
     _, alert_token = monitoring.create_source(
         actor=people["buyer_cm"], contract=own_contract, name="Alertmanager", kind=MonitoringSource.Kind.ALERTMANAGER
     )
-    tokens = {role: Token.objects.create(user=user).key for role, user in people.items()}
+    tokens = {role: token_issue(actor=user, user=user)[1] for role, user in people.items()}
     return World(
         people=people,
         own=own,

@@ -61,8 +61,8 @@ def _audit_entry(staff):
 
 
 def _notification(staff):
-    (note,) = services.notify(users=[staff], verb="test.admin", title="Hello", email=False)
-    return note, {"user": staff.pk, "verb": "test.admin", "title": "Changed", "body": "", "url": ""}
+    (note,) = services.notify(users=[staff], event="report.issued", title="Hello", email=False)
+    return note, {"user": staff.pk, "event": "report.issued", "title": "Changed", "body": "", "url": ""}
 
 
 def _template(staff):

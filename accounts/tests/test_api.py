@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from accounts import services
 from accounts.models import Membership, Notification
+from accounts.services import token_issue
 
 pytestmark = pytest.mark.django_db
 
@@ -22,8 +22,8 @@ def assert_error_shape(response, status: int) -> dict:
 
 
 def token_client(user) -> Client:
-    token, _ = Token.objects.get_or_create(user=user)
-    return Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, key = token_issue(actor=user, user=user)
+    return Client(HTTP_AUTHORIZATION=f"Token {key}")
 
 
 def test_me(buyer, buyer_org):
@@ -103,9 +103,9 @@ def test_organizations_leave_out_inactive_memberships(client_for, buyer, vendor_
 
 
 def test_notifications_and_read(client_for, buyer, vendor):
-    services.notify(users=[buyer], verb="incident.opened", title="P1 opened", email=False)
-    services.notify(users=[buyer], verb="review.due", title="Review due", email=False)
-    services.notify(users=[vendor], verb="incident.opened", title="Not yours", email=False)
+    services.notify(users=[buyer], event="incident.opened", title="P1 opened", email=False)
+    services.notify(users=[buyer], event="review.circulated", title="Review due", email=False)
+    services.notify(users=[vendor], event="incident.opened", title="Not yours", email=False)
     client = client_for(buyer)
 
     listing = client.get("/api/notifications/").json()

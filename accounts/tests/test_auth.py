@@ -10,7 +10,7 @@ PASSWORD = "correct horse battery"
 
 
 def _login(client: Client, username: str, password: str):
-    return client.post("/accounts/login/", {"username": username, "password": password})
+    return client.post("/accounts/login/", {"login": username, "password": password})
 
 
 def test_it_signs_in_and_shows_organization_and_role(buyer):
@@ -27,7 +27,7 @@ def test_unknown_user_and_wrong_password_get_the_same_answer(buyer):
     wrong = _login(Client(), "buyer", "not the password")
     unknown = _login(Client(), "nobody-here", "not the password")
     assert wrong.status_code == unknown.status_code == 200
-    assert b"Please enter a correct username and password" in wrong.content
+    assert b"The username and/or password you specified are not correct" in wrong.content
 
     def normalized(response, username: bytes) -> bytes:
         return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", response.content).replace(username, b"")
@@ -93,7 +93,7 @@ def test_pages_require_login():
 def test_notifications_page_lists_and_marks_read(buyer, client_for):
     from accounts.services import notify
 
-    notify(users=[buyer], verb="test.ping", title="Report ready", body="October report", email=False)
+    notify(users=[buyer], event="report.issued", title="Report ready", body="October report", email=False)
     client = client_for(buyer)
     page = client.get("/accounts/notifications/")
     assert b"Report ready" in page.content

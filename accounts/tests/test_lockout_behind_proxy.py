@@ -12,7 +12,7 @@ PROXY = "10.0.0.5"
 
 def _login(client: Client, password: str, forwarded: str):
     return client.post(
-        "/accounts/login/", {"username": "buyer", "password": password}, headers={"x-forwarded-for": forwarded}
+        "/accounts/login/", {"login": "buyer", "password": password}, headers={"x-forwarded-for": forwarded}
     )
 
 

@@ -42,7 +42,9 @@ def test_notify_emails_once_after_commit(buyer, django_capture_on_commit_callbac
     app.conf.task_always_eager = True
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            created = services.notify(users=[buyer, buyer], verb="x", title="Credit approved", body="Body")
+            created = services.notify(
+                users=[buyer, buyer], event="credit.changed", title="Credit approved", body="Body"
+            )
         assert len(created) == 1
         assert len(mail.outbox) == 1
         assert mail.outbox[0].subject == "[Covenant] Credit approved"

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from accounts import services
+from accounts.models import ApiToken
 from audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -16,8 +16,16 @@ PASSWORD = "correct horse battery"
 NEW_PASSWORD = "A-new-passphrase-42"
 
 
-def _works(token: Token) -> bool:
-    return Client(HTTP_AUTHORIZATION=f"Token {token.key}").get("/api/me/").status_code == 200
+def _issue(user) -> tuple[ApiToken, str]:
+    return services.token_issue(actor=user, user=user)
+
+
+def _works(key: str) -> bool:
+    return Client(HTTP_AUTHORIZATION=f"Token {key}").get("/api/me/").status_code == 200
+
+
+def _live(user) -> int:
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).count()
 
 
 def _revocations(user) -> list[dict]:
@@ -26,10 +34,10 @@ def _revocations(user) -> list[dict]:
 
 
 def test_changing_the_password_revokes_the_token(buyer):
-    token = Token.objects.create(user=buyer)
-    assert _works(token)
+    token, key = _issue(buyer)
+    assert _works(key)
     client = Client()
-    client.post("/accounts/login/", {"username": "buyer", "password": PASSWORD})
+    client.post("/accounts/login/", {"login": "buyer", "password": PASSWORD})
     response = client.post(
         "/accounts/password_change/",
         {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
@@ -38,14 +46,14 @@ def test_changing_the_password_revokes_the_token(buyer):
     assert client.get("/").status_code == 200  # still signed in here
     buyer.refresh_from_db()
     assert buyer.check_password(NEW_PASSWORD)
-    assert not Token.objects.filter(user=buyer).exists()
-    assert not _works(token)
-    assert _revocations(buyer) == [{"tokens": [[token.key[:8]], []], "reason": [None, "password_set"]}]
+    assert _live(buyer) == 0
+    assert not _works(key)
+    assert _revocations(buyer) == [{"tokens": [[token.prefix], []], "reason": [None, "password_set"]}]
     assert AuditEntry.objects.filter(verb="user.password_set", object_id=str(buyer.pk)).count() == 1
 
 
 def test_a_password_reset_revokes_the_token(buyer):
-    token = Token.objects.create(user=buyer)
+    _, key = _issue(buyer)
     client = Client()
     client.post("/accounts/password_reset/", {"email": buyer.email})
     link = next(line for line in mail.outbox[0].body.splitlines() if "/reset/" in line).strip()
@@ -54,23 +62,23 @@ def test_a_password_reset_revokes_the_token(buyer):
     assert done.status_code == 302
     buyer.refresh_from_db()
     assert buyer.check_password(NEW_PASSWORD)
-    assert not _works(token)
+    assert not _works(key)
     assert _revocations(buyer)[-1]["reason"] == [None, "password_set"]
 
 
 def test_deactivating_a_person_revokes_their_token(buyer, staff):
-    token = Token.objects.create(user=buyer)
+    token, _ = _issue(buyer)
     services.user_update(actor=staff, user=buyer, data={"first_name": "Renamed"})
-    assert Token.objects.filter(pk=token.pk).exists()
+    assert _live(buyer) == 1
     services.user_update(actor=staff, user=buyer, data={"is_active": False})
-    assert not Token.objects.filter(pk=token.pk).exists()
-    assert _revocations(buyer) == [{"tokens": [[token.key[:8]], []], "reason": [None, "deactivated"]}]
+    assert _live(buyer) == 0
+    assert _revocations(buyer) == [{"tokens": [[token.prefix], []], "reason": [None, "deactivated"]}]
 
 
 def test_staff_setting_a_password_revokes_the_token(buyer, staff):
-    Token.objects.create(user=buyer)
+    _issue(buyer)
     services.user_set_password(actor=staff, user=buyer, password=None)
-    assert not Token.objects.filter(user=buyer).exists()
+    assert _live(buyer) == 0
     assert _revocations(buyer)[-1]["reason"] == [None, "password_disabled"]
 
 
@@ -82,33 +90,44 @@ def test_a_person_without_a_token_changes_password_without_a_revocation_entry(bu
 # -- the page ------------------------------------------------------------------------------------
 
 
-def test_the_page_issues_a_token_once_lists_it_and_revokes_it(buyer, client_for):
+def test_the_page_issues_a_token_once_lists_it_and_revokes_it(buyer, buyer_org, client_for):
     client = client_for(buyer)
     assert b"You hold no API token" in client.get("/accounts/tokens/").content
-    issued = client.post("/accounts/tokens/new/")
-    token = Token.objects.get(user=buyer)
-    assert token.key.encode() in issued.content
+    issued = client.post(
+        "/accounts/tokens/new/",
+        {"organization": buyer_org.pk, "role": "viewer", "scopes": ["read"], "days": "30"},
+    )
+    assert issued.status_code == 200
+    token = ApiToken.objects.get(user=buyer)
+    key = issued.context["new_key"]
+    assert key.encode() in issued.content and key.startswith(token.prefix)
+    assert (token.organization, token.role, token.scopes) == (buyer_org, "viewer", ["read"])
+    assert (token.expires_at - token.created_at).days == 30
     listing = client.get("/accounts/tokens/")
-    assert token.key[:8].encode() in listing.content
-    assert token.key.encode() not in listing.content  # shown once, never again
+    assert token.prefix.encode() in listing.content and b"Viewer" in listing.content
+    assert key.encode() not in listing.content  # shown once, never again
     assert AuditEntry.objects.filter(verb="user.token_issued", object_id=str(buyer.pk)).count() == 1
 
-    replaced = client.post("/accounts/tokens/new/")
-    assert replaced.status_code == 200
-    assert Token.objects.filter(user=buyer).count() == 1 and not _works(token)
-
-    current = Token.objects.get(user=buyer)
-    response = client.post(f"/accounts/tokens/{current.key[:8]}/revoke/")
+    response = client.post(f"/accounts/tokens/{token.prefix}/revoke/")
     assert response.status_code == 302
-    assert not Token.objects.filter(user=buyer).exists()
-    assert _revocations(buyer)[-1] == {"tokens": [[current.key[:8]], []], "reason": [None, "revoked"]}
+    assert _live(buyer) == 0 and not _works(key)
+    assert _revocations(buyer)[-1] == {"tokens": [[token.prefix], []], "reason": [None, "revoked"]}
+
+
+def test_the_page_refuses_a_role_above_yours_and_a_long_expiry(buyer_ops, buyer_org, client_for):
+    client = client_for(buyer_ops)
+    above = client.post("/accounts/tokens/new/", {"organization": buyer_org.pk, "role": "contract_manager"})
+    assert above.status_code == 400 and b"role" in above.content
+    long = client.post("/accounts/tokens/new/", {"organization": buyer_org.pk, "days": "400"})
+    assert long.status_code == 400 and b"365" in long.content
+    assert not ApiToken.objects.filter(user=buyer_ops).exists()
 
 
 def test_the_page_cannot_revoke_someone_else_s_token(buyer, vendor, client_for):
-    theirs = Token.objects.create(user=vendor)
-    assert client_for(buyer).post(f"/accounts/tokens/{theirs.key[:8]}/revoke/").status_code == 404
-    assert client_for(buyer).get(f"/accounts/tokens/{theirs.key[:8]}/revoke/").status_code == 405
-    assert Token.objects.filter(pk=theirs.pk).exists()
+    theirs, _ = _issue(vendor)
+    assert client_for(buyer).post(f"/accounts/tokens/{theirs.prefix}/revoke/").status_code == 404
+    assert client_for(buyer).get(f"/accounts/tokens/{theirs.prefix}/revoke/").status_code == 405
+    assert _live(vendor) == 1
 
 
 def test_the_page_requires_sign_in():
@@ -118,22 +137,24 @@ def test_the_page_requires_sign_in():
 # -- the API -------------------------------------------------------------------------------------
 
 
-def test_the_api_lists_tokens_without_their_keys_and_revokes_one(buyer):
-    token = Token.objects.create(user=buyer)
-    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+def test_the_api_lists_tokens_without_their_keys_and_revokes_one(buyer, buyer_org):
+    token, key = _issue(buyer)
+    client = Client(HTTP_AUTHORIZATION=f"Token {key}")
     listing = client.get("/api/tokens/")
     assert listing.status_code == 200
-    assert listing.json() == [{"prefix": token.key[:8], "created": listing.json()[0]["created"]}]
-    assert token.key not in listing.content.decode()
-    assert client.delete(f"/api/tokens/{token.key[:8]}/").status_code == 204
-    assert not Token.objects.filter(user=buyer).exists()
+    [row] = listing.json()
+    assert row["prefix"] == token.prefix and row["organization"] == buyer_org.name
+    assert row["role"] == "contract_manager" and row["scopes"] == ["read", "write"] and row["last_used_at"]
+    assert key not in listing.content.decode()
+    assert client.delete(f"/api/tokens/{token.prefix}/").status_code == 204
+    assert _live(buyer) == 0
     assert client.get("/api/tokens/").status_code == 401  # it revoked itself
 
 
 def test_the_api_answers_404_for_a_token_that_is_not_yours(buyer, vendor, client_for):
-    theirs = Token.objects.create(user=vendor)
-    for prefix in (theirs.key[:8], "00000000", theirs.key[:4]):
+    theirs, _ = _issue(vendor)
+    for prefix in (theirs.prefix, "00000000", theirs.prefix[:4]):
         response = client_for(buyer).delete(f"/api/tokens/{prefix}/")
         assert response.status_code == 404
         assert set(response.json()) == {"detail", "code", "errors"}
-    assert Token.objects.filter(pk=theirs.pk).exists()
+    assert _live(vendor) == 1

@@ -207,7 +207,7 @@ def test_termination_right_after_three_periods_below_target(contract, buyer, ven
     assert report.snapshot["termination"]["triggered"] is True
     assert [w["below_target"] for w in report.snapshot["termination"]["window"]] == [True, True, True]
     assert contract.termination_right is True
-    notes = Notification.objects.filter(verb="contract.termination_right")
+    notes = Notification.objects.filter(event="contract.termination_right")
     assert [n.user for n in notes] == [buyer]  # the buyer's contract managers, not the vendor
     assert "3 months in a row" in notes.get().body
     assert AuditEntry.objects.filter(verb="contract.termination_right_raised").count() == 1
@@ -218,7 +218,7 @@ def test_termination_right_after_three_periods_below_target(contract, buyer, ven
     assert report.snapshot["termination"]["triggered"] is False
     assert contract.termination_right is True
     assert contract.termination_rights.get().status == "open"
-    assert Notification.objects.filter(verb="contract.termination_right").count() == 1
+    assert Notification.objects.filter(event="contract.termination_right").count() == 1
 
 
 def test_reissue_supersedes_and_replaces_live_credits(contract, staff):

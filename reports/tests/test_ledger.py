@@ -44,7 +44,7 @@ def test_the_buyer_claims_within_the_window(buyer, vendor, credit, clock):
     entry = AuditEntry.objects.get(verb="credit.claimed")
     assert entry.contract_id == credit.contract_id
     assert entry.changes["status"] == ["calculated", "claimed"]
-    assert Notification.objects.filter(user=vendor, verb="credit.claimed").count() == 1
+    assert Notification.objects.filter(user=vendor, event="credit.changed").count() == 1
 
 
 def test_a_claim_at_the_last_moment_of_the_window_is_accepted(buyer, credit, clock):
@@ -100,7 +100,7 @@ def test_the_vendors_account_manager_approves(buyer, vendor, vendor_engineer, cr
     assert approved.status == C.APPROVED
     assert approved.approved_by == vendor
     assert AuditEntry.objects.get(verb="credit.approved").changes["status"] == ["claimed", "approved"]
-    assert Notification.objects.filter(user=buyer, verb="credit.approved").exists()
+    assert Notification.objects.filter(user=buyer, event="credit.changed").exists()
 
 
 def test_approving_an_unclaimed_credit_says_why(vendor, credit, clock):

@@ -61,7 +61,7 @@ def test_beat_fans_out_on_the_due_day_and_the_task_runs_every_stage(
     assert name == "C-1-service-report-2026-10-r1.pdf" and mimetype == "application/pdf"
     assert content.startswith(b"%PDF")
     assert "Credits due:        EUR 1,000.00" in mailoutbox[0].body
-    assert set(Notification.objects.filter(verb="report.ready").values_list("user__username", flat=True)) == {
+    assert set(Notification.objects.filter(event="report.issued").values_list("user__username", flat=True)) == {
         "buyer",
         "vendor",
     }
@@ -94,7 +94,7 @@ def test_pdf_failure_keeps_the_snapshot_retries_then_fails_and_tells_staff(
     report = ServiceReport.objects.get()  # the snapshot was computed once and kept
     assert not report.pdf and report.checksum == checksum(report.snapshot)
     assert Credit.objects.filter(report=report).count() == 1
-    alert = Notification.objects.get(verb="report.close_failed", user=staff)  # every staff member is told
+    alert = Notification.objects.get(event="report.close_failed", user=staff)  # every staff member is told
     assert "snapshot is computed and kept" in alert.body
     assert "close_period --period 2026-10 --contract C-1" in alert.body
     assert mailoutbox == []  # nothing was delivered without its PDF

@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.identity.stepup import check_api as check_step_up
 from reviews.api._common import REVIEW_PK, BodyMixin, errors, review_action, visible_review
 from reviews.filters import ReviewFilter
 from reviews.models import AnnualReview, Signature
@@ -140,6 +141,7 @@ class ReviewViewSet(BodyMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     def _sign(self, decision: str, serializer_class: type[serializers.Serializer]) -> Response:
         review = self.get_object()
+        check_step_up(self.request)
         data = self._body(serializer_class)
         signature = signatures.review_sign(
             actor=self.request.user,

@@ -52,14 +52,14 @@ def test_beat_opens_the_review_lead_days_before_the_anniversary_once(contract, c
     assert review.opened_by is None
     assert review.packets.get().version == 1  # generated when the review opens
     for person in (chair, buyer, vendor):
-        assert Notification.objects.filter(user=person, verb="annual_review.opened").count() == 1
+        assert Notification.objects.filter(user=person, event="review.opened").count() == 1
     assert AuditEntry.objects.filter(verb="annual_review.opened", contract_id=contract.pk).count() == 1
 
     assert open_due_reviews() == []  # again the same day
     clock.set(datetime(2026, 12, 3, 6, 0, tzinfo=UTC))
     assert open_due_reviews() == []  # and the next day
     assert AnnualReview.objects.count() == 1
-    assert Notification.objects.filter(user=chair, verb="annual_review.opened").count() == 1
+    assert Notification.objects.filter(user=chair, event="review.opened").count() == 1
     assert verify_chain().ok
 
 
@@ -172,7 +172,7 @@ def test_an_amendment_is_a_draft_version_with_a_rationale_and_the_packet_shows_b
     assert draft.is_draft and draft.number == 2 and draft.based_on.number == 1
     assert draft.terms["uptime"]["target_percent"] == "99.99"
     assert amendment.proposed_by == vendor and amendment.effective_from == EFFECTIVE
-    assert Notification.objects.filter(user=buyer, verb="annual_review.amendment_proposed").exists()
+    assert Notification.objects.filter(user=buyer, event="review.amendment_proposed").exists()
     assert AuditEntry.objects.filter(verb="annual_review.amendment_proposed").exists()
     assert AuditEntry.objects.filter(verb="sla_version.amended", contract_id=contract.pk).exists()
 
@@ -274,7 +274,7 @@ def test_any_board_member_comments(contract, chair, buyer, vendor, outsider, clo
     review = open_review(contract, generate_packet=False)
     comment = comments.comment_add(actor=vendor, review=review, body="We can commit to 99.99 % from April.")
     assert comment.author == vendor
-    assert Notification.objects.filter(user=chair, verb="annual_review.commented").exists()
+    assert Notification.objects.filter(user=chair, event="review.commented").exists()
     with pytest.raises(NotPermitted):
         comments.comment_add(actor=outsider, review=review, body="Hello")
     with pytest.raises(InvalidInput):

@@ -47,20 +47,21 @@ SignIn = Callable[..., Page]
 
 @pytest.fixture
 def sign_in(browser: Browser, live_server: Any) -> Iterator[SignIn]:
-    """sign_in(user, viewport=DESKTOP) -> a page on the dashboard, signed in
-    through the login form in a browser context of its own."""
+    """sign_in(user, viewport=DESKTOP) -> a page on the dashboard (or on
+    ``lands``), signed in through allauth's login form (username or email,
+    then password) in a browser context of its own."""
     contexts: list[BrowserContext] = []
 
-    def open_as(user: Any, *, viewport: ViewportSize = DESKTOP) -> Page:
+    def open_as(user: Any, *, viewport: ViewportSize = DESKTOP, lands: str = "/") -> Page:
         context = browser.new_context(viewport=viewport, base_url=live_server.url)
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
         page.goto("/accounts/login/")
-        page.get_by_label("Username").fill(user.username)
+        page.get_by_label("Username or email").fill(user.username)
         page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(f"{live_server.url}/")
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        page.wait_for_url(f"{live_server.url}{lands}")
         return page
 
     yield open_as
