@@ -9,17 +9,23 @@ in portal because it reads the contracts' visibility rule."""
 
 from __future__ import annotations
 
+import hashlib
+
 from django import forms
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from accounts.client_ip import client_ip
+from accounts.models import User
 from accounts.ratelimit import allow
+from audit import services as audit
 from audit.documents import DocumentCheck, check
-from audit.models import IssuedDocument
+from audit.models import AuditEntry, IssuedDocument
 from contracts.models import Contract
+from core.actor import SystemActor
 
 
 class VerifyForm(forms.Form):
@@ -47,6 +53,24 @@ def visible_record(request: HttpRequest, result: DocumentCheck) -> IssuedDocumen
     return record
 
 
+def _audit_refusal(request: HttpRequest, content: bytes, result: DocumentCheck) -> None:
+    """A document that fails verification is a security event (a tampered or
+    forged exhibit in circulation): staff see it in the trail with the file's
+    digest and the reason. The upload rate limit bounds how many a stranger
+    can write."""
+    actor = request.user if isinstance(request.user, User) else SystemActor("verify-page")
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            verb="document.verification_refused",
+            object_type="document",
+            object_id=hashlib.sha256(content).hexdigest()[:32],
+            object_repr="uploaded PDF",
+            changes={"reason": [None, result.reason[:200]], "ip": [None, client_ip(request)[:45]]},
+            visibility=AuditEntry.Visibility.STAFF,
+        )
+
+
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
     result: DocumentCheck | None = None
@@ -60,6 +84,8 @@ def verify(request: HttpRequest) -> HttpResponse:
         elif form.is_valid():
             result = check(form.cleaned_data["document"])
             record = visible_record(request, result)
+            if not result.valid:
+                _audit_refusal(request, form.cleaned_data["document"], result)
         else:
             status = 400
     context = {"form": form, "result": result, "record": record, "limited": limited}

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from accounts.access import administered_organization_ids, is_organization_admin
 from accounts.http import signed_in
+from accounts.identity.stepup import check_api as check_step_up
 from accounts.models import Organization
 from core.api import ValidatedBodyMixin, error_responses
 from core.errors import InvalidInput, NotPermitted
@@ -81,6 +82,7 @@ class WebhookEndpointViewSet(
     )
     def create(self, request: Request) -> Response:
         data = self._body(WebhookEndpointInputSerializer)
+        check_step_up(request)
         person = signed_in(request)
         organization = organization_for_create(person, data.pop("organization", None))
         endpoint, secret = services.endpoint_create(actor=person, organization=organization, **data)
@@ -94,6 +96,7 @@ class WebhookEndpointViewSet(
     )
     def partial_update(self, request: Request, pk: str) -> Response:
         endpoint = self.get_object()
+        check_step_up(request)
         data = self._body(WebhookEndpointUpdateSerializer, partial=True)
         endpoint = services.endpoint_update(actor=signed_in(request), endpoint=endpoint, **data)
         return Response(WebhookEndpointSerializer(endpoint).data)

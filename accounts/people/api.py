@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from accounts.access import organization_ids
 from accounts.http import signed_in
+from accounts.identity.stepup import check_api as check_step_up
 from accounts.models import Invitation, Membership, Organization
 from accounts.people import services
 from core.api import error_responses
@@ -112,6 +113,7 @@ class InvitationViewSet(OrganizationScopedMixin, mixins.ListModelMixin, viewsets
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         services.require_admin(signed_in(request), self.organization.pk)  # 403 before any 400
+        check_step_up(request)
         body = InvitationCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         invitation = services.invitation_create(
@@ -163,6 +165,7 @@ class MemberViewSet(OrganizationScopedMixin, mixins.ListModelMixin, mixins.Retri
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         membership = self.get_object()
         services.require_admin(signed_in(request), self.organization.pk)  # 403 before any 400
+        check_step_up(request)
         body = MemberUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.member_update(actor=signed_in(request), membership=membership, **body.validated_data)

@@ -155,3 +155,23 @@ def test_accepting_terms_and_changing_organization_settings_ask_again(contract, 
     assert SLAVersion.objects.get(pk=draft.pk).status == SLAVersion.Status.DRAFT
     invite = client.post("/settings/people/invite/", {"email": "new@x.test", "role": "viewer"})
     assert invite.status_code == 302 and "reauthenticate" in invite["Location"]
+
+
+def test_the_api_asks_again_before_inviting_or_adding_a_webhook(buyer, buyer_org):
+    from accounts.models import Membership
+
+    Membership.objects.filter(user=buyer, organization=buyer_org).update(is_admin=True)
+    client = sign_in(buyer, secret=enrol_totp(buyer))
+    age_authentication(client, 301)
+    invite = client.post(
+        f"/api/organizations/{buyer_org.pk}/invitations/",
+        {"email": "new@x.test", "role": "viewer"},
+        content_type="application/json",
+    )
+    assert invite.status_code == 403 and invite.json()["code"] == "step_up_required"
+    hook = client.post(
+        "/api/webhooks/endpoints/",
+        {"name": "x", "url": "https://hooks.example.test/x", "format": "covenant", "events": []},
+        content_type="application/json",
+    )
+    assert hook.status_code == 403 and hook.json()["code"] == "step_up_required"

@@ -64,6 +64,13 @@ def test_a_one_byte_change_fails_the_command_and_the_page(report_pdf, client, tm
         call_command("verify_document", str(path))
     page = post(client, changed).content.decode()
     assert "Not valid:" in page and "changed" in page and "Valid.</strong>" not in page
+    # The refusal is on the trail (staff only), with the file's digest; a valid check writes nothing.
+    from audit.models import AuditEntry
+
+    refused = AuditEntry.objects.filter(verb="document.verification_refused")
+    assert refused.count() == 1 and refused.get().visibility == AuditEntry.Visibility.STAFF
+    post(client, content)
+    assert refused.count() == 1
 
 
 def test_the_page_tells_a_stranger_only_valid_and_the_date(report_pdf, client, client_for, outsider):
