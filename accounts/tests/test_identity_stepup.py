@@ -66,7 +66,8 @@ def test_a_board_member_without_a_second_factor_cannot_sign(review, chair):
 def test_signing_within_the_window_proceeds(review, chair):
     client = sign_in(chair, secret=enrol_totp(chair))
     assert _sign_html(client, review).status_code == 302
-    assert Signature.objects.filter(user=chair).exists()
+    # The signature keeps how its signer authenticated (printed on the signed packet).
+    assert Signature.objects.get(user=chair).auth_method == "password+totp"
 
 
 def test_signing_after_the_window_asks_for_the_second_factor_then_proceeds(review, chair):

@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.identity import auth_method
 from accounts.identity.stepup import check_api as check_step_up
 from reviews.api._common import REVIEW_PK, BodyMixin, errors, review_action, visible_review
 from reviews.filters import ReviewFilter
@@ -150,6 +151,7 @@ class ReviewViewSet(BodyMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
             packet_checksum=data["packet_checksum"],
             reason=data.get("reason", ""),
             ip_address=self.request.META.get("REMOTE_ADDR"),
+            auth_method=auth_method(self.request) or "unknown",
         )
         return Response(ReviewSignatureSerializer(signature).data, status=status.HTTP_201_CREATED)
 

@@ -56,6 +56,7 @@ def review_sign(
     packet_checksum: str,
     reason: str = "",
     ip_address: str | None = None,
+    auth_method: str = "password",
 ) -> Signature:
     """Approve or reject the frozen packet. Records the person, the time, the
     address and the packet's checksum; cannot be changed or withdrawn. A
@@ -78,7 +79,15 @@ def review_sign(
         packet = _packet_signed(review, packet_checksum)
         if not packets.is_stale(review, packet):
             signature = _record(
-                review, packet, signatory, actor=actor, decision=decision, reason=reason, ip_address=ip_address, now=now
+                review,
+                packet,
+                signatory,
+                actor=actor,
+                decision=decision,
+                reason=reason,
+                ip_address=ip_address,
+                auth_method=auth_method,
+                now=now,
             )
             if decision == D.REJECT:
                 _rejected(review, signature, actor=actor, now=now)
@@ -138,6 +147,7 @@ def _record(
     decision: str,
     reason: str,
     ip_address: str | None,
+    auth_method: str,
     now: datetime,
 ) -> Signature:
     """The signature row (once per person and packet) and its audit entry."""
@@ -156,6 +166,7 @@ def _record(
                 at=now,
                 ip_address=ip_address or None,
                 packet_checksum=packet.checksum,
+                auth_method=auth_method[:40],
             )
     except IntegrityError:
         raise _already(Signature.objects.get(review=review, user_id=signatory.user_id, packet=packet), packet) from None

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
+from accounts.identity import auth_method
 from accounts.identity.stepup import step_up_required
 from reviews.forms import CommentForm, SignForm
 from reviews.models import Amendment
@@ -91,6 +92,7 @@ def review_sign(request: HttpRequest, pk: int) -> HttpResponse:
             reason=data["reason"],
             packet_checksum=data["packet_checksum"],
             ip_address=_ip(request),
+            auth_method=auth_method(request) or "unknown",
         ),
         done,
         "#sign",
