@@ -18,6 +18,7 @@ from contracts.access import can_manage, can_manage_side, contract_standing, req
 from contracts.models import Contract, ContractContact, ContractDocument
 from contracts.services._common import _lock
 from core.actor import Actor
+from core.holds import assert_not_held
 from core.locks import lock_row
 
 
@@ -78,6 +79,7 @@ def document_remove(*, actor: Actor, document: ContractDocument) -> None:
     with transaction.atomic():
         _lock(contract)
         current = lock_row(ContractDocument.objects.all(), document.pk)
+        assert_not_held(current, what=f"The document “{current.title}”")  # 409 naming the legal hold
         name, storage = current.file.name, current.file.storage
         audit.record(
             actor=actor,

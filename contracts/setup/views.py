@@ -23,7 +23,7 @@ from contracts.forms.base import apply_domain_errors
 from contracts.models import BoardSeat, Contract, ContractContact, ContractDocument
 from contracts.setup import services as setup
 from contracts.setup.forms import BoardSeatForm, ContactForm, DocumentForm
-from core.errors import DomainError, NotPermitted
+from core.errors import Conflict, DomainError, NotPermitted
 
 
 def _forbidden(request: HttpRequest, message: str, contract: Contract) -> HttpResponse:
@@ -180,5 +180,7 @@ def document_remove(request: HttpRequest, pk: int, doc_id: int) -> HttpResponse:
         setup.document_remove(actor=signed_in(request), document=document)
     except NotPermitted as exc:
         return _forbidden(request, exc.message, contract)
+    except Conflict as exc:  # a legal hold keeps it: the page names the hold
+        return render(request, "contracts/forbidden.html", {"message": exc.message, "contract": contract}, status=409)
     messages.success(request, f"“{document.title}” removed.")
     return _back(contract, "documents")
