@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CorrectiveConfig(AppConfig):
+    name = "corrective"
+    verbose_name = "Corrective-action plans"

@@ -1,0 +1,1 @@
+from incidents.tests.conftest import clock  # noqa: F401  (shared fixture)
