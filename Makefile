@@ -64,5 +64,26 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Every bench/ script at a size that finishes in under 10 minutes in all
+# (BENCH_SCALE shrinks the generated data; run a script alone for its full
+# size). Each prints medians and spreads of runs interleaved with its baseline.
+BENCH_SCALE ?= 0.2
+BENCH_RUNS = \
+  "calendars.py --n 20000 --ref-elapsed-n 140 --ref-add-n 1400" \
+  "reconcile.py --components 40" \
+  "close.py" \
+  "incidents.py" \
+  "simulate.py" \
+  "ingest.py --total 100000 --formats 100"
+bench: export DJANGO_DEBUG ?= 1
+bench: export BENCH_SCALE := $(BENCH_SCALE)
+bench: setup
+	@$(BIN)/python manage.py make_signing_key >/dev/null
+	@failed=""; for run in $(BENCH_RUNS); do \
+	  echo "== bench/$$run"; \
+	  $(BIN)/python bench/$$run || failed="$$failed $${run%% *}"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "Failed or missed a target:$$failed"; exit 1; fi
+
 clean:
 	rm -rf var/broker var/broker-control var/test-broker var/test-*.sqlite3*

@@ -29,6 +29,7 @@ _EVENTS: tuple[Event, ...] = (
     Event("incident.acknowledged", "Incident acknowledged", "Incidents"),
     Event("incident.severity_proposed", "Severity change proposed", "Incidents"),
     Event("incident.severity_changed", "Severity changed", "Incidents"),
+    Event("incident.severity_decided", "Severity change accepted or rejected", "Incidents"),
     Event("incident.workaround_proposed", "Workaround awaits acceptance", "Incidents"),
     Event("incident.workaround_accepted", "Workaround accepted", "Incidents"),
     Event("incident.workaround_expired", "Workaround expired", "Incidents"),
@@ -48,9 +49,15 @@ _EVENTS: tuple[Event, ...] = (
     Event("change.questioned", "Change notice questioned or answered", "Availability"),
     Event("source.proposed", "Monitoring source awaits acceptance", "Availability"),
     Event("source.stale", "Monitoring source went silent", "Availability"),
+    Event("source.accepted", "Monitoring source accepted or rejected by the other party", "Availability"),
+    Event("discrepancy.opened", "Sources disagree: discrepancy to reconcile", "Availability"),
+    Event("discrepancy.resolved", "Discrepancy proposed, resolved or disputed", "Availability"),
     # Reports and credits
     Event("report.issued", "Service report issued", "Reports and credits"),
     Event("credit.changed", "Credit status changed", "Reports and credits"),
+    Event(
+        "remedy.changed", "Remedy besides credits owed, offered, accepted, delivered or disputed", "Reports and credits"
+    ),
     Event("report.close_failed", "Period close failed (staff)", "Reports and credits"),
     # Disputes
     Event("dispute.opened", "Dispute raised", "Disputes"),
@@ -58,6 +65,7 @@ _EVENTS: tuple[Event, ...] = (
     Event("dispute.closed", "Dispute resolved or withdrawn", "Disputes"),
     Event("dispute.commented", "Dispute comment by the other side", "Disputes"),
     Event("dispute.deadline", "Dispute deadline approaching", "Disputes"),
+    Event("legal_hold.changed", "Legal hold placed or released", "Disputes"),
     # Contracts and terms
     Event("terms.proposed", "Terms proposed for acceptance", "Contracts"),
     Event("terms.accepted", "Terms accepted", "Contracts"),

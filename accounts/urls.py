@@ -7,6 +7,7 @@ app_name = "accounts"
 urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
+    path("notifications/<int:pk>/open/", views.notification_open, name="notification_open"),
     path("notifications/preferences/", views.notification_preferences, name="notification_preferences"),
     path("notifications/unsubscribe/<str:token>/", views.notification_unsubscribe, name="unsubscribe"),
     path("tokens/", views.tokens, name="tokens"),

@@ -8,10 +8,10 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import events as catalogue
 from accounts import notifications as notices
@@ -22,12 +22,28 @@ from accounts.identity.stepup import require_step_up
 from accounts.models import ApiToken, Membership, NotificationPreference, Organization, User
 from accounts.ratelimit import allow
 from core.errors import InvalidInput
+from core.links import is_local_path
 
 
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
     page = Paginator(request.user.notifications.all(), 25).get_page(request.GET.get("page"))
     return render(request, "accounts/notifications.html", {"page": page})
+
+
+@login_required
+@require_GET
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Follow one notification's link, marking it read on the way. A GET that writes, on
+    purpose: it is idempotent and touches only the viewer's own row (another person's id is
+    a 404), so a plain link works and a prefetch or a crafted link can at worst mark it read."""
+    person = signed_in(request)
+    notification = get_object_or_404(person.notifications.all(), pk=pk)
+    services.notifications_mark_read(user=person, ids=[notification.pk])
+    # Only a path on this site: a stored absolute or scheme-relative URL falls back to the list.
+    if notification.url and is_local_path(notification.url):
+        return HttpResponseRedirect(notification.url)
+    return redirect("accounts:notifications")
 
 
 @login_required

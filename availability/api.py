@@ -25,10 +25,12 @@ from rest_framework.views import APIView
 
 from accounts.http import signed_in
 from availability.filters import ChangeNoticeFilter, MaintenanceFilter, OutageFilter
+from availability.ingest import tickets, tickets_apply
 from availability.models import ChangeNotice, MaintenanceWindow, MonitoringSource, Outage
 from availability.report import TermsBook, period_report, report_data, resolve_period
 from availability.serializers import (
     AcknowledgeSerializer,
+    AnswerSerializer,
     AvailabilityReportSerializer,
     CalendarFeedRequestSerializer,
     CalendarFeedSerializer,
@@ -46,10 +48,13 @@ from availability.serializers import (
     OutageCorrectSerializer,
     OutageCreateSerializer,
     OutageSerializer,
+    PostponementDecisionSerializer,
+    PostponeSerializer,
     QuestionSerializer,
     ReasonOptionalSerializer,
     SourceRejectSerializer,
 )
+from availability.serializers.tickets import TicketMapSerializer
 from availability.services import monitoring, sources
 from availability.services import periods as av
 from contracts.access import get_visible_contract
@@ -231,6 +236,43 @@ class SourceActionView(ValidatedBodyMixin, APIView):
         return {"request": self.request}
 
 
+class TicketMapView(ValidatedBodyMixin, APIView):
+    """``/api/sources/{id}/ticket-map/``: a ticketing source's map, with the
+    product's defaults filled in (GET), or replaced (PUT; the other party is told)."""
+
+    @extend_schema(
+        summary="A ticketing source's ticket map, defaults filled in",
+        parameters=[PK],
+        responses={200: TicketMapSerializer, **errs(404)},
+        tags=["monitoring"],
+    )
+    def get(self, request: Request, pk: str) -> Response:
+        source = self._source(request, pk)
+        return Response({"ticket_map": tickets.effective_map(source.kind, source.ticket_map)})
+
+    @extend_schema(
+        summary="Replace a ticketing source's ticket map (either party; staff)",
+        parameters=[PK],
+        request=TicketMapSerializer,
+        responses={200: TicketMapSerializer, **errs(400, 403, 404, 409)},
+        tags=["monitoring"],
+    )
+    def put(self, request: Request, pk: str) -> Response:
+        source = self._source(request, pk)
+        data = self._body(TicketMapSerializer)
+        source = tickets_apply.set_ticket_map(actor=signed_in(request), source=source, ticket_map=data["ticket_map"])
+        return Response({"ticket_map": tickets.effective_map(source.kind, source.ticket_map)})
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {"request": self.request}
+
+    def _source(self, request: Request, pk: str) -> MonitoringSource:
+        source = MonitoringSource.objects.visible_to(request.user).select_related("contract").filter(pk=pk).first()
+        if source is None or source.kind not in tickets.TICKET_KINDS:
+            raise NotFound("No such ticketing source.")
+        return source
+
+
 # -- outages --------------------------------------------------------------------------------
 
 
@@ -371,7 +413,7 @@ class ChangeNoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Bas
     filterset_class = ChangeNoticeFilter
 
     def get_queryset(self) -> QuerySet:
-        return super().get_queryset().order_by("-planned_at", "-id")
+        return super().get_queryset().prefetch_related("messages").order_by("-planned_at", "-id")
 
     @extend_schema(
         summary="Announce a change (vendor)",
@@ -394,6 +436,38 @@ class ChangeNoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Bas
     def question(self, request: Request, pk: str) -> Response:
         notice = self.get_object()
         return self._one(av.question_change(actor=request.user, notice=notice, **self._body(QuestionSerializer)))
+
+    @_transition("Answer the buyer's question (vendor)", AnswerSerializer, ChangeNoticeSerializer)
+    @action(detail=True, methods=["post"])
+    def answer(self, request: Request, pk: str) -> Response:
+        notice = self.get_object()
+        return self._one(av.answer_change(actor=signed_in(request), notice=notice, **self._body(AnswerSerializer)))
+
+    @_transition(
+        "Request a postponement (buyer)",
+        PostponeSerializer,
+        ChangeNoticeSerializer,
+        description="Within the notice the terms owe (the notice was short), the postponement is granted at once; "
+        "a later date waits for the vendor's decision (`postponement`).",
+    )
+    @action(detail=True, methods=["post"])
+    def postpone(self, request: Request, pk: str) -> Response:
+        notice = self.get_object()
+        return self._one(
+            av.request_postponement(actor=signed_in(request), notice=notice, **self._body(PostponeSerializer))
+        )
+
+    @_transition(
+        "Accept or decline a requested postponement (vendor)", PostponementDecisionSerializer, ChangeNoticeSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def postponement(self, request: Request, pk: str) -> Response:
+        notice = self.get_object()
+        return self._one(
+            av.decide_postponement(
+                actor=signed_in(request), notice=notice, **self._body(PostponementDecisionSerializer)
+            )
+        )
 
 
 # -- availability report and calendar feed ------------------------------------------------------------

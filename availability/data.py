@@ -9,9 +9,27 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from availability.engine import ALL_COMPONENTS, AvailabilityResult, Span, compute_availability
+from availability.engine import (
+    ALL_COMPONENTS,
+    AvailabilityResult,
+    Pair,
+    Span,
+    clip,
+    compute_availability,
+    merge,
+    subtract,
+)
 from availability.maintenance import Verdict, Window, assess
-from availability.models import MaintenanceWindow, MonitoringSource, NoDataSpan, Outage, ProbeState, counts_q
+from availability.models import (
+    Discrepancy,
+    MaintenanceWindow,
+    MonitoringSource,
+    NoDataSpan,
+    Outage,
+    ProbeState,
+    counts_q,
+)
+from availability.reconcile import first_half
 from contracts.models import Contract
 from contracts.terms import Terms
 from incidents.models import Incident
@@ -30,6 +48,7 @@ DISPLAY_RULE = (
     "the other side of (or onto) the target or a tier bound it was judged against."
 )
 WHOLE_SERVICE = "service"  # the one component of a contract that lists none
+_US = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -91,6 +110,10 @@ class Facts:
     # last probe plus its interval. The gap becomes a NoDataSpan when the
     # source reports again; until then it is no data up to now.
     silent: list[tuple[str, datetime, int]] = field(default_factory=list)
+    # Discrepancies between sources the parties decided (resolved or disputed), and the
+    # side each of the contract's sources was registered by (only loaded when there are some).
+    decisions: list[Discrepancy] = field(default_factory=list)
+    source_sides: dict[int, str] = field(default_factory=dict)
 
 
 def load_facts(contract: Contract, *, start: datetime, end: datetime, critical_incidents: bool = True) -> Facts:
@@ -120,7 +143,91 @@ def load_facts(contract: Contract, *, start: datetime, end: datetime, critical_i
             source__revoked_at__isnull=True,
         ).select_related("source")
     ]
-    return Facts(outages=outages, critical_incidents=incidents, windows=windows, no_data=no_data, silent=silent)
+    decisions = list(
+        Discrepancy.objects.filter(
+            contract=contract,
+            start__lt=end,
+            end__gt=start,
+            status__in=[Discrepancy.Status.RESOLVED, Discrepancy.Status.DISPUTED],
+        ).order_by("start", "pk")
+    )
+    sides = (
+        dict(MonitoringSource.objects.filter(contract=contract).values_list("pk", "registered_side"))
+        if decisions
+        else {}
+    )
+    return Facts(
+        outages=outages,
+        critical_incidents=incidents,
+        windows=windows,
+        no_data=no_data,
+        silent=silent,
+        decisions=decisions,
+        source_sides=sides,
+    )
+
+
+def _reconciled(
+    counted: list[Span], facts: Facts, *, components: list[str], listed: bool, start: datetime, horizon: datetime
+) -> list[Span]:
+    """``counted`` with the sources' records replaced, in each decided
+    discrepancy's interval and component, by the decided view
+    (``availability.services.reconciliation``): a picked source's outages, the
+    first half of the interval for a split, the buyer's sources' outages for a
+    disputed item. An item whose view cannot be had (its picked source deleted,
+    no buyer source among a disputed item's) leaves the records as they are."""
+    names = set(components)
+    by_source: dict[int, list[Outage]] = {}
+    for o in facts.outages:
+        if o.monitoring_source_id is not None:
+            by_source.setdefault(o.monitoring_source_id, []).append(o)
+
+    def speaks_for(o: Outage, component: str) -> bool:
+        return not listed or not o.component or o.component == ALL_COMPONENTS or o.component == component
+
+    def view(ids: list[int], d: Discrepancy) -> list[Pair]:
+        pairs = [(o.start, o.end or horizon) for i in ids for o in by_source.get(i, []) if speaks_for(o, d.component)]
+        return clip(intervals=pairs, start=d.start, end=d.end)
+
+    cuts: dict[str, list[Pair]] = {}
+    added: list[Span] = []
+    for d in facts.decisions:
+        if d.start >= horizon or d.end <= start or d.component not in names:
+            continue
+        if d.resolution == Discrepancy.Resolution.SPLIT:
+            a, b = first_half(0, (d.end - d.start) // _US)
+            down = [(d.start, d.start + b * _US)] if b > a else []
+        elif d.resolution == Discrepancy.Resolution.SOURCE and d.picked_source_id is not None:
+            down = view([d.picked_source_id], d)
+        elif d.resolution == Discrepancy.Resolution.DISPUTED:
+            buyer = [
+                i for i in {*d.down_sources, *d.up_sources} if facts.source_sides.get(i) == MonitoringSource.Side.BUYER
+            ]
+            if not buyer:
+                continue
+            down = view(sorted(buyer), d)
+        else:
+            continue
+        cuts.setdefault(d.component, []).append((d.start, d.end))
+        added.extend(Span(start=a, end=b, component=d.component, ref=f"discrepancy:{d.pk}") for a, b in down)
+    if not cuts:
+        return counted
+    from_sources = {f"outage:{o.pk}" for outs in by_source.values() for o in outs}
+    out: list[Span] = []
+    for span in counted:
+        if span.ref not in from_sources:
+            out.append(span)
+            continue
+        targets = components if span.component == ALL_COMPONENTS else [span.component]
+        if not any(t in cuts for t in targets):
+            out.append(span)
+            continue
+        for t in targets:
+            out.extend(
+                Span(start=a, end=b, component=t, ref=span.ref)
+                for a, b in subtract(base=[(span.start, span.end)], remove=merge(cuts.get(t, [])))
+            )
+    return out + added
 
 
 def period_availability(
@@ -258,6 +365,7 @@ def availability_from_facts(
         for component, since, source in facts.silent
         if since < horizon and component in components
     )
+    counted = _reconciled(counted, facts, components=components, listed=listed, start=start, horizon=horizon)
     rules = uptime_rules(terms)
     result = compute_availability(
         period_start=start,

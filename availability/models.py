@@ -42,6 +42,9 @@ class MonitoringSource(models.Model):
         STATUSPAGE = "statuspage", "Atlassian Statuspage (vendor-reported)"
         PAGERDUTY = "pagerduty", "PagerDuty v3 webhook"
         OPSGENIE = "opsgenie", "Opsgenie alert webhook"
+        JIRA = "jira", "Jira Service Management ticket webhook"
+        ZENDESK = "zendesk", "Zendesk ticket webhook"
+        SERVICENOW = "servicenow", "ServiceNow incident webhook"
 
     class Side(models.TextChoices):
         BUYER = "buyer", "Buyer"
@@ -86,6 +89,9 @@ class MonitoringSource(models.Model):
     last_truncated_at = models.DateTimeField(null=True, blank=True)
     last_pulled_at = models.DateTimeField(null=True, blank=True)
     last_pull_error = models.CharField(max_length=300, blank=True)
+    # Ticketing sources: the ticket's priority -> severity, status -> lifecycle action,
+    # default environment and component (empty: the product's defaults, availability.ingest.tickets).
+    ticket_map = models.JSONField(default=dict, blank=True)
 
     objects = MonitoringSourceQuerySet.as_manager()
 
@@ -342,6 +348,8 @@ class ChangeNotice(models.Model):
         ANNOUNCED = "announced", "Announced"
         ACKNOWLEDGED = "acknowledged", "Acknowledged by buyer"
         QUESTIONED = "questioned", "Questions raised"
+        ANSWERED = "answered", "Answered by vendor"
+        POSTPONING = "postponing", "Postponement requested"
 
     contract = models.ForeignKey("contracts.Contract", on_delete=models.CASCADE, related_name="change_notices")
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -355,6 +363,14 @@ class ChangeNotice(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ANNOUNCED)
     buyer_response = models.TextField(blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # The impact assessment beyond the ``impact`` text (required for major releases).
+    expected_downtime_minutes = models.PositiveIntegerField(null=True, blank=True)
+    rollback_plan = models.TextField(blank=True)
+    vendor_response = models.TextField(blank=True)
+    # Postponement: the first planned time once moved, and a request awaiting the vendor.
+    original_planned_at = models.DateTimeField(null=True, blank=True)
+    postponement_requested_to = models.DateTimeField(null=True, blank=True)
+    postponement_reason = models.TextField(blank=True)
 
     class Meta:
         db_table = "incidents_changenotice"  # kept from the app it moved from
@@ -363,6 +379,35 @@ class ChangeNotice(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ChangeMessage(models.Model):
+    """One step in a change notice's thread: a question, an answer, a postponement and its
+    decision, or the acknowledgement. Written by the change-notice services only."""
+
+    class Kind(models.TextChoices):
+        QUESTION = "question", "Question"
+        ANSWER = "answer", "Answer"
+        ACKNOWLEDGEMENT = "ack", "Acknowledged"
+        POSTPONEMENT_REQUEST = "postpone", "Postponement requested"
+        POSTPONEMENT_GRANTED = "postponed", "Postponed"
+        POSTPONEMENT_DECLINED = "declined", "Postponement declined"
+
+    notice = models.ForeignKey(ChangeNotice, on_delete=models.CASCADE, related_name="messages")
+    side = models.CharField(max_length=6)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    text = models.TextField(blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["notice", "created_at"], name="change_message_notice")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.notice_id}"
 
 
 class CalendarFeed(models.Model):
@@ -379,3 +424,106 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"feed {self.user} / {self.contract_id}"
+
+
+# -- ticketing sources (Jira Service Management, Zendesk, ServiceNow) ------------------------------
+
+
+class TicketLink(models.Model):
+    """One upstream ticket and the Covenant incident it drives. The ticket's own
+    update time orders deliveries: one older than the last applied changes
+    nothing (its raw payload is kept all the same). ``evidence`` keeps, per
+    applied delivery, the ticket's own timestamps beside Covenant's server time."""
+
+    source = models.ForeignKey(MonitoringSource, on_delete=models.CASCADE, related_name="tickets")
+    key = models.CharField(max_length=100, help_text="The ticket's stable id (Jira issue id, Zendesk id, sys_id).")
+    label = models.CharField(max_length=100, help_text="What people call it (SUP-12, #35436, INC0010001).")
+    incident = models.ForeignKey(
+        "incidents.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="ticket_links"
+    )
+    status = models.CharField(max_length=60, blank=True, help_text="The ticket's status as last applied.")
+    priority = models.CharField(max_length=60, blank=True, help_text="The ticket's priority as last applied.")
+    ticket_created_at = models.DateTimeField(help_text="The ticket's own creation time (evidence).")
+    ticket_updated_at = models.DateTimeField(help_text="The ticket's own update time of the last applied delivery.")
+    ticket_resolved_at = models.DateTimeField(null=True, blank=True, help_text="The ticket's own resolution time.")
+    evidence = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-ticket_updated_at"]
+        constraints = [models.UniqueConstraint(fields=["source", "key"], name="ticket_once_per_source")]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.source_id})"
+
+
+# -- reconciliation between sources (availability.services.reconciliation) ----------------------
+
+
+class Discrepancy(models.Model):
+    """An interval of a period in which the counted sources disagree about one
+    component (one says down, another up) for longer than the tolerance.
+
+    Found by ``reconcile_period``; resolved by agreement: one party proposes
+    (count one source's view, or split), the other accepts. Either party may
+    instead mark it disputed; the period close marks the ones still open
+    disputed. Open items are replaced when reconciliation runs again;
+    decided ones never are."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved by agreement"
+        DISPUTED = "disputed", "Disputed"
+
+    class Resolution(models.TextChoices):
+        SOURCE = "source", "Count one source's view"
+        SPLIT = "split", "Split: half the time counts as down"
+        DISPUTED = "disputed", "Disputed: the buyer's probes count, the time is reported as disputed"
+
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.CASCADE, related_name="discrepancies")
+    component = models.CharField(max_length=100)
+    period = models.CharField(max_length=20, help_text="The period's label (2026-10, 2026-Q4).")
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    down_sources = models.JSONField(default=list, help_text="Ids of the sources saying down in the interval.")
+    up_sources = models.JSONField(default=list, help_text="Ids of the sources saying up in the interval.")
+    down_seconds = models.JSONField(default=dict, help_text="Source id -> seconds it says down in the interval.")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    proposed_resolution = models.CharField(max_length=8, choices=Resolution.choices, blank=True)
+    proposed_source = models.ForeignKey(
+        MonitoringSource, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposed_reason = models.TextField(blank=True)
+    proposed_side = models.CharField(max_length=6, choices=MonitoringSource.Side.choices, blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposed_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(max_length=8, choices=Resolution.choices, blank=True)
+    picked_source = models.ForeignKey(
+        MonitoringSource, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    detected_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["start", "component", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="discrepancy_ordered"),
+            models.UniqueConstraint(fields=["contract", "component", "start"], name="discrepancy_once"),
+        ]
+        indexes = [models.Index(fields=["contract", "period_start"], name="discrepancy_contract_period")]
+
+    def __str__(self) -> str:
+        return f"{self.component} {self.start:%Y-%m-%d %H:%M} ({self.status})"
+
+    @property
+    def seconds(self) -> int:
+        return int((self.end - self.start).total_seconds())

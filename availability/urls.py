@@ -3,17 +3,19 @@
 ``api_urlpatterns``: Routes of the availability API, included under ``api/`` by config.urls.
 
 ``monitoring/alertmanager/``, ``monitoring/probes/``, ``monitoring/statuspage/``,
-``monitoring/pagerduty/``, ``monitoring/opsgenie/`` (source tokens);
+``monitoring/pagerduty/``, ``monitoring/opsgenie/``, ``monitoring/jira/``, ``monitoring/zendesk/``,
+``monitoring/servicenow/`` (source tokens); ``sources/{id}/ticket-map/``;
 ``contracts/{id}/sources/`` (list, register) and ``sources/{id}/accept|reject|revoke/``;
 ``contracts/{id}/monitoring-sources/`` (+ ``{id}/revoke/``, the older routes),
 ``contracts/{id}/availability/?period=``, ``contracts/{id}/calendar-feed/``;
+``contracts/{id}/discrepancies/`` and ``discrepancies/{id}/resolve|accept|dispute/``;
 ``outages/``, ``maintenance-windows/``, ``change-notices/`` with their actions.
 (mounted under ``api/`` as the ``availability-api`` namespace by config.urls)."""
 
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from availability import api, views
+from availability import api, api_reconciliation, views
 from availability import webhooks as api_monitoring
 
 app_name = "availability"
@@ -30,7 +32,18 @@ urlpatterns = [
     path("contracts/<int:pk>/sources/accept/", views.source_action, {"action": "accept"}, name="source-accept"),
     path("contracts/<int:pk>/sources/reject/", views.source_action, {"action": "reject"}, name="source-reject"),
     path("contracts/<int:pk>/sources/revoke/", views.source_action, {"action": "revoke"}, name="source-revoke"),
+    path(
+        "contracts/<int:pk>/sources/ticket-map/",
+        views.source_action,
+        {"action": "ticket-map"},
+        name="source-ticket-map",
+    ),
     path("contracts/<int:pk>/calendar/<str:token>.ics", views.calendar_ics, name="calendar-feed"),
+    path(
+        "contracts/<int:pk>/discrepancies/<int:item_pk>/<slug:action>/",
+        views.discrepancy_action,
+        name="discrepancy-action",
+    ),
 ]
 
 
@@ -50,6 +63,10 @@ api_urlpatterns = [
     path("monitoring/statuspage/", api_monitoring.StatuspageIngestView.as_view(), name="monitoring-statuspage"),
     path("monitoring/pagerduty/", api_monitoring.PagerDutyIngestView.as_view(), name="monitoring-pagerduty"),
     path("monitoring/opsgenie/", api_monitoring.OpsgenieIngestView.as_view(), name="monitoring-opsgenie"),
+    path("monitoring/jira/", api_monitoring.JiraIngestView.as_view(), name="monitoring-jira"),
+    path("monitoring/zendesk/", api_monitoring.ZendeskIngestView.as_view(), name="monitoring-zendesk"),
+    path("monitoring/servicenow/", api_monitoring.ServiceNowIngestView.as_view(), name="monitoring-servicenow"),
+    path("sources/<int:pk>/ticket-map/", api.TicketMapView.as_view(), name="monitoring-source-ticket-map"),
     path("contracts/<int:contract_pk>/sources/", api.SourceListView.as_view(), name="contract-sources"),
     path("sources/<int:pk>/accept/", api.SourceActionView.as_view(verb="accept"), name="monitoring-source-accept"),
     path("sources/<int:pk>/reject/", api.SourceActionView.as_view(verb="reject"), name="monitoring-source-reject"),
@@ -57,6 +74,19 @@ api_urlpatterns = [
         "sources/<int:pk>/revoke/", api.SourceActionView.as_view(verb="revoke"), name="monitoring-source-revoke-token"
     ),
     path("contracts/<int:contract_pk>/availability/", api.AvailabilityView.as_view(), name="contract-availability"),
+    path(
+        "contracts/<int:contract_pk>/discrepancies/",
+        api_reconciliation.DiscrepancyListView.as_view(),
+        name="contract-discrepancies",
+    ),
+    *[
+        path(
+            f"discrepancies/<int:pk>/{verb}/",
+            api_reconciliation.DiscrepancyActionView.as_view(verb=verb),
+            name=f"discrepancy-{verb}",
+        )
+        for verb in ("resolve", "accept", "dispute")
+    ],
     path("contracts/<int:contract_pk>/calendar-feed/", api.CalendarFeedView.as_view(), name="contract-calendar-feed"),
     *router.urls,
 ]

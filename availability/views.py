@@ -7,6 +7,7 @@ time zone, the zone the periods are measured in."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -15,7 +16,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,10 +24,12 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from accounts.http import signed_in
+from availability import exports
 from availability.engine import shown
 from availability.filters import OutageFilter, selected
 from availability.ical import build_calendar
-from availability.models import CalendarFeed, ChangeNotice, MaintenanceWindow, MonitoringSource, Outage
+from availability.ingest import tickets, tickets_apply
+from availability.models import CalendarFeed, ChangeNotice, Discrepancy, MaintenanceWindow, MonitoringSource, Outage
 from availability.report import (
     PeriodReport,
     TermsBook,
@@ -40,15 +43,17 @@ from availability.report import (
     resolve_period,
 )
 from availability.services import periods as av
-from availability.services import sources
+from availability.services import reconciliation, sources
 from contracts.access import contract_standing, get_visible_contract
 from contracts.forms import StyledForm, apply_domain_errors
 from contracts.models import Contract
 from core.downloads import content_disposition
 from core.errors import Conflict, InvalidInput, NotPermitted
+from core.exports import export_response, requested_format
 from core.periods import PeriodError
 from incidents.services.base import is_buyer_actor, is_vendor_actor
 
+R = Discrepancy.Resolution
 OUTAGES_PER_PAGE = 20
 CHANGES_SHOWN = 50
 FEED_HORIZON = timedelta(days=400)
@@ -96,6 +101,13 @@ class ChangeForm(StyledForm):
     title = forms.CharField(max_length=200)
     planned_at = _when()
     impact = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Impact assessment")
+    expected_downtime_minutes = forms.IntegerField(
+        required=False, min_value=0, label="Expected downtime (minutes)", help_text="Required for a major release."
+    )
+    rollback_plan = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Rollback plan",
+        help_text="Required for a major release.",
+    )  # fmt: skip
 
     def __init__(self, *args: Any, contract: Contract, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -104,6 +116,20 @@ class ChangeForm(StyledForm):
 
 class QuestionForm(StyledForm):
     question = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class AnswerForm(StyledForm):
+    answer = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class PostponeForm(StyledForm):
+    until = _when()
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class PostponementForm(StyledForm):
+    decision = forms.ChoiceField(choices=[("accept", "Accept"), ("decline", "Decline")])
+    reason = forms.CharField(required=False, label="Reason (required to decline)")
 
 
 class ClaimForm(StyledForm):
@@ -211,7 +237,11 @@ def render_page(
     for w in upcoming:
         w.notice_given = ahead(w.start - w.announced_at)
         w.notice_late = w.start - w.announced_at < timedelta(days=notice_days)
-    changes = list(ChangeNotice.objects.filter(contract=contract).order_by("-planned_at", "-id")[:CHANGES_SHOWN])
+    changes = list(
+        ChangeNotice.objects.filter(contract=contract)
+        .prefetch_related("messages")
+        .order_by("-planned_at", "-id")[:CHANGES_SHOWN]
+    )
     for c in changes:
         c.notice_given = ahead(c.planned_at - c.announced_at)
     feed = CalendarFeed.objects.filter(user=request.user, contract=contract).first()
@@ -257,6 +287,7 @@ def render_page(
         "decide_form": DecideForm(auto_id=False),
         "question_form": QuestionForm(auto_id=False),
         "api_url": reverse("availability-api:contract-availability", args=[contract.pk]) + f"?period={period.label}",
+        **_reconciliation_context(contract, period, request.user),
         # Each active source's health (one query): ok, or silent since when.
         "source_health": list(
             MonitoringSource.objects.filter(contract=contract, revoked_at__isnull=True)
@@ -269,8 +300,24 @@ def render_page(
 
 
 @login_required
-def contract_availability(request: HttpRequest, pk: int) -> HttpResponse:
-    return render_page(request, get_visible_contract(request.user, pk))
+def contract_availability(request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
+    contract = get_visible_contract(request.user, pk)
+    try:
+        fmt = requested_format(request.GET.get("export"))
+    except InvalidInput as exc:
+        return HttpResponse(f"export: {exc.errors['export'][0]}", status=400, content_type="text/plain")
+    if fmt is not None:
+        # The outage table's filters, over every outage they select (not only the page shown).
+        outage_filter = OutageFilter(request.GET, queryset=Outage.objects.filter(contract=contract))
+        outages = outage_filter.qs if outage_filter.is_valid() else Outage.objects.none()
+        return export_response(
+            fmt=fmt,
+            filename=f"{contract.reference}-outages",
+            header=exports.HEADER,
+            rows=exports.rows(outages.order_by("-start", "-id")),
+            sheet="Outages",
+        )
+    return render_page(request, contract)
 
 
 # -- actions -------------------------------------------------------------------------------
@@ -329,7 +376,7 @@ def _obj(model: Any, contract: Contract, pk: int) -> Any:
 def change_action(request: HttpRequest, pk: int, notice_pk: int, action: str) -> HttpResponse:
     contract = get_visible_contract(request.user, pk)
     notice = _obj(ChangeNotice, contract, notice_pk)
-    user = request.user
+    user = signed_in(request)
     if action == "acknowledge":
         return _run(
             request, contract, form=None, name=action, anchor="#changes",
@@ -341,6 +388,26 @@ def change_action(request: HttpRequest, pk: int, notice_pk: int, action: str) ->
             request, contract, form=QuestionForm(request.POST), name=action, anchor="#changes",
             call=lambda d: av.question_change(actor=user, notice=notice, question=d["question"]),
             done=f"Question sent about “{notice.title}”.",
+        )  # fmt: skip
+    if action == "answer":
+        return _run(
+            request, contract, form=AnswerForm(request.POST), name=action, anchor="#changes",
+            call=lambda d: av.answer_change(actor=user, notice=notice, answer=d["answer"]),
+            done=f"Answer sent about “{notice.title}”.",
+        )  # fmt: skip
+    if action == "postpone":
+        return _run(
+            request, contract, form=PostponeForm(request.POST), name=action, anchor="#changes",
+            call=lambda d: av.request_postponement(actor=user, notice=notice, until=d["until"], reason=d["reason"]),
+            done=f"Postponement of “{notice.title}” requested.",
+        )  # fmt: skip
+    if action == "postponement":
+        return _run(
+            request, contract, form=PostponementForm(request.POST), name=action, anchor="#changes",
+            call=lambda d: av.decide_postponement(
+                actor=user, notice=notice, accept=d["decision"] == "accept", reason=d["reason"]
+            ),
+            done="Decision on the postponement recorded.",
         )  # fmt: skip
     raise Http404("No such action.")
 
@@ -482,6 +549,9 @@ def _sources_page(
                 "may_decide": side in parties
                 and side != source.registered_side
                 and source.status == MonitoringSource.Status.PROPOSED,
+                "ticket_map": json.dumps(tickets.effective_map(source.kind, source.ticket_map), indent=1)
+                if source.kind in tickets.TICKET_KINDS
+                else "",
             }
         )
     context = {
@@ -536,6 +606,12 @@ def source_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             sources.reject_source(actor=user, source=source, reason=request.POST.get("reason", ""))
         elif action == "revoke":
             sources.revoke_source(actor=user, source=source)
+        elif action == "ticket-map":
+            try:
+                ticket_map = json.loads(request.POST.get("ticket_map") or "{}")
+            except json.JSONDecodeError as exc:
+                raise InvalidInput("Not JSON.", errors={"ticket_map": [f"Invalid JSON: {exc.msg}."]}) from None
+            tickets_apply.set_ticket_map(actor=user, source=source, ticket_map=ticket_map)
         else:
             raise Http404("No such action.")
     except NotPermitted as exc:
@@ -544,5 +620,84 @@ def source_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         detail = "; ".join(" ".join(v) for v in getattr(exc, "errors", {}).values()) or exc.message
         messages.error(request, detail)
     else:
-        messages.success(request, f"Source “{source.name}”: {action}ed." if action != "revoke" else "Token revoked.")
+        done = {"revoke": "Token revoked.", "ticket-map": f"Source “{source.name}”: ticket map saved."}
+        messages.success(request, done.get(action, f"Source “{source.name}”: {action}ed."))
     return redirect(back)
+
+
+# -- reconciliation between sources (availability.services.reconciliation) --------------------------
+
+
+class ResolveForm(StyledForm):
+    resolution = forms.ChoiceField(
+        choices=[(R.SOURCE, "Count one source's view"), (R.SPLIT, "Split: half counts as down")]
+    )
+    source = forms.IntegerField(required=False)
+    reason = forms.CharField(max_length=2000)
+
+
+class DisputeDiscrepancyForm(StyledForm):
+    reason = forms.CharField(max_length=2000)
+
+
+def _reconciliation_context(contract: Contract, period: Any, user: Any) -> dict[str, Any]:
+    """The period's discrepancies with their sources' names (one query when
+    there are none, a fixed few when there are)."""
+    items = reconciliation.period_items(contract, start=period.start)
+    names = (
+        MonitoringSource.objects.filter(contract=contract).only("name", "registered_side").in_bulk() if items else {}
+    )
+    side = sources.side_of(user, contract) if items else None
+    rows = []
+    for d in items:
+        down = [names[i] for i in d.down_sources if i in names]
+        up = [names[i] for i in d.up_sources if i in names]
+        rows.append(
+            {
+                "d": d,
+                "says_down": down,
+                "says_up": up,
+                "choices": [*down, *up],
+                "length": duration(d.end - d.start),
+                "may_accept": bool(d.proposed_resolution) and side is not None and side != d.proposed_side,
+            }
+        )
+    return {
+        "discrepancies": rows,
+        "reconciliation": reconciliation.summary(items),
+        "reconciliation_rule": reconciliation.RULE,
+        "tolerance_seconds": reconciliation.tolerance_seconds(
+            TermsBook.load([contract.pk]).terms(contract.pk, min(period.end, timezone.now()))
+        )
+        if items
+        else None,
+    }
+
+
+@login_required
+@require_POST
+def discrepancy_action(request: HttpRequest, pk: int, item_pk: int, action: str) -> HttpResponse:
+    contract = get_visible_contract(request.user, pk)
+    item = _obj(Discrepancy, contract, item_pk)
+    user = signed_in(request)
+    if action == "resolve":
+        return _run(
+            request, contract, form=ResolveForm(request.POST), name=action, anchor="#reconciliation",
+            call=lambda d: reconciliation.propose_resolution(
+                actor=user, discrepancy=item, resolution=d["resolution"], source_id=d["source"], reason=d["reason"]
+            ),
+            done="Resolution proposed; it awaits the other party's acceptance.",
+        )  # fmt: skip
+    if action == "accept":
+        return _run(
+            request, contract, form=None, name=action, anchor="#reconciliation",
+            call=lambda d: reconciliation.accept_resolution(actor=user, discrepancy=item),
+            done="Resolution accepted: the discrepancy is resolved by agreement.",
+        )  # fmt: skip
+    if action == "dispute":
+        return _run(
+            request, contract, form=DisputeDiscrepancyForm(request.POST), name=action, anchor="#reconciliation",
+            call=lambda d: reconciliation.dispute_discrepancy(actor=user, discrepancy=item, reason=d["reason"]),
+            done="Marked disputed: the buyer's sources count and the time is reported as disputed.",
+        )  # fmt: skip
+    raise Http404("No such action.")

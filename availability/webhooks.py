@@ -26,12 +26,14 @@ from rest_framework.views import APIView
 
 from availability.api import errs
 from availability.ingest import services as ingest
+from availability.ingest import tickets_apply
 from availability.models import MonitoringSource
 from availability.serializers import (
     AlertmanagerWebhookSerializer,
     IngestResultSerializer,
     ProbeResultSerializer,
 )
+from availability.serializers.tickets import TicketIngestResultSerializer
 from availability.services import monitoring, sources
 from core import jsonbody
 from core.errors import PayloadTooLarge
@@ -44,6 +46,9 @@ INGEST_PATHS: dict[str, str] = {
     MonitoringSource.Kind.STATUSPAGE: "statuspage",
     MonitoringSource.Kind.PAGERDUTY: "pagerduty",
     MonitoringSource.Kind.OPSGENIE: "opsgenie",
+    MonitoringSource.Kind.JIRA: "jira",
+    MonitoringSource.Kind.ZENDESK: "zendesk",
+    MonitoringSource.Kind.SERVICENOW: "servicenow",
 }
 
 
@@ -248,3 +253,71 @@ class OpsgenieIngestView(_IngestView):
         source = _source(request)
         self.check_kind(source)
         return self.respond(ingest.ingest_opsgenie(source, self.body(request)))
+
+
+# -- ticketing: Jira Service Management, Zendesk, ServiceNow -------------------------------------
+
+_TICKETS = (
+    " The source's ticket map turns the priority into a severity and the status into a lifecycle step "
+    "(open, acknowledge, workaround, resolve, cancel), done through the incident services in the name of the "
+    "party person who registered or accepted the source; the ticket's own times go on the incident's timeline "
+    "beside the server time. An update older than the last applied one, or a redelivery, changes nothing. "
+    "A ticket from a source the other party has not accepted is kept and changes nothing (`counted: false`). "
+    "An unmapped priority or status is 400 naming the ticket's field; nothing is stored."
+)
+
+
+class _TicketIngestView(_IngestView):
+    def post(self, request: Request) -> Response:
+        source = _source(request)
+        self.check_kind(source)
+        result = tickets_apply.ingest_ticket(source, self.body(request), self.kind)
+        code = status.HTTP_200_OK if result.duplicate else status.HTTP_201_CREATED
+        return Response(TicketIngestResultSerializer(result).data, status=code)
+
+
+def _ticket_schema(summary: str, description: str) -> Any:
+    return extend_schema(
+        summary=summary,
+        description=description + _TICKETS,
+        request={"application/json": OpenApiTypes.OBJECT},
+        responses={201: TicketIngestResultSerializer, 200: TicketIngestResultSerializer, **errs(400, 401, 409, 413)},
+        tags=["monitoring"],
+    )
+
+
+class JiraIngestView(_TicketIngestView):
+    kind = MonitoringSource.Kind.JIRA
+
+    @_ticket_schema(
+        "Receive a Jira Service Management issue webhook",
+        "jira:issue_created and jira:issue_updated bodies: issue.id, issue.key, issue.fields.priority.name, "
+        "issue.fields.status.name (else its statusCategory.key), created, updated, resolutiondate.",
+    )
+    def post(self, request: Request) -> Response:
+        return super().post(request)
+
+
+class ZendeskIngestView(_TicketIngestView):
+    kind = MonitoringSource.Kind.ZENDESK
+
+    @_ticket_schema(
+        "Receive a Zendesk ticket webhook (trigger body, or a ticket event's detail)",
+        'Trigger body: {"ticket": {"id": "{{ticket.id}}", "subject": "{{ticket.title}}", "priority": '
+        '"{{ticket.priority}}", "status": "{{ticket.status}}", "created_at": "{{ticket.created_at_with_timestamp}}", '
+        '"updated_at": "{{ticket.updated_at_with_timestamp}}", "tags": "{{ticket.tags}}"}}.',
+    )
+    def post(self, request: Request) -> Response:
+        return super().post(request)
+
+
+class ServiceNowIngestView(_TicketIngestView):
+    kind = MonitoringSource.Kind.SERVICENOW
+
+    @_ticket_schema(
+        "Receive a ServiceNow incident (Business Rule outbound REST message)",
+        "The incident record's values: number, sys_id, priority (1-5), state (1 New, 2 In Progress, 3 On Hold, "
+        "6 Resolved, 7 Closed, 8 Canceled), opened_at, resolved_at, sys_updated_on (UTC), short_description.",
+    )
+    def post(self, request: Request) -> Response:
+        return super().post(request)

@@ -9,7 +9,10 @@ businesstimedelta drops microseconds from its results).
 
 businesstimedelta walks period by period (about 45 ms for one elapsed query
 spanning a year or two), so it only runs on random subsamples; pass
---ref-elapsed-n 10000 for a 10k elapsed check (about 8 minutes).
+--ref-elapsed-n 10000 for a 10k elapsed check (about 8 minutes). The
+subsample is cut into --rounds chunks; each chunk is timed with both engines,
+the order alternating, and the script prints the medians and spreads of the
+per-query times and of each chunk's ratio.
 """
 
 from __future__ import annotations
@@ -22,10 +25,12 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import businesstimedelta
 import holidays
 import pytz
+from _setup import Paired, print_ratio
 
 from contracts.calendars import BusinessCalendar, CoverageCalendar, Shift
 
@@ -49,6 +54,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000, help="queries of each kind")
     parser.add_argument("--ref-elapsed-n", type=int, default=1_000, help="reference elapsed subsample")
     parser.add_argument("--ref-add-n", type=int, default=10_000, help="reference add subsample")
+    parser.add_argument("--rounds", type=int, default=7, help="interleaved chunks of each subsample")
     parser.add_argument("--seed", type=int, default=20260101)
     args = parser.parse_args()
     rng = random.Random(args.seed)
@@ -88,28 +94,42 @@ def main() -> None:
     idx_e = sorted(rng.sample(range(n), me))
     idx_a = sorted(rng.sample(range(n), ma))
 
-    t0 = clock.perf_counter()
-    ref_elapsed = [rules.difference(*pairs[i]).timedelta for i in idx_e]
-    t_ref_elapsed = clock.perf_counter() - t0
+    def paired(idx: list[int], ours, ref) -> tuple[Paired, dict[int, object]]:
+        """Per-query seconds of each chunk, ours and the reference interleaved."""
+        chunks = [idx[k :: args.rounds] for k in range(args.rounds) if idx[k :: args.rounds]]
+        mine: list[float] = []
+        theirs: list[float] = []
+        results: dict[int, object] = {}
+        for k, chunk in enumerate(chunks):
+            runs = [(ours, mine), (ref, theirs)]
+            for fn, out in runs if k % 2 == 0 else reversed(runs):
+                t0 = clock.perf_counter()
+                values = [fn(i) for i in chunk]
+                out.append((clock.perf_counter() - t0) / len(chunk))
+                if fn is ref:
+                    results.update(zip(chunk, values, strict=True))
+        return Paired(mine, theirs), results
 
-    t0 = clock.perf_counter()
-    ref_due = [dues[i][0] + businesstimedelta.BusinessTimeDelta(rules, timedelta=dues[i][1]) for i in idx_a]
-    t_ref_add = clock.perf_counter() - t0
-
+    p_elapsed, ref_e = paired(
+        idx_e, lambda i: engine.elapsed(*pairs[i]), lambda i: rules.difference(*pairs[i]).timedelta
+    )
+    p_add, ref_a = paired(
+        idx_a,
+        lambda i: engine.add(*dues[i]),
+        lambda i: dues[i][0] + businesstimedelta.BusinessTimeDelta(rules, timedelta=dues[i][1]),
+    )
+    ref_elapsed = [ref_e[i] for i in idx_e]
+    ref_due = [ref_a[i] for i in idx_a]
     agree_elapsed = sum(elapsed[i] == r for i, r in zip(idx_e, ref_elapsed, strict=True))
     agree_add = sum(due[i] == r for i, r in zip(idx_a, ref_due, strict=True))
     print(
         "\nreference: businesstimedelta (pytz) on random subsamples "
         f"({me:,} elapsed, {ma:,} add queries; it is too slow for all {n:,})"
     )
-    print(
-        f"businesstimedelta elapsed x{me:,}: {t_ref_elapsed:8.3f} s  ({t_ref_elapsed / me * 1e6:9.1f} us/query; "
-        f"covenant is {t_ref_elapsed / me / (t_elapsed / n):,.0f}x faster per query)"
-    )
-    print(
-        f"businesstimedelta add     x{ma:,}: {t_ref_add:8.3f} s  ({t_ref_add / ma * 1e6:9.1f} us/query; "
-        f"covenant is {t_ref_add / ma / (t_add / n):,.0f}x faster per query)"
-    )
+    r = print_ratio("elapsed, per query: covenant vs businesstimedelta", p_elapsed, unit=1e6, unit_name="us")
+    print(f"  covenant is {1 / r:,.0f}x faster per query (median of chunks)")
+    r = print_ratio("add, per query: covenant vs businesstimedelta", p_add, unit=1e6, unit_name="us")
+    print(f"  covenant is {1 / r:,.0f}x faster per query (median of chunks)")
     print(f"elapsed agreement:  {agree_elapsed:,}/{me:,}")
     print(f"due-time agreement: {agree_add:,}/{ma:,}")
     for label, ours, idx, refs in (("elapsed", elapsed, idx_e, ref_elapsed), ("add", due, idx_a, ref_due)):

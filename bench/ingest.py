@@ -13,7 +13,9 @@ computation for a month of one-minute probes.
 
 3. Per-format throughput of the webhook formats (one delivery per request,
    Django's test Client in one process): Statuspage snapshots, PagerDuty v3
-   events and Opsgenie alerts, each printed next to the Alertmanager baseline
+   events, Opsgenie alerts and the ticketing webhooks (Jira, Zendesk and
+   ServiceNow: each ticket opened, then resolved, as an incident), each
+   printed next to the Alertmanager baseline
    measured the same way in the same run (``--formats N`` deliveries each; 0 skips).
 
 Run: .venv/bin/python bench/ingest.py [--total 1000000] [--batch 5000] [--client http|django] [--formats 400]
@@ -139,6 +141,8 @@ def format_bodies(kind: str, n: int) -> list[bytes]:
                 id=f"PB{i // 2:06d}", created_at=(START + timedelta(minutes=i - i % 2)).isoformat()
             )
             out.append(body)
+        elif kind in ("jira", "zendesk", "servicenow"):
+            out.append(ticket_body(kind, i))
         else:
             body = _fixture("opsgenie_create.json" if i % 2 == 0 else "opsgenie_close.json")
             created = int((START + timedelta(minutes=i - i % 2)).timestamp() * 1000)
@@ -147,6 +151,39 @@ def format_bodies(kind: str, n: int) -> list[bytes]:
             )
             out.append(body)
     return [json.dumps(b).encode() for b in out]
+
+
+def ticket_body(kind: str, i: int) -> dict:
+    """Ticket ``i // 2``: opened (even ``i``), then resolved a minute later (odd ``i``)."""
+    at = START + timedelta(minutes=i)
+    opened = START + timedelta(minutes=i - i % 2)
+    n = i // 2
+    if kind == "jira":
+        body = _fixture("jira_issue_created.json" if i % 2 == 0 else "jira_issue_updated.json")
+        fields = body["issue"]["fields"]
+        body["issue"].update(id=f"9{n:06d}", key=f"BEN-{n}")
+        fields.update(created=opened.isoformat(), updated=at.isoformat(), labels=[])
+        if i % 2:
+            fields.update(status={"name": "Resolved", "statusCategory": {"key": "done"}}, resolutiondate=at.isoformat())
+        return body
+    if kind == "zendesk":
+        body = _fixture("zendesk_ticket.json")
+        body["ticket"].update(
+            id=100_000 + n,
+            status="solved" if i % 2 else "new",
+            created_at=opened.isoformat(),
+            updated_at=at.isoformat(),
+        )
+        return body
+    body = _fixture("servicenow_incident.json")
+    body["result"].update(
+        sys_id=f"{n:032x}",
+        number=f"INC{n:07d}",
+        state="6" if i % 2 else "1",
+        opened_at=f"{opened:%Y-%m-%d %H:%M:%S}",
+        sys_updated_on=f"{at:%Y-%m-%d %H:%M:%S}",
+    )
+    return body
 
 
 def bench_formats(n: int) -> None:
@@ -161,7 +198,8 @@ def bench_formats(n: int) -> None:
     staff = User.objects.filter(is_staff=True).first() or User.objects.create_user("bench-staff", is_staff=True)
     client = Client()
     rates: dict[str, float] = {}
-    for kind in ("alertmanager", "statuspage", "pagerduty", "opsgenie"):
+    # Ticketing kinds open and resolve incidents through the incident services (the heaviest path).
+    for kind in ("alertmanager", "statuspage", "pagerduty", "opsgenie", "jira", "zendesk", "servicenow"):
         _, token = sources.register_source(
             actor=staff,
             contract=contract,

@@ -3,7 +3,11 @@
 Targets (issue 8): replaying 12 periods of a contract with 5,000 incidents
 under 10 candidate term sets in under 2 s; a 50-point sensitivity sweep in
 under 5 s. The history is read once per run (the query count is printed and
-does not grow with the candidates). Run: .venv/bin/python bench/simulate.py
+does not grow with the candidates). Baseline: the same replay with one
+candidate, interleaved with each measurement (medians, spreads and the
+per-pair ratio printed): what the extra candidates and points cost.
+BENCH_SCALE changes the number of contracts, not the 5,000 incidents each.
+Run: .venv/bin/python bench/simulate.py
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _setup import django_on_bench_db
+from _setup import Paired, django_on_bench_db, print_ratio
 
 django_on_bench_db("simulate", contracts=10, incidents_per_contract=5000)
 
@@ -31,7 +35,7 @@ from simulator.portfolio import portfolio  # noqa: E402
 from simulator.sensitivity import sweep, sweep_values  # noqa: E402
 from simulator.terms import resolve_candidate  # noqa: E402
 
-RUNS = 3
+RUNS = 5
 
 
 def candidates(contract: Contract, now):
@@ -58,7 +62,10 @@ def _row(contract: Contract, **minutes: int) -> dict:
     return {"severity": "critical", "environment": "production", "restore_minutes": restore, **minutes}
 
 
-def timed(fn):
+def timed(fn, baseline=None):
+    """Median seconds of ``fn`` over RUNS, its query count and result; with a
+    baseline, the two are interleaved (the order alternating) and the pairs
+    are returned too."""
     queries = 0
 
     def count(execute, sql, params, many, context):
@@ -66,15 +73,25 @@ def timed(fn):
         queries += 1
         return execute(sql, params, many, context)
 
-    times = []
+    times: list[float] = []
+    base: list[float] = []
     result = None
-    for _ in range(RUNS):
+    for i in range(RUNS):
+        if baseline is not None and i % 2:
+            started = time.perf_counter()
+            baseline()
+            base.append(time.perf_counter() - started)
         queries = 0
         started = time.perf_counter()
         with connection.execute_wrapper(count):
             result = fn()
         times.append(time.perf_counter() - started)
-    return statistics.median(times), queries, result
+        if baseline is not None and not i % 2:
+            started = time.perf_counter()
+            baseline()
+            base.append(time.perf_counter() - started)
+    paired = Paired(times, base) if baseline is not None else None
+    return statistics.median(times), queries, result, paired
 
 
 def main() -> None:
@@ -90,39 +107,45 @@ def main() -> None:
         )
         window = default_window(contract, now=now, count=12)
         cands = candidates(contract, now)
-        elapsed, queries, result = timed(lambda c=contract, w=window, k=cands: simulate(c, k, w, now=now))
+        one_candidate = lambda c=contract, w=window, k=cands: simulate(c, k[:1], w, now=now)  # noqa: E731
+        elapsed, queries, result, paired = timed(
+            lambda c=contract, w=window, k=cands: simulate(c, k, w, now=now), one_candidate
+        )
         base = result.baseline
         print(
             f"  simulate 12 periods x (in force + {len(cands)} candidates): {elapsed:5.2f} s, {queries} queries  "
             f"target < 2 s   (in force: {base.breaches:,} breaches, {base.credits_total:,} {contract.currency} credits)"
         )
-        one, q1, _ = timed(lambda c=contract, w=window, k=cands: simulate(c, k[:1], w, now=now))
-        print(f"  same with 1 candidate:                          {one:5.2f} s, {q1} queries")
+        print_ratio(f"  simulate, {len(cands)} candidates vs 1 candidate", paired)
         started = time.perf_counter()
         result.as_json()
         print(f"  results as JSON:                                {time.perf_counter() - started:5.2f} s")
         base_terms = cands[0]
         values = sweep_values(Decimal(1), Decimal(120), 50, integer=True)
-        elapsed, queries, s = timed(
+        elapsed, queries, s, paired = timed(
             lambda c=contract, w=window, b=base_terms, v=values: sweep(
                 c, b, "target:critical:production:acknowledge", v, w, now=now
-            )
+            ),
+            one_candidate,
         )
         print(
             f"  sweep critical/production acknowledge, {len(values)} points: {elapsed:5.2f} s, {queries} queries  "
             f"target < 5 s   (critical ack missed: {s.points[0].measure} at 1 min .. {s.points[-1].measure} at 120 min)"
         )
+        print_ratio(f"  sweep acknowledge, {len(values)} points vs 1-candidate replay", paired)
         values = sweep_values(Decimal("99.0"), Decimal("99.999"), 50, integer=False)
-        elapsed, queries, s = timed(
-            lambda c=contract, w=window, b=base_terms, v=values: sweep(c, b, "uptime_target", v, w, now=now)
+        elapsed, queries, s, paired = timed(
+            lambda c=contract, w=window, b=base_terms, v=values: sweep(c, b, "uptime_target", v, w, now=now),
+            one_candidate,
         )
         print(
             f"  sweep uptime target, {len(values)} points:              {elapsed:5.2f} s, {queries} queries  target < 5 s"
         )
+        print_ratio(f"  sweep uptime, {len(values)} points vs 1-candidate replay", paired)
     vendor = contracts[0].vendor
     mine = [c for c in contracts if c.vendor_id == vendor.pk]
     spec = {"label": "Critical ack 10 min", "changes": {"targets": [_row(mine[0], acknowledge_minutes=10)]}}
-    elapsed, queries, data = timed(lambda: portfolio(mine, spec, now=now))
+    elapsed, queries, data, _ = timed(lambda: portfolio(mine, spec, now=now))
     print(
         f"\nPortfolio: {len(mine)} contracts of {vendor.name} ({sum(1 for r in data['rows'] if not r['error'])} replayed): "
         f"{elapsed:5.2f} s, {queries} queries"

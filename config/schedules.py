@@ -14,15 +14,29 @@ SCHEDULES: list[dict] = [
         "crontab": "41 2 * * *",
     },
     {"name": "incidents: escalation watcher", "task": "incidents.tasks.escalation_watch", "every": 60},
+    # Hourly: overdue corrective actions and late plans climb the contract's ladder (each rung once).
     {
-        "name": "incidents: purge expired monitoring payloads",
-        "task": "availability.tasks.purge_expired_payloads",
+        "name": "corrective: escalate overdue actions",
+        "task": "corrective.tasks.escalate_overdue_actions",
+        "every": 3600,
+    },
+    # Daily: expired raw payloads leave unless a legal hold, dispute, claim, review or claim window keeps them
+    # (holds/retention.py; one summary audit entry per contract).
+    {
+        "name": "holds: purge expired monitoring payloads",
+        "task": "holds.tasks.purge_expired_payloads",
         "crontab": "17 3 * * *",
     },
     # Every minute: accepted monitoring sources gone silent (one alert per silent span, counted as no data).
     {"name": "availability: silent monitoring sources", "task": "availability.tasks.watch_silent_sources", "every": 60},
     # Every 5 minutes: Statuspage sources with a URL are fetched (10 s timeout, outside any transaction).
     {"name": "availability: pull vendor status pages", "task": "availability.tasks.pull_statuspages", "every": 300},
+    # Daily: discrepancies between counted sources in each open period, for both parties to reconcile before the close.
+    {
+        "name": "availability: reconcile sources",
+        "task": "availability.tasks.reconcile_open_periods",
+        "crontab": "50 4 * * *",
+    },
     {
         "name": "contracts: overdue onboarding items",
         "task": "contracts.tasks.onboarding_overdue_watch",

@@ -73,9 +73,11 @@ INSTALLED_APPS = [
     "contracts",
     "incidents",
     "availability",
+    "corrective",
     "reports",
     "disputes",
     "reviews",
+    "holds",
     "simulator",
     "portal",
 ]
@@ -375,6 +377,10 @@ SPECTACULAR_SETTINGS = {
         "PartyKindEnum": "accounts.models.Organization.Kind",
         "MembershipRoleEnum": "accounts.models.Membership.Role",
         "SourceStatusEnum": "availability.models.MonitoringSource.Status",
+        "SourceSideEnum": "availability.models.MonitoringSource.Side",
+        "DiscrepancyStatusEnum": "availability.models.Discrepancy.Status",
+        "DiscrepancyResolutionEnum": "availability.models.Discrepancy.Resolution",
+        "ProposedResolutionEnum": ["source", "split"],
     },
     # The schema and its docs are for signed-in people (session) and API clients (token).
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],

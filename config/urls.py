@@ -7,11 +7,14 @@ from rest_framework.routers import DefaultRouter
 
 from accounts import views as accounts_views
 from accounts.api import MeViewSet, NotificationViewSet, OrganizationViewSet, TokenViewSet
+from accounts.jobs import JobViewSet
 from accounts.people import urls as people_urls
 from audit.api import AuditEntryViewSet
 from availability import urls as availability_urls
 from contracts import urls as contracts_urls
+from corrective import urls as corrective_urls
 from disputes import urls as disputes_urls
+from holds import urls as holds_urls
 from incidents import urls as incidents_urls
 from portal import views as portal_views
 from portal.verify import verify as verify_document
@@ -26,6 +29,7 @@ router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("tokens", TokenViewSet, basename="token")
 router.register("audit", AuditEntryViewSet, basename="audit")
+router.register("jobs", JobViewSet, basename="job")
 
 urlpatterns = [
     path("", portal_views.dashboard, name="home"),
@@ -49,8 +53,10 @@ urlpatterns = [
     # Public: anyone may check that a PDF was issued here and is unchanged (portal/verify.py).
     path("verify/", verify_document, name="verify-document"),
     path("contracts/", include("contracts.urls")),
+    path("contracts/", include("holds.urls")),  # contracts/<pk>/holds/: the contract page's legal-hold panel
     path("incidents/", include("incidents.urls")),
     path("availability/", include("availability.urls")),
+    path("corrective/", include("corrective.urls")),
     path("reports/", include("reports.urls")),
     path("ledger/", include("disputes.urls")),
     path("reviews/", include("reviews.urls")),
@@ -62,8 +68,10 @@ urlpatterns = [
     path("api/", include((people_urls.api_urlpatterns, "people-api"))),
     path("api/", include((incidents_urls.api_urlpatterns, "incidents-api"))),
     path("api/", include((availability_urls.api_urlpatterns, "availability-api"))),
+    path("api/", include((corrective_urls.api_urlpatterns, "corrective-api"))),
     path("api/", include((reports_urls.api_urlpatterns, "reports-api"))),
     path("api/", include((disputes_urls.api_urlpatterns, "disputes-api"))),
+    path("api/", include((holds_urls.api_urlpatterns, "holds-api"))),
     path("api/", include((reviews_urls.api_urlpatterns, "reviews-api"))),
     path("api/", include((simulator_urls.api_urlpatterns, "simulator-api"))),
     path("api/", include((webhooks_urls.api_urlpatterns, "webhooks-api"))),

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -597,7 +597,7 @@ def schedule_pdf(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 
 
 @login_required
-def contract_audit(request: HttpRequest, pk: int) -> HttpResponse:
+def contract_audit(request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
     contract = get_visible_contract(request.user, pk)
     return render_entries(
         request,

@@ -9,6 +9,13 @@ e-mail and a WeasyPrint PDF; text is escaped.
   renewal reminder all draw it with this code).
 * ``trend_chart``: any other metric per period on a fixed scale (share of
   incidents within target, satisfaction), for the review packet.
+* ``sparkline``: a row of small bars per period with no axes, for a
+  dashboard card (availability per period, zoomed to the range that matters).
+* ``stacked_bar``: one horizontal bar split into labelled parts (breaches by
+  severity, credits applied against credits still owed).
+
+Every chart carries its figures in its ``aria-label`` and ``<title>``; a page
+that shows one next to nothing else adds a visually hidden table too.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from xml.sax.saxutils import escape, quoteattr
 
-__all__ = ["ChartPoint", "Point", "availability_chart", "trend_chart"]
+__all__ = ["ChartPoint", "Point", "Segment", "availability_chart", "sparkline", "stacked_bar", "trend_chart"]
 
 OK = "#1b7f3b"
 BAD = "#b3261e"
@@ -267,5 +274,109 @@ def trend_chart(
         f'<rect x="{x}" y="{legend_y - 8}" width="9" height="9" fill="none" stroke="{NONE}" stroke-dasharray="3 2"/>'
     )
     out.append(f'<text x="{x + 13}" y="{legend_y}" font-size="9" fill="{INK}">{escape(missing_label)}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+# -- dashboard cards: sparkline and stacked bar ---------------------------------------------
+
+
+def sparkline(
+    points: Sequence[Point],
+    *,
+    title: str,
+    width: int = 168,
+    height: int = 40,
+    unit: str = " %",
+    places: int = 3,
+) -> str:
+    """Small bars, one per period, oldest first, with no axis: green when the
+    target was met, red when missed, grey when there is no target to judge.
+    The bottom of the scale sits below the lowest value (as ``availability_chart``
+    zooms), so 99.9 and 98.5 look different; a period without a figure is a
+    dashed stub. ``title`` is what a screen reader hears: put the figures in it."""
+    pad = 2
+    plot_h = height - 2 * pad
+    values = [float(p.value) for p in points if p.value is not None]
+    axis_min, _ = _axis(values, min(values) if values else 100.0)
+    span = 100.0 - axis_min or 1.0
+    n = max(len(points), 1)
+    slot = (width - 2 * pad) / n
+    bar_w = max(min(slot * 0.72, 14.0), 1.0)
+    base = height - pad
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" aria-label={quoteattr(title)} class="sparkline">',
+        f"<title>{escape(title)}</title>",
+        f'<line x1="{pad}" y1="{base + 0.5:.1f}" x2="{width - pad}" y2="{base + 0.5:.1f}" stroke="{GRID}" stroke-width="1"/>',
+    ]
+    for i, p in enumerate(points):
+        x = pad + slot * i + (slot - bar_w) / 2
+        tip = escape(
+            f"{p.label}: {_fmt_places(p.value, places)}{unit}" if p.value is not None else f"{p.label}: no figure"
+        )
+        if p.value is None:
+            out.append(
+                f'<rect x="{x:.1f}" y="{base - 4:.1f}" width="{bar_w:.1f}" height="4" fill="none" '
+                f'stroke="{NONE}" stroke-dasharray="2 1"><title>{tip}</title></rect>'
+            )
+            continue
+        share = (min(100.0, max(axis_min, float(p.value))) - axis_min) / span
+        h = max(plot_h * share, 2.0)
+        colour = NEUTRAL if p.met is None else OK if p.met else BAD
+        out.append(
+            f'<rect x="{x:.1f}" y="{base - h:.1f}" width="{bar_w:.1f}" height="{h:.1f}" rx="1" fill="{colour}">'
+            f"<title>{tip}</title></rect>"
+        )
+    out.append("</svg>")
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Segment:
+    label: str  # "Critical", "Applied"
+    value: Decimal | int  # a count or an amount; zero parts are left out
+    colour: str  # a fill colour
+    text: str = ""  # the figure as a person reads it ("EUR 1,200.00"); the value when empty
+
+
+SEVERITY_COLOURS = {"critical": BAD, "high": "#d97706", "medium": "#eab308", "low": "#64748b"}
+APPLIED = OK
+OWED = "#d97706"
+
+
+def stacked_bar(
+    segments: Sequence[Segment],
+    *,
+    title: str,
+    width: int = 240,
+    height: int = 14,
+    empty_label: str = "none",
+) -> str:
+    """One horizontal bar split in proportion to each part's value, in the
+    order given; an all-zero bar is an empty outline. ``title`` (and each
+    part's tooltip) carry the figures for a screen reader."""
+    total = sum((Decimal(s.value) for s in segments), Decimal(0))
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" height="{height}" '
+        f'preserveAspectRatio="none" role="img" aria-label={quoteattr(title)} class="stacked-bar">',
+        f"<title>{escape(title)}</title>",
+    ]
+    if total <= 0:
+        out.append(
+            f'<rect x="0.5" y="0.5" width="{width - 1}" height="{height - 1}" rx="3" fill="#f8fafc" stroke="{GRID}">'
+            f"<title>{escape(empty_label)}</title></rect>"
+        )
+    else:
+        x = 0.0
+        for s in segments:
+            if Decimal(s.value) <= 0:
+                continue
+            w = float(Decimal(s.value) / total) * width
+            out.append(
+                f'<rect x="{x:.2f}" y="0" width="{w:.2f}" height="{height}" fill="{s.colour}">'
+                f"<title>{escape(f'{s.label}: {s.text or s.value}')}</title></rect>"
+            )
+            x += w
     out.append("</svg>")
     return "".join(out)

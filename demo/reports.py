@@ -125,6 +125,8 @@ def _acme(contract: Contract, staff: Any, months: list[periods.Period], rng: ran
         planned_at=october.start + timedelta(days=24, hours=6),
         components=[contract.covered_components[0]],
         impact="New settlement engine; merchant API v2 becomes the default.",
+        expected_downtime_minutes=15,
+        rollback_plan="Blue-green: traffic returns to the 6.x cluster within 5 minutes; settlement batches replay.",
         announced_at=october.start + timedelta(days=10),
         required_notice_days=30,
         late=True,

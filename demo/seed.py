@@ -98,6 +98,22 @@ def seed(*, staff: Any, orgs: dict[str, Organization], people: dict[str, Any]) -
                 description="Roughly 3 % of requests fail since 09:10. Customers are affected.",
             )
             incident_services.acknowledge_incident(actor=engineer, incident=live, message="Investigating.")
+            from corrective import services as corrective
+
+            plan = corrective.request_plan(
+                actor=opener, contract=contract, subject="Repeated payment declines under load", incident=live
+            )
+            corrective.submit_plan(
+                actor=engineer,
+                plan=plan,
+                root_cause="The card gateway's connection pool is sized for average, not peak, traffic.",
+                actions=[
+                    {"description": "Size the pool for peak traffic and alert at 80 % use", "owner": "SRE lead",
+                     "due_date": (now + timedelta(days=14)).date()},
+                    {"description": "Load-test the gateway before each release", "owner": "QA manager",
+                     "due_date": (now + timedelta(days=45)).date()},
+                ],
+            )  # fmt: skip
             from contracts import onboarding
 
             onboarding.seed_demo_feedback(contract=contract, raised_by=opener, incident_id=live.pk)

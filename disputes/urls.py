@@ -12,6 +12,7 @@ from rest_framework.routers import DefaultRouter
 
 from disputes import api as api_ledger
 from disputes import views
+from disputes.views import discrepancies
 
 app_name = "disputes"
 
@@ -23,6 +24,7 @@ urlpatterns = [
     path("disputes/new/", views.dispute_create, name="dispute_create"),
     path("disputes/<int:pk>/", views.dispute_detail, name="dispute"),
     path("disputes/<int:pk>/<slug:action>/", views.dispute_action, name="dispute_action"),
+    path("discrepancies/<int:pk>/dispute/", discrepancies.discrepancy_dispute, name="discrepancy_dispute"),
 ]
 
 

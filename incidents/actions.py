@@ -21,6 +21,7 @@ from incidents.forms import (
     CommentForm,
     ConfirmForm,
     DecideClaimForm,
+    DecideSeverityForm,
     NoInputForm,
     PauseForm,
     ProposeWorkaroundForm,
@@ -31,6 +32,7 @@ from incidents.forms import (
 from incidents.models import (
     ExclusionClaim,
     Incident,
+    SeverityChange,
 )
 
 
@@ -50,6 +52,20 @@ class Action:
 def _decide(user: Any, incident: Incident, d: dict[str, Any]) -> ExclusionClaim:
     claim = get_object_or_404(ExclusionClaim, pk=d["claim"], incident=incident)
     return services.decide_claim(actor=user, claim=claim, accept=d["decision"] == "accept", reason=d["reason"])
+
+
+def _decide_severity(user: Any, incident: Incident, d: dict[str, Any]) -> services.SeverityOutcome:
+    change = get_object_or_404(SeverityChange, pk=d["change"], incident=incident)
+    return services.decide_severity(actor=user, change=change, accept=d["decision"] == "accept", reason=d["reason"])
+
+
+def _severity_done(incident: Incident, d: dict[str, Any], outcome: services.SeverityOutcome) -> str:
+    if outcome.pending:
+        return (
+            f"Severity {outcome.change.from_severity} → {outcome.change.to_severity} proposed on "
+            f"{incident.reference}; it takes effect when the buyer accepts it."
+        )
+    return f"Severity of {incident.reference} changed; targets recomputed from the original open time."
 
 
 ACTIONS: dict[str, Action] = {
@@ -117,8 +133,19 @@ ACTIONS: dict[str, Action] = {
         "Change severity",
         ChangeSeverityForm,
         lambda u, i, d: services.change_severity(actor=u, incident=i, severity=d["severity"], reason=d["reason"]),
-        "Severity of {ref} changed; targets recomputed from the original open time.",
+        _severity_done,
         style="secondary",
+    ),
+    "decide_severity": Action(
+        "Decide severity change",
+        DecideSeverityForm,
+        _decide_severity,
+        lambda i, d, outcome: (
+            f"Severity change accepted: {i.reference} is now {outcome.change.to_severity}; targets recomputed."
+            if outcome.change.status == SeverityChange.Status.ACCEPTED
+            else f"Severity change rejected: {i.reference} stays {outcome.change.from_severity}."
+        ),
+        where="inline",
     ),
     "claim_exclusion": Action(
         "Claim exclusion",

@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.access import organization_ids_of_kind
 from accounts.models import Organization
 from core.filters import IntegerFilter, IsoDateTimeFilter
-from incidents.models import Environment, ExclusionClaim, Incident, Severity
+from incidents.models import Environment, ExclusionClaim, Incident, Severity, SeverityChange
 
 # Lifecycle ranks so that sorting follows meaning, not the alphabet.
 SEVERITY_RANK = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}
@@ -167,6 +167,7 @@ class IncidentFilter(django_filters.FilterSet):
             Q(status=Incident.Status.RESOLVED)
             | Q(workaround=Incident.Workaround.PROPOSED, status=Incident.Status.ACKNOWLEDGED)
             | Q(claims__status=ExclusionClaim.Status.PENDING)
+            | Q(severity_changes__status=SeverityChange.Status.PENDING)
         )
         return queryset.filter(Q(pk__in=mine.values("pk")) | Q(pk__in=awaiting.values("pk")))
 

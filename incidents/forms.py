@@ -171,6 +171,12 @@ class DecideClaimForm(ActionForm):
     reason = _text("Reason (required to reject)")
 
 
+class DecideSeverityForm(ActionForm):
+    change = forms.IntegerField(widget=forms.HiddenInput)
+    decision = forms.ChoiceField(choices=[("accept", "Accept"), ("reject", "Reject")], widget=forms.HiddenInput)
+    reason = _text("Reason (required to reject)")
+
+
 class AttributeForm(ActionForm):
     to_contract = ContractChoiceField(
         label="Other contract", queryset=Contract.objects.none(), empty_label="Choose the contract…"

@@ -72,9 +72,19 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
 
     def breached(self, now: datetime | None = None) -> IncidentQuerySet:
         """Breached already recorded, or a running target whose due time has
-        passed since the last recompute (the watcher catches up every minute)."""
+        passed since the last recompute (the watcher catches up every minute).
+        An incident excluded by an accepted claim is not breached for SLA
+        purposes: its stored breach flags stay as history (``breached_history``)."""
         now = now or timezone.now()
-        return self.filter(Q(breached=True) | Q(next_due_at__lt=now)).exclude(status=Incident.Status.CANCELLED)
+        return (
+            self.filter(Q(breached=True) | Q(next_due_at__lt=now))
+            .exclude(status=Incident.Status.CANCELLED)
+            .filter(excluded=False)
+        )
+
+    def breached_history(self) -> IncidentQuerySet:
+        """Every incident that missed a target, excluded or not: what happened, not what counts."""
+        return self.filter(breached=True)
 
     def due_within(self, delta: Any, now: datetime | None = None) -> IncidentQuerySet:
         now = now or timezone.now()
@@ -85,7 +95,7 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
         now = now or timezone.now()
         # next_risk_at / next_due_at only cover running, unbreached targets, so
         # an incident with one target already breached can still be at risk on another.
-        return self.filter(next_risk_at__lte=now, next_due_at__gte=now)
+        return self.filter(next_risk_at__lte=now, next_due_at__gte=now, excluded=False)
 
     def counted(self) -> IncidentQuerySet:
         """What counts against the SLA: not excluded by an accepted claim."""
@@ -242,6 +252,8 @@ class IncidentEvent(models.Model):
         PAUSED = "paused", "Clock paused"
         RESUMED = "resumed", "Clock resumed"
         SEVERITY_CHANGED = "severity_changed", "Severity changed"
+        SEVERITY_PROPOSED = "severity_proposed", "Severity change proposed"
+        SEVERITY_REJECTED = "severity_rejected", "Severity change rejected"
         COMMENT = "comment", "Comment"
         ATTACHMENT = "attachment", "Attachment"
         CLAIM_MADE = "claim_made", "Exclusion claimed"
@@ -325,6 +337,54 @@ class ExclusionClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} claim ({self.get_status_display()})"
+
+
+class SeverityChange(models.Model):
+    """A change of an incident's severity, as proposed and as decided.
+
+    The severity sets the targets and the breach credits, so the party that
+    owes the remedy (the vendor) cannot lower it alone: its proposal to lower
+    stays PENDING until the buyer's side accepts or rejects it (unless the
+    terms say ``severity_changes: either_party``). A raise, or a change by the
+    buyer's side, is APPLIED at once and recorded here too, so the history of
+    an incident's severity is one list."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending the buyer's decision"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+        APPLIED = "applied", "Applied at once"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="severity_changes")
+    from_severity = models.CharField(max_length=10, choices=Severity.choices)
+    to_severity = models.CharField(max_length=10, choices=Severity.choices)
+    reason = models.TextField()
+    status = models.CharField(max_length=8, choices=Status.choices)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    proposed_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident"], condition=Q(status="pending"), name="one_pending_severity_change"
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_severity=F("to_severity")), name="severity_change_changes_something"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_severity} → {self.to_severity} ({self.get_status_display()})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
 
 
 class IncidentLink(models.Model):

@@ -38,12 +38,14 @@ from incidents.forms import (
     IncidentCreateForm,
 )
 from incidents.models import (
+    TARGET_KINDS,
     ExclusionClaim,
     Incident,
     IncidentAttachment,
     IncidentLink,
     IncidentPlaybookTick,
     Severity,
+    SeverityChange,
 )
 from incidents.presenters import clock_cards, next_countdown, when_parts, zone_of
 from incidents.services.base import is_buyer_actor, is_party_actor, is_vendor_actor
@@ -257,6 +259,7 @@ def _load_detail(incident: Incident) -> Incident:
             "events",
             "pauses",
             Prefetch("claims", queryset=ExclusionClaim.objects.select_related("claimed_by", "decided_by")),
+            Prefetch("severity_changes", queryset=SeverityChange.objects.select_related("proposed_by", "decided_by")),
             Prefetch("attachments", queryset=IncidentAttachment.objects.select_related("uploaded_by")),
             Prefetch("links", queryset=IncidentLink.objects.select_related("contract", "contract__vendor")),
             Prefetch("playbook_ticks", queryset=IncidentPlaybookTick.objects.select_related("ticked_by")),
@@ -296,6 +299,9 @@ def render_detail(
     countdown = next_countdown(incident, now)
     claims = list(incident.claims.all())
     pending = next((c for c in claims if c.status == ExclusionClaim.Status.PENDING), None)
+    severity_changes = list(incident.severity_changes.all())
+    pending_severity = next((c for c in severity_changes if c.is_pending), None)
+    accepted_claim = next((c for c in claims if c.status == ExclusionClaim.Status.ACCEPTED), None)
     terms = Terms(incident.sla_version.terms)
     zone = zone_of(incident)
     open_pause = next((p for p in incident.pauses.all() if p.ended_at is None), None)
@@ -310,6 +316,10 @@ def render_detail(
         "panel": [a for a in shown.values() if a["where"] == "panel"],
         "claims": claims,
         "pending_claim": pending,
+        "severity_changes": severity_changes,
+        "pending_severity": pending_severity,
+        "accepted_claim": accepted_claim if incident.excluded else None,
+        "breached_at": breached_at(incident),
         "events": list(incident.events.all()),
         "pauses": list(incident.pauses.all()),
         "open_pause": open_pause,
@@ -332,6 +342,16 @@ def render_detail(
         ],
     }
     return render(request, "incidents/detail.html", context, status=status)
+
+
+def breached_at(incident: Incident) -> Any:
+    """When the first target was missed (its due time): the record of the breach, excluded or not."""
+    times = [
+        getattr(incident, f"{kind}_due_at")
+        for kind in TARGET_KINDS
+        if getattr(incident, f"{kind}_breached") and getattr(incident, f"{kind}_due_at") is not None
+    ]
+    return min(times, default=None)
 
 
 @login_required

@@ -156,3 +156,47 @@ class Credit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.description}: {self.amount} {self.currency}"
+
+
+class Remedy(models.Model):
+    """A remedy besides a service credit, owed under the terms' ``remedies`` list when a closed
+    period's report finds its trigger: owed -> offered (the vendor says how it delivers) ->
+    accepted (the buyer) -> delivered (the vendor, with evidence); either party may mark it
+    disputed (with a reason) until it is delivered."""
+
+    class Kind(models.TextChoices):
+        SERVICE_EXPANSION = "service_expansion", "Service expansion"
+        ALTERNATIVE_CHANNEL = "alternative_channel", "Alternative support channel"
+        EXECUTIVE_ESCALATION = "executive_escalation", "Executive escalation"
+        EXTRA_REVIEW = "extra_review", "Extra service review"
+        TERMINATION_RIGHT = "termination_right", "Termination right"
+
+    class Status(models.TextChoices):
+        OWED = "owed", "Owed"
+        OFFERED = "offered", "Offered"
+        ACCEPTED = "accepted", "Accepted"
+        DELIVERED = "delivered", "Delivered"
+        DISPUTED = "disputed", "Disputed"
+
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT, related_name="remedies")
+    report = models.ForeignKey(ServiceReport, on_delete=models.PROTECT, related_name="remedies")
+    period = models.CharField(max_length=10)
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    trigger = models.CharField(max_length=24)
+    ref = models.CharField(max_length=80)
+    description = models.CharField(max_length=300)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OWED)
+    offer = models.TextField(blank=True, help_text="How the vendor delivers it.")
+    evidence = models.TextField(blank=True)
+    dispute_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-period", "kind", "ref"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "period", "ref"], name="remedy_once_per_period_ref"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.description}"

@@ -108,6 +108,55 @@ def _availability(a: dict[str, Any], zone: str) -> dict[str, Any]:
     }
 
 
+SIDE_LABELS = {"buyer": "buyer", "vendor": "vendor", "staff": "staff"}
+RESOLUTION_TEXT = {
+    "source": "resolved: {source} counts",
+    "split": "resolved: split, half counts",
+    "disputed": "disputed",
+}
+
+
+def _sources(s: dict[str, Any], zone: str) -> dict[str, Any]:
+    """The sources that counted and the reconciliation between them (schema 3;
+    older snapshots have neither and show nothing)."""
+    rec = s.get("reconciliation")
+    return {
+        "counted_sources": [
+            {
+                "component": row["component"],
+                "text": "; ".join(
+                    f"{x['name']} ({x['kind']}, {SIDE_LABELS.get(x['side'], x['side'])}"
+                    + (f", accepted by {x['accepted_by']}" if x["accepted_by"] else "")
+                    + ")"
+                    for x in row["sources"]
+                )
+                or "none",
+            }
+            for row in s.get("sources", [])
+        ],
+        "reconciliation": None
+        if rec is None
+        else {
+            **rec,
+            "disputed_text": minutes(rec["disputed_minutes"]),
+            "rows": [
+                {
+                    **r,
+                    "from": when(r["start"], zone),
+                    "to": when(r["end"], zone),
+                    "minutes_text": minutes(dec_minutes(r["seconds"])),
+                    "outcome": RESOLUTION_TEXT.get(r["resolution"], "open").format(source=r["source"] or "a source"),
+                }
+                for r in rec["rows"]
+            ],
+        },
+    }
+
+
+def dec_minutes(seconds: int) -> str:
+    return str((Decimal(seconds) / 60).quantize(Decimal("0.1")))
+
+
 def _range(start: str, end: str, zone: str) -> str:
     a = parse_iso(start).astimezone(ZoneInfo(zone))
     b = (parse_iso(end) - timedelta(microseconds=1)).astimezone(ZoneInfo(zone))
@@ -281,6 +330,7 @@ def report_context(report: ServiceReport) -> dict[str, Any]:
         "sla_text": _sla_text(s, zone),
         "as_of": when(s["as_of"], "UTC") + " UTC",
         "availability": _availability(a, zone),
+        **_sources(s, zone),
         "chart_svg": chart(s),
         "metric_groups": groups,
         "binding_missed": binding_missed,

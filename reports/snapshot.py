@@ -20,18 +20,29 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from availability.data import DISPLAY_RULE, HELD_UNKNOWN, judged_bounds, period_availability, uptime_rules
+from availability.data import (
+    DISPLAY_RULE,
+    HELD_UNKNOWN,
+    WHOLE_SERVICE,
+    judged_bounds,
+    period_availability,
+    uptime_rules,
+)
 from availability.engine import covered, percent, shown
 from availability.models import ChangeNotice, MaintenanceWindow
+from availability.services import reconciliation
 from contracts.models import Contract, SLAVersion
 from contracts.pdf import METRIC_LABELS, OUTCOME_LABELS
 from contracts.terms import TARGETS, Terms
 from contracts.versions import in_force_among
 from core import periods
+from corrective import services as corrective
 from incidents.models import ExclusionClaim, Incident
 from reports.models import ServiceReport
 from reports.outside import open_disputes
+from reports.owed import owed_remedies
 from reports.remedies import credits_part, termination_part
 from reports.remedies import tiers_of as tiers_of  # the simulator reads tiers through here
 from reports.snapshot_parts import (
@@ -42,11 +53,14 @@ from reports.snapshot_parts import (
     iso,
     maintenance_part,
     outages_part,
+    reconciliation_part,
+    sources_part,
 )
 
 # 2: exact availability (coverage, unmonitored time, held outages, display rule).
-# Version 1 snapshots stay as they were frozen: they are read, never recomputed.
-SCHEMA_VERSION = 2
+# 3: the sources that counted per component and the reconciliation between them.
+# Older snapshots stay as they were frozen: they are read, never recomputed.
+SCHEMA_VERSION = 3
 HISTORY = 12
 _MICRO = timedelta(microseconds=1)
 _MICROS_PER_MINUTE = 60_000_000
@@ -353,4 +367,17 @@ def gather(contract: Contract, label: str, *, now: datetime) -> dict[str, Any]:
         "termination": termination,
         "history": history,
         "open_disputes": open_disputes(contract.pk),
+        "remedies": owed_remedies(
+            reporting.data.get("remedies") or [],
+            availability_breached=bool(avail["measured"] and avail["binding"] and avail["met"] is False),
+            breaches=inc["breaches"],
+        ),
+        "corrective": corrective.summary(
+            corrective.plans_touching(contract, start, end),
+            today=(end - timedelta(microseconds=1)).astimezone(ZoneInfo(period.zone)).date(),
+        ),
+        "sources": sources_part(contract, components=list(contract.covered_components) or [WHOLE_SERVICE]),
+        "reconciliation": reconciliation_part(
+            contract, period_start=start, tolerance_seconds=reconciliation.tolerance_seconds(reporting)
+        ),
     }

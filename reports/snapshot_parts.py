@@ -11,7 +11,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from availability.maintenance import Verdict
-from availability.models import ChangeNotice, MaintenanceWindow, Outage
+from availability.models import ChangeNotice, MaintenanceWindow, MonitoringSource, Outage
+from availability.services import reconciliation
+from availability.services.sources import source_components
 from contracts.terms import ENVIRONMENTS, SEVERITIES, TARGETS, Terms
 from incidents.models import ExclusionClaim, Incident
 
@@ -271,3 +273,71 @@ def changes_part(notices: Iterable[ChangeNotice]) -> dict[str, Any]:
         for n in notices
     ]
     return {"notices": rows, "late": sum(1 for r in rows if r["late"])}
+
+
+# -- the sources that counted and their reconciliation ------------------------------------------
+
+
+def _person(user: Any) -> str | None:
+    return None if user is None else (user.get_full_name() or user.get_username())
+
+
+def sources_part(contract: Any, *, components: list[str]) -> list[dict[str, Any]]:
+    """Per component, the sources whose data counted: name, kind, the side that
+    registered it and who of the other side accepted it."""
+    rows = list(
+        MonitoringSource.objects.filter(contract=contract)
+        .counting()
+        .select_related("contract", "accepted_by")
+        .order_by("name", "pk")
+    )
+    scope = {s.pk: set(source_components(s)) for s in rows}
+    return [
+        {
+            "component": name,
+            "sources": [
+                {
+                    "id": s.pk,
+                    "name": s.name,
+                    "kind": s.kind,
+                    "side": s.registered_side,
+                    "accepted_by": _person(s.accepted_by)
+                    or ("staff (neutral operator)" if s.registered_side == MonitoringSource.Side.STAFF else None),
+                    "accepted_at": iso(s.accepted_at),
+                    "revoked_at": iso(s.revoked_at),
+                }
+                for s in rows
+                if name in scope[s.pk]
+            ],
+        }
+        for name in components
+    ]
+
+
+def reconciliation_part(contract: Any, *, period_start: datetime, tolerance_seconds: int) -> dict[str, Any]:
+    """The discrepancies between sources in the period and how each was decided."""
+    items = reconciliation.period_items(contract, start=period_start)
+    names = dict(MonitoringSource.objects.filter(contract=contract).values_list("pk", "name"))
+    summary = reconciliation.summary(items)
+    return {
+        **summary,
+        "tolerance_seconds": tolerance_seconds,
+        "disputed_minutes": dec(Decimal(summary["disputed_seconds"]) / 60, 1),
+        "rule": reconciliation.RULE,
+        "rows": [
+            {
+                "id": d.pk,
+                "component": d.component,
+                "start": iso(d.start),
+                "end": iso(d.end),
+                "seconds": d.seconds,
+                "status": d.status,
+                "resolution": d.resolution,
+                "source": d.picked_source.name if d.picked_source else None,
+                "reason": d.reason,
+                "down": [names.get(i, f"source {i}") for i in d.down_sources],
+                "up": [names.get(i, f"source {i}") for i in d.up_sources],
+            }
+            for d in items
+        ],
+    }

@@ -10,11 +10,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import F, QuerySet
 from django.db.models.fields.json import KT
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from contracts.access import get_visible_contract
+from core.errors import InvalidInput
+from core.exports import export_response, requested_format
 from core.money import money
+from reports import exports
 from reports.models import Credit, ServiceReport
 from reports.outside import open_disputes
 from reports.presenters import report_context as present
@@ -56,13 +59,32 @@ def _report(request: HttpRequest, pk: int) -> ServiceReport:
     )
 
 
+def _export(
+    request: HttpRequest, queryset: QuerySet[ServiceReport], *, filename: str
+) -> HttpResponse | StreamingHttpResponse | None:
+    """The list as a file when ``?export=csv|xlsx`` asks for one (a 400 naming ``export`` for
+    another format); None to show the page."""
+    try:
+        fmt = requested_format(request.GET.get("export"))
+    except InvalidInput as exc:
+        return HttpResponse(f"export: {exc.errors['export'][0]}", status=400, content_type="text/plain")
+    if fmt is None:
+        return None
+    return export_response(
+        fmt=fmt, filename=filename, header=exports.HEADER, rows=exports.rows(queryset), sheet="Service reports"
+    )
+
+
 @login_required
-def report_index(request: HttpRequest) -> HttpResponse:
+def report_index(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The current revision of every report you may see, newest period first."""
-    qs = report_rows(_visible(request).current()).order_by("-period_start", "contract__reference", "-revision")
+    current = _visible(request).current().order_by("-period_start", "contract__reference", "-revision")
     period = request.GET.get("period", "").strip()
     if period:
-        qs = qs.filter(period=period)
+        current = current.filter(period=period)
+    if (download := _export(request, current, filename="service-reports")) is not None:
+        return download
+    qs = report_rows(current)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     decorate(page)
     return render(
@@ -73,9 +95,12 @@ def report_index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def contract_reports(request: HttpRequest, contract_pk: int) -> HttpResponse:
+def contract_reports(request: HttpRequest, contract_pk: int) -> HttpResponse | StreamingHttpResponse:
     contract = get_visible_contract(request.user, contract_pk)
-    qs = report_rows(ServiceReport.objects.filter(contract=contract).current()).order_by("-period_start")
+    current = ServiceReport.objects.filter(contract=contract).current().order_by("-period_start")
+    if (download := _export(request, current, filename=f"{contract.reference}-service-reports")) is not None:
+        return download
+    qs = report_rows(current)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     decorate(page)
     return render(request, "reports/reports_list.html", {"page": page, "contract": contract, "querystring": ""})

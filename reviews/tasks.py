@@ -3,7 +3,8 @@
 Beat (config/schedules.py) runs ``reviews.tasks.open_due_reviews`` and
 ``reviews.tasks.send_renewal_reminders`` daily; the outbox publishes
 ``reviews.tasks.email_renewal_reminder`` after a reminder's transaction
-commits. All are idempotent: running them twice, or two at once, opens each
+commits, and ``reviews.tasks.run_review_job`` after a person opens a review
+or freezes its packet (the packet is made on the worker). All are idempotent: running them twice, or two at once, opens each
 review, sends each reminder and mails each person once (unique constraints
 and optimistic claims decide)."""
 
@@ -14,7 +15,7 @@ from smtplib import SMTPException
 from celery import shared_task
 from django.utils import timezone
 
-from reviews.services import opening, renewals
+from reviews.services import background, opening, renewals
 
 
 @shared_task(time_limit=600, soft_time_limit=570, ignore_result=True)
@@ -46,3 +47,13 @@ def email_renewal_reminder(reminder_id: int, notification_ids: list[int]) -> int
     notified; each once, however often the task runs. Retried while the mail
     server is unreachable."""
     return renewals.email_reminder(reminder_id=reminder_id, notification_ids=notification_ids)
+
+
+@shared_task(time_limit=600, soft_time_limit=570, ignore_result=True)
+def run_review_job(job_id: int) -> str:
+    """Open a review's packet v1 or freeze its packet for the person who
+    asked (``reviews.services.background``), reporting progress on the job.
+    Not retried by Celery: a failure is recorded on the job, which its
+    requester's side sees with a button to try again. Idempotent: the job
+    is claimed once."""
+    return background.run_job(job_id=job_id)

@@ -31,6 +31,7 @@ urlpatterns = [
     path("<int:pk>/amendments/<int:amendment_pk>/withdraw/", views.amendment_withdraw, name="withdraw"),
     path("<int:pk>/comments/", views.comment_add, name="comment"),
     path("<int:pk>/sign/", views.review_sign, name="sign"),
+    path("<int:pk>/jobs/<int:job_pk>/retry/", views.job_retry, name="job-retry"),
     path("<int:pk>/<slug:action>/", views.review_transition, name="transition"),
 ]
 

@@ -131,6 +131,7 @@ def _object_ids(world: World, role: str) -> dict[str, int]:
         "resources": side.resource.pk,
         "credits": side.credit.pk,
         "disputes": side.dispute.pk,
+        "holds": side.legal_hold.pk,
         "incidents": side.incident.pk,
         "maintenance-windows": side.window.pk,
         "change-notices": side.notice.pk,

@@ -53,12 +53,14 @@ class Side:
     incident: Any = None
     attachment: Any = None
     claim: Any = None
+    severity_proposal: Any = None
     document: Any = None
     seat: Any = None
     outage: Any = None
     window: Any = None
     notice: Any = None
     source: Any = None
+    discrepancy: Any = None  # an open discrepancy between sources in November 2026
     item: Any = None
     evidence_item: Any = None
     resource: Any = None
@@ -70,7 +72,11 @@ class Side:
     packet: Any = None
     amendment: Any = None
     comment: Any = None
+    plan: Any = None  # a corrective-action plan the buyer asked the vendor for
+    remedy: Any = None  # an owed remedy besides credits on the October report
+    job: Any = None  # a failed background job on the review, asked for by the buyer's contract manager
     scenario: Any = None
+    legal_hold: Any = None  # a manual legal hold on October 2026 (period scope: documents stay removable)
     reminder: Any = None
     feed_token: str = ""
     contact: Any = None
@@ -79,6 +85,7 @@ class Side:
     webhook: Any = None  # the buyer organization's webhook endpoint
     delivery: Any = None  # one failed delivery to it
     source_token: str = ""
+    notification: Any = None  # one unread notification of the buyer's contract manager
 
 
 @dataclass
@@ -153,6 +160,10 @@ def _side(contract: Any, *, buyer: Any, vendor: Any, vendor_eng: Any, chair: Any
     side.claim = incidents.claim_exclusion(
         actor=vendor_eng, incident=side.incident, kind="third_party", reason="The card network was down."
     )
+    # ... and the vendor's pending proposal to lower its severity (the buyer decides it).
+    side.severity_proposal = incidents.change_severity(
+        actor=vendor_eng, incident=side.incident, severity="medium", reason="Only some merchants."
+    ).change
     side.incident = Incident.objects.get(pk=side.incident.pk)
 
     side.window = av.schedule_maintenance(
@@ -167,6 +178,14 @@ def _side(contract: Any, *, buyer: Any, vendor: Any, vendor_eng: Any, chair: Any
         actor=buyer, contract=contract, name="Probes", kind="probe"
     )
     _, side.feed_token = av.calendar_feed(actor=buyer, contract=contract)
+    from availability.models import Discrepancy
+
+    side.discrepancy = Discrepancy.objects.create(
+        contract=contract, component=contract.covered_components[0], period="2026-11",
+        period_start=datetime(2026, 11, 1, tzinfo=UTC), period_end=datetime(2026, 12, 1, tzinfo=UTC),
+        start=NOW - timedelta(hours=3), end=NOW - timedelta(hours=2), down_sources=[side.source.pk],
+        up_sources=[], detected_at=NOW,
+    )  # fmt: skip
 
     # The working routine: the plan created at activation, evidence, a resource, feedback.
     items = list(OnboardingItem.objects.filter(contract=contract).order_by("due_date", "order", "id"))
@@ -186,6 +205,21 @@ def _side(contract: Any, *, buyer: Any, vendor: Any, vendor_eng: Any, chair: Any
         actor=buyer, contract=contract, subject_type="outage", subject_id=str(side.outage.pk),
         title="The outage was shorter", statement="Our logs show 40 minutes, not 220.",
     )  # fmt: skip
+    from holds.models import LegalHold
+
+    side.legal_hold = LegalHold.objects.create(  # made directly: nobody is notified, the trail is unchanged
+        contract=contract, reason="Litigation notice", scope=LegalHold.Scope.PERIOD, starts_at=datetime(2026, 10, 1, tzinfo=UTC),
+        ends_at=datetime(2026, 11, 1, tzinfo=UTC), placed_by=buyer, placed_by_label=buyer.username, placed_at=NOW,
+    )  # fmt: skip
+
+    from corrective import services as corrective
+    from reports.models import Remedy
+
+    side.plan = corrective.request_plan(actor=buyer, contract=contract, subject="Resolve target missed")
+    side.remedy = Remedy.objects.create(  # as the close owes it under a remedies term
+        contract=contract, report=side.report, period="2026-10", kind=Remedy.Kind.EXECUTIVE_ESCALATION,
+        trigger="availability_breach", ref="availability/executive_escalation", description="A call with the CTO",
+    )  # fmt: skip
 
     side.review = opening.review_open(actor=chair, contract=contract, anniversary=date(2027, 1, 1), now=NOW)
     side.packet = packets.current_packet(side.review)
@@ -195,6 +229,13 @@ def _side(contract: Any, *, buyer: Any, vendor: Any, vendor_eng: Any, chair: Any
         effective_from=datetime(2027, 1, 1, tzinfo=UTC), evidence=["Report 2026-10"], terms=terms,
     )  # fmt: skip
     side.comment = comments.comment_add(actor=chair, review=side.review, body="Agenda agreed.")
+    from outbox.models import Job  # written directly: a job started here would publish its task
+
+    side.job = Job.objects.create(
+        kind="review.open", title="Opening review", task="reviews.tasks.run_review_job",
+        subject_type="reviews.annualreview", subject_id=side.review.pk, requested_by=buyer,
+        organization_id=contract.buyer_id, state=Job.State.FAILED, total=4, done=1, error="Boom.", created_at=NOW,
+    )  # fmt: skip
 
     # A negotiating position: a simulation the buyer saved (its side sees it, the vendor does not).
     results = simulations.run(contract=contract, inputs={}, now=NOW)
@@ -291,6 +332,13 @@ def build() -> World:
         side.delivery = WebhookDelivery.objects.create(
             endpoint=side.webhook, event_id=f"evt_world_{side.contract.pk}", event="incident.opened",
             payload={"title": "world"}, status=WebhookDelivery.Status.FAILED, attempts=6,
+        )  # fmt: skip
+    # An unread notification each for the buyers' contract managers (a row: notify() would mail).
+    from accounts.models import Notification
+
+    for side, cm in ((own, people["buyer_cm"]), (foreign, foreign_cm)):
+        side.notification = Notification.objects.create(
+            user=cm, event="incident.opened", title="Incident opened", url=f"/contracts/{side.contract.pk}/",
         )  # fmt: skip
     # An alertmanager source too, so both ingestion endpoints have a real token.
     _, alert_token = monitoring.create_source(

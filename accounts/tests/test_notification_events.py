@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from accounts.tests.factories import member
-from availability.services.changes import announce_change, schedule_maintenance
+from availability.services.change_notices import announce_change
+from availability.services.changes import schedule_maintenance
 from incidents import services as incidents
 from incidents.models import ExclusionClaim
 from outbox.models import OutboxMessage

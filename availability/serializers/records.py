@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from availability.engine import shown
-from availability.models import ChangeNotice, MaintenanceWindow, MonitoringSource, Outage
+from availability.models import ChangeMessage, ChangeNotice, MaintenanceWindow, MonitoringSource, Outage
 from availability.report import ahead
 from contracts.models import Contract
 from contracts.serializers import RejectUnknownFieldsMixin
@@ -54,6 +54,9 @@ INGEST_NAMES = {
     MonitoringSource.Kind.STATUSPAGE: "statuspage",
     MonitoringSource.Kind.PAGERDUTY: "pagerduty",
     MonitoringSource.Kind.OPSGENIE: "opsgenie",
+    MonitoringSource.Kind.JIRA: "jira",
+    MonitoringSource.Kind.ZENDESK: "zendesk",
+    MonitoringSource.Kind.SERVICENOW: "servicenow",
 }
 
 
@@ -106,6 +109,7 @@ class MonitoringSourceSerializer(serializers.ModelSerializer):
             "interval_seconds",
             "component_label",
             "component_map",
+            "ticket_map",
             "pull_url",
             "last_pulled_at",
             "last_pull_error",
@@ -412,8 +416,18 @@ class ReasonOptionalSerializer(RejectUnknownFieldsMixin, serializers.Serializer)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class ChangeMessageSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=ChangeMessage.Kind.choices, read_only=True)
+
+    class Meta:
+        model = ChangeMessage
+        fields = ["side", "kind", "text", "created_at"]
+        read_only_fields = fields
+
+
 class ChangeNoticeSerializer(serializers.ModelSerializer):
     contract = ContractBriefSerializer(read_only=True)
+    messages = ChangeMessageSerializer(many=True, read_only=True, help_text="The thread, oldest first.")
     kind = ChangeKindField(read_only=True)
     status = ChangeStatusField(read_only=True)
     components = serializers.ListField(child=serializers.CharField(), read_only=True)
@@ -435,6 +449,13 @@ class ChangeNoticeSerializer(serializers.ModelSerializer):
             "late",
             "status",
             "buyer_response",
+            "expected_downtime_minutes",
+            "rollback_plan",
+            "vendor_response",
+            "original_planned_at",
+            "postponement_requested_to",
+            "postponement_reason",
+            "messages",
         ]
         read_only_fields = fields
 
@@ -449,6 +470,12 @@ class ChangeCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     planned_at = AwareDateTimeField()
     components = serializers.ListField(child=serializers.CharField(max_length=100), required=False, default=list)
     impact = serializers.CharField(help_text="The impact assessment.")
+    expected_downtime_minutes = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="Required for a major release (0 for none)."
+    )
+    rollback_plan = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Required for a major release."
+    )
 
     def validate_contract(self, value: int) -> Contract:
         return visible_contract(self.context["request"].user, value)
@@ -460,6 +487,20 @@ class AcknowledgeSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
 
 class QuestionSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     question = serializers.CharField()
+
+
+class AnswerSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    answer = serializers.CharField()
+
+
+class PostponeSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    until = AwareDateTimeField(help_text="The date the change should move to.")
+    reason = serializers.CharField()
+
+
+class PostponementDecisionSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    accept = serializers.BooleanField()
+    reason = serializers.CharField(required=False, allow_blank=True, default="", help_text="Required to decline.")
 
 
 class CalendarFeedRequestSerializer(RejectUnknownFieldsMixin, serializers.Serializer):

@@ -1,6 +1,6 @@
-"""Maintenance windows (the vendor schedules, completes or cancels them),
-change notices (the vendor announces, the buyer acknowledges or asks) and each
-person's secret calendar feed of both.
+"""Maintenance windows (the vendor schedules, completes or cancels them) and
+each person's secret calendar feed of them and of the change notices
+(``availability.services.change_notices``).
 
 Each runs in one transaction, checks the person's role on the contract, and
 records every state change in the audit trail."""
@@ -17,18 +17,16 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from audit import services as audit
-from availability.models import CalendarFeed, ChangeNotice, MaintenanceWindow
-from availability.services.outages import _aware, _components, _ordered, _standing, _text, governing_terms
+from availability.models import CalendarFeed, MaintenanceWindow
+from availability.services.outages import _aware, _components, _ordered, _standing, _text
 from contracts import lock_objects
 from contracts.models import Contract
-from contracts.terms import Terms
 from core.actor import Actor
 from core.errors import Conflict, InvalidInput
 from incidents.services.base import is_buyer_actor, is_vendor_actor
 from incidents.services.notices import tell_party
 
 WINDOW_FIELDS = ["title", "components", "start", "end", "announced_at", "status"]
-NOTICE_FIELDS = ["kind", "title", "planned_at", "components", "impact", "announced_at", "required_notice_days", "late"]
 
 
 # -- maintenance windows ---------------------------------------------------------------
@@ -182,101 +180,6 @@ def cancel_maintenance(*, actor: Actor, window: MaintenanceWindow, reason: str =
             },
         )
     return window
-
-
-# -- change notices --------------------------------------------------------------------
-
-
-def notice_check(terms: Terms | None, kind: str, announced_at: datetime, planned_at: datetime) -> tuple[int, bool]:
-    """(required days, late) under the terms' notice rule for the change kind. Late is judged on the
-    exact notice period (a rule may add hours); the days shown round a part day up."""
-    period = (terms.notice_period(kind) if terms else None) or timedelta(0)
-    days = period.days + (1 if period.seconds else 0)
-    return days, planned_at - announced_at < period
-
-
-def announce_change(
-    *,
-    actor: Actor,
-    contract: Contract,
-    kind: str,
-    title: str,
-    planned_at: datetime,
-    impact: str,
-    components: Iterable[str] = (),
-) -> ChangeNotice:
-    _standing(actor, contract, is_vendor_actor, VENDOR_ONLY.format("announce changes"))
-    if kind not in ChangeNotice.Kind.values:
-        raise InvalidInput(
-            "Unknown change kind.", errors={"kind": [f"Must be one of: {', '.join(ChangeNotice.Kind.values)}."]}
-        )
-    title = _text(title, "title", "A title", max_length=200)
-    impact = _text(impact, "impact", "An impact assessment")
-    _aware(planned_at, "planned_at")
-    names = _components(contract, components)
-    at = timezone.now()
-    days, late = notice_check(governing_terms(contract, planned_at), kind, at, planned_at)
-    with transaction.atomic():
-        notice = ChangeNotice.objects.create(
-            contract=contract,
-            kind=kind,
-            title=title,
-            planned_at=planned_at,
-            components=names,
-            impact=impact,
-            announced_at=at,
-            required_notice_days=days,
-            late=late,
-            created_by=actor,
-        )
-        audit.record(
-            actor=actor,
-            verb="change.announced",
-            obj=notice,
-            contract_id=contract.pk,
-            changes=audit.created(notice, NOTICE_FIELDS),
-        )
-        tell_party(
-            contract,
-            sides=("buyer",),
-            event="change.noticed",
-            actor=actor,
-            title=f"{contract.reference}: change planned {planned_at.astimezone(UTC):%Y-%m-%d}: {title}"[:200],
-            body=impact + ("\nAnnounced later than the terms' notice period." if late else ""),
-            url=reverse("availability:contract", args=[contract.pk]),
-        )
-    return notice
-
-
-def _answer(actor: Actor, notice: ChangeNotice, status: str, text: str, verb: str) -> ChangeNotice:
-    with transaction.atomic():
-        lock_objects.contract_of(notice)  # the contract, then the notice (core.locks)
-        notice = ChangeNotice.objects.select_for_update(of=("self",)).select_related("contract").get(pk=notice.pk)
-        _standing(
-            actor, notice.contract, is_buyer_actor, "Only the buyer's contract managers and operations may answer."
-        )
-        if notice.status == ChangeNotice.Status.ACKNOWLEDGED:
-            raise Conflict("The change was already acknowledged.", state=notice.status, allowed=[])
-        before = notice.status
-        notice.status, notice.buyer_response = status, text
-        notice.save(update_fields=["status", "buyer_response"])
-        audit.record(
-            actor=actor,
-            verb=verb,
-            obj=notice,
-            contract_id=notice.contract_id,
-            changes={"status": [before, status], **({"buyer_response": [None, text]} if text else {})},
-        )
-    return notice
-
-
-def acknowledge_change(*, actor: Actor, notice: ChangeNotice, message: str = "") -> ChangeNotice:
-    return _answer(actor, notice, ChangeNotice.Status.ACKNOWLEDGED, (message or "").strip(), "change.acknowledged")
-
-
-def question_change(*, actor: Actor, notice: ChangeNotice, question: str) -> ChangeNotice:
-    question = _text(question, "question", "The question")
-    return _answer(actor, notice, ChangeNotice.Status.QUESTIONED, question, "change.questioned")
 
 
 # -- calendar feeds -------------------------------------------------------------------

@@ -1,19 +1,25 @@
 """Availability use cases in one place: outages and their exclusion claims
 (``availability.services.outages``), maintenance windows, change notices and
-calendar feeds (``availability.services.changes``). Monitoring ingestion is
+calendar feeds (``availability.services.changes``, ``.change_notices``). Monitoring ingestion is
 ``availability.services.monitoring``."""
 
-from availability.services.changes import (
-    accept_late_maintenance,
+from availability.services.change_notices import (
     acknowledge_change,
     announce_change,
+    answer_change,
+    decide_postponement,
+    entitled_until,
+    notice_check,
+    question_change,
+    request_postponement,
+)
+from availability.services.changes import (
+    accept_late_maintenance,
     calendar_feed,
     cancel_maintenance,
     complete_maintenance,
     feed_for_token,
     feed_token,
-    notice_check,
-    question_change,
     schedule_maintenance,
 )
 from availability.services.outages import (
@@ -32,6 +38,10 @@ __all__ = [
     "CLAIM_LABELS",
     "acknowledge_change",
     "announce_change",
+    "answer_change",
+    "decide_postponement",
+    "entitled_until",
+    "request_postponement",
     "calendar_feed",
     "accept_late_maintenance",
     "cancel_maintenance",

@@ -263,7 +263,7 @@ def _decide(*, actor: Actor, source: MonitoringSource, accept: bool, reason: str
         )
         _notify(
             users=party_people(source.contract, source.registered_side),
-            event="source.proposed",
+            event="source.accepted",
             contract=source.contract,
             sides=(source.registered_side,),
             title=f"{source.contract.reference}: monitoring source '{source.name}' {verb}",

@@ -335,12 +335,12 @@ def test_source_token_is_shown_once_and_stored_hashed(client_for, contract, buye
 
 
 def test_expired_raw_payloads_are_purged_and_outages_kept(clock, alert_source):
-    from availability.tasks import purge_expired_payloads
+    from holds.tasks import purge_expired_payloads  # the retention job moved to holds (it honours holds)
 
     _, token = alert_source
     send(ALERTS, token, FIRING)
     clock.advance(days=729)
-    assert purge_expired_payloads() == {"deleted": 0}
+    assert purge_expired_payloads() == {"deleted": 0, "kept": 0, "contracts": 0}
     clock.advance(days=2)
-    assert purge_expired_payloads() == {"deleted": 1}
+    assert purge_expired_payloads() == {"deleted": 1, "kept": 0, "contracts": 1}
     assert not RawPayload.objects.exists() and Outage.objects.count() == 1

@@ -310,7 +310,13 @@ def test_change_notices_late_flag_and_buyer_answers(clock, client_for, contract,
     late = post(
         client_for(vendor),
         "/api/change-notices/",
-        {**base, "kind": "major_release", "planned_at": "2026-10-20T06:00:00Z"},
+        {
+            **base,
+            "kind": "major_release",
+            "planned_at": "2026-10-20T06:00:00Z",
+            "expected_downtime_minutes": 0,
+            "rollback_plan": "Route back to v4.",
+        },
     )
     assert late.status_code == 201, late.content
     assert (late.json()["late"], late.json()["required_notice_days"]) == (True, 30)

@@ -47,6 +47,8 @@ def october(clock, contract, staff, vendor):
         title="Ledger 5.0",
         planned_at=t(30, 6),
         impact="New API version",
+        expected_downtime_minutes=20,
+        rollback_plan="Switch traffic back to 4.x",
     )
     patch = av.announce_change(
         actor=vendor,

@@ -47,6 +47,41 @@ def party_side(s: Standing, actor: Actor, contract: Contract) -> str | None:
     return None
 
 
+def drafting_side(s: Standing) -> str:
+    """The side a new draft belongs to: the vendor's when a vendor's person opens it (a board member
+    amending), otherwise the buyer's (its managers, staff, a neutral chair)."""
+    return SLAVersion.Side.VENDOR if s.is_vendor and not s.is_staff else SLAVersion.Side.BUYER
+
+
+def sla_version_redraft(*, actor: Actor, version: SLAVersion, holder_url: str) -> SLAVersion:
+    """Hand a draft left by a withdrawn amendment to the side now proposing one, for the review that
+    names itself with ``holder_url`` (the review decides the draft is its own leftover: another
+    side's working draft is never handed over)."""
+    s = contract_standing(actor, version.contract)
+    require(can_amend(s), "You may not amend this contract's SLA.")
+    side = drafting_side(s)
+    with transaction.atomic():
+        lock_objects.contract(version.contract_id)
+        version = SLAVersion.objects.select_for_update().get(pk=version.pk)
+        if not version.is_draft:
+            raise Conflict(f"SLA v{version.number} is not a draft.", state=version.status, allowed=[])
+        if version.is_held and version.held_by_url != holder_url:
+            raise held_conflict(version)
+        if version.side == side:
+            return version
+        before = version.side
+        version.side = side
+        version.save(update_fields=["side"])
+        audit.record(
+            actor=actor,
+            verb="sla_version.redrafted",
+            obj=version,
+            contract_id=version.contract_id,
+            changes={"side": [before, side]},
+        )
+    return version
+
+
 def may_edit(s: Standing, actor: Actor, version: SLAVersion) -> bool:
     """Who edits a draft in the terms editor: staff, the drafting side's
     authorised people, and board members who are not the other party's
@@ -80,8 +115,13 @@ def sla_version_update(
     party's people, board members among them, comment instead."""
     s = contract_standing(actor, version.contract)
     held_edit = bool(holder_url) and holder_url == version.held_by_url
-    if held_edit:
-        require(can_amend(s), "You may not edit this contract's SLA.")  # the holder (a review) checked the rest
+    if held_edit:  # the holder (a review) checked the rest; the other party's board members comment, not edit
+        require(can_amend(s), "You may not edit this contract's SLA.")
+        require(
+            may_edit(s, actor, version),
+            f"Only the {version.side}'s side edits draft SLA v{version.number}; "
+            "the other party's board members comment on the amendment instead.",
+        )
     else:
         require(
             may_edit(s, actor, version),
@@ -377,6 +417,7 @@ def sla_version_amend(*, actor: Actor, contract: Contract, change_summary: str =
         version = SLAVersion.objects.create(
             contract=contract,
             number=number,
+            side=drafting_side(contract_standing(actor, contract)),
             terms=base.terms,
             based_on=base,
             preset=base.preset,

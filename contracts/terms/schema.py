@@ -118,6 +118,12 @@ SCHEMA: dict[str, Any] = {
             "required": ["temporary_days"],
             "properties": {"temporary_days": {"type": ["integer", "null"], "minimum": 1}},
         },
+        # Optional (absent: by_agreement).
+        "severity_changes": {
+            "enum": ["by_agreement", "either_party"],
+            "description": "Who may lower an incident's severity: by_agreement, the vendor proposes and the "
+            "buyer accepts; either_party, either side applies it at once. Raising it always applies at once.",
+        },
         "uptime": {
             "type": "object",
             "additionalProperties": False,
@@ -140,6 +146,13 @@ SCHEMA: dict[str, Any] = {
                     "description": "Share of the period that must have monitoring data for its availability "
                     "to count; below it the period is 'not measured' (neither met nor breached, no automatic "
                     "availability credit, not counted towards termination). Absent: 90.",
+                },
+                "reconciliation_tolerance_seconds": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": 86400,
+                    "description": "Counted sources may disagree about a component for this long before the "
+                    "interval becomes a discrepancy to reconcile. Absent: 300.",
                 },
             },
         },
@@ -173,6 +186,49 @@ SCHEMA: dict[str, Any] = {
                     "description": "Of the annual fee, per contract year.",
                 },
                 "year_days": {"type": ["integer", "null"], "minimum": 0, "maximum": 366},
+            },
+        },
+        # Optional (absent: credits are the only remedy; plans follow the defaults below).
+        "remedies": {
+            "type": "array",
+            "maxItems": 20,
+            "description": "Remedies besides service credits, owed when their trigger happens in a reporting "
+            "period: availability_breach (the period's availability below target), response_breach (an "
+            "incident of the listed severities missed a response target).",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["trigger", "kind", "description"],
+                "properties": {
+                    "trigger": {"enum": ["availability_breach", "response_breach"]},
+                    "kind": {
+                        "enum": [
+                            "service_expansion",
+                            "alternative_channel",
+                            "executive_escalation",
+                            "extra_review",
+                            "termination_right",
+                        ]
+                    },
+                    "severities": {"type": "array", "items": {"enum": list(SEVERITIES)}, "uniqueItems": True},
+                    "description": {"type": "string", "minLength": 1, "maxLength": 300},
+                },
+            },
+        },
+        "corrective_actions": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "Corrective-action plans: days the responsible party has to file a plan once asked, "
+            "and days overdue at which an open action escalates to the next rung of the contract's ladder "
+            "(escalation contact, then executive sponsor). Absent: 10 days; 1 and 7 days.",
+            "properties": {
+                "plan_due_days": {"type": "integer", "minimum": 1, "maximum": 90},
+                "escalate_after_days": {
+                    "type": "array",
+                    "items": {"type": "integer", "minimum": 0, "maximum": 365},
+                    "minItems": 1,
+                    "maxItems": 2,
+                },
             },
         },
         "credit_minimum": {

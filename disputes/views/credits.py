@@ -15,8 +15,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Sum
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Count, QuerySet, Sum
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,8 +28,10 @@ from contracts.access import get_visible_contract
 from contracts.forms import apply_domain_errors
 from contracts.models import Contract
 from core.errors import Conflict, InvalidInput, NotPermitted
+from core.exports import export_response, requested_format
 from core.filters import query_int
 from core.money import money
+from disputes import exports
 from disputes import services as dispute_services
 from disputes.forms import (
     ApplyCreditForm,
@@ -100,6 +102,43 @@ def _window(credit: Credit, now: datetime) -> dict[str, Any]:
     return {"text": f"{span_text(left)} left", "css": "countdown-warn" if left < timedelta(days=7) else "countdown-ok"}
 
 
+def _selected_credits(
+    user: Any, filters: dict[str, str]
+) -> tuple[QuerySet[Credit], QuerySet[Credit], QuerySet[Credit]]:
+    """The credits the person may see, those the contract and period filters keep (the totals),
+    and those the status filter keeps too (the rows)."""
+    visible = Credit.objects.visible_to(user)
+    scoped = visible
+    if (wanted := query_int(filters, "contract")) is not None:
+        scoped = scoped.filter(contract_id=wanted)
+    if filters["period"]:
+        scoped = scoped.filter(report__period=filters["period"])
+    rows = scoped.filter(status=filters["status"]) if filters["status"] in STATUS_ORDER else scoped
+    return visible, scoped, rows
+
+
+def _ledger_export(request: HttpRequest, contract: Contract | None) -> HttpResponse | StreamingHttpResponse | None:
+    """The ledger's rows as a file when ``?export=csv|xlsx`` asks for one (a 400 naming
+    ``export`` for another format); None to show the page."""
+    try:
+        fmt = requested_format(request.GET.get("export"))
+    except InvalidInput as exc:
+        return HttpResponse(f"export: {exc.errors['export'][0]}", status=400, content_type="text/plain")
+    if fmt is None:
+        return None
+    filters = _credit_filters(request)
+    if contract is not None:
+        filters["contract"] = str(contract.pk)
+    rows = _selected_credits(request.user, filters)[2].order_by("-report__period_start", "contract__reference", "pk")
+    return export_response(
+        fmt=fmt,
+        filename=f"{contract.reference}-credits" if contract else "credits",
+        header=exports.CREDIT_HEADER,
+        rows=exports.credit_rows(rows, at=timezone.now()),
+        sheet="Credits",
+    )
+
+
 def render_ledger(
     request: HttpRequest,
     *,
@@ -112,13 +151,7 @@ def render_ledger(
     filters = _credit_filters(request)
     if contract is not None:
         filters["contract"] = str(contract.pk)
-    visible = Credit.objects.visible_to(user)
-    scoped = visible
-    if (wanted := query_int(filters, "contract")) is not None:
-        scoped = scoped.filter(contract_id=wanted)
-    if filters["period"]:
-        scoped = scoped.filter(report__period=filters["period"])
-    rows = scoped.filter(status=filters["status"]) if filters["status"] in STATUS_ORDER else scoped
+    visible, scoped, rows = _selected_credits(user, filters)
 
     # Totals per status (and currency) over the contract / period filters.
     sums: dict[str, dict[str, Any]] = {s: {"count": 0, "amounts": []} for s in STATUS_ORDER}
@@ -206,13 +239,18 @@ def render_ledger(
 
 
 @login_required
-def credit_ledger(request: HttpRequest) -> HttpResponse:
+def credit_ledger(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    if (download := _ledger_export(request, None)) is not None:
+        return download
     return render_ledger(request)
 
 
 @login_required
-def contract_ledger(request: HttpRequest, contract_pk: int) -> HttpResponse:
-    return render_ledger(request, contract=get_visible_contract(request.user, contract_pk))
+def contract_ledger(request: HttpRequest, contract_pk: int) -> HttpResponse | StreamingHttpResponse:
+    contract = get_visible_contract(request.user, contract_pk)
+    if (download := _ledger_export(request, contract)) is not None:
+        return download
+    return render_ledger(request, contract=contract)
 
 
 def _visible_credit(user: Any, pk: int) -> Credit:

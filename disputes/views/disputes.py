@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,7 +29,9 @@ from contracts.forms import apply_domain_errors
 from contracts.models import Contract, SLAVersion
 from core.datetimes import when
 from core.errors import Conflict, DomainError, InvalidInput, NotPermitted
+from core.exports import export_response, requested_format
 from core.filters import query_int
+from disputes import exports
 from disputes import services as dispute_services
 from disputes.forms import (
     CommentForm,
@@ -89,7 +91,7 @@ def _side_name(dispute: Dispute) -> str:
 
 
 @login_required
-def dispute_board(request: HttpRequest) -> HttpResponse:
+def dispute_board(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """Open disputes by stage and deadline; ``?show=closed`` lists the closed ones."""
     user = request.user
     now = timezone.now()
@@ -98,6 +100,23 @@ def dispute_board(request: HttpRequest) -> HttpResponse:
     wanted = query_int(request.GET, "contract")
     scoped = visible.filter(contract_id=wanted) if wanted is not None else visible
     show_closed = request.GET.get("show") == "closed"
+    try:
+        fmt = requested_format(request.GET.get("export"))
+    except InvalidInput as exc:
+        return HttpResponse(f"export: {exc.errors['export'][0]}", status=400, content_type="text/plain")
+    if fmt is not None:
+        listed = (
+            scoped.exclude(status=Dispute.Status.OPEN).order_by("-resolved_at", "-pk")
+            if show_closed
+            else scoped.open().order_by("stage_deadline", "raised_at", "pk")
+        )
+        return export_response(
+            fmt=fmt,
+            filename="disputes-closed" if show_closed else "disputes-open",
+            header=exports.DISPUTE_HEADER,
+            rows=exports.dispute_rows(listed),
+            sheet="Disputes",
+        )
     related = ("contract", "contract__buyer", "contract__vendor", "raised_by")
     contracts = list(
         Contract.objects.visible_to(user)

@@ -32,7 +32,7 @@ from core.exports import XLSX_TYPE, export_response, requested_format
 from core.parsers import FormParser, JSONParser, MultiPartParser
 from incidents import exports, services
 from incidents.filters import IncidentFilter
-from incidents.models import ExclusionClaim, Incident, IncidentAttachment, IncidentEvent
+from incidents.models import ExclusionClaim, Incident, IncidentAttachment, IncidentEvent, SeverityChange
 from incidents.serializers import (
     AttachmentSerializer,
     AttachmentUploadSerializer,
@@ -59,6 +59,11 @@ from incidents.serializers.actions import (
     BulkResultSerializer,
     BulkSerializer,
 )
+from incidents.serializers.severity import (
+    SeverityChangeSerializer,
+    SeverityDecisionSerializer,
+    SeverityRejectSerializer,
+)
 
 # --------------------------------------------------------------------------
 # Schema helpers
@@ -77,6 +82,9 @@ def errors(*codes: int, media_type: str | None = None) -> dict[Any, OpenApiRespo
 
 
 PK = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Incident id.")
+PROPOSAL_ID = OpenApiParameter(
+    "proposal_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Severity proposal id."
+)
 CLAIM_ID = OpenApiParameter("claim_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Claim id.")
 ATTACHMENT_ID = OpenApiParameter("attachment_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Attachment id.")
 
@@ -260,16 +268,108 @@ class IncidentViewSet(ValidatedBodyMixin, mixins.ListModelMixin, mixins.Retrieve
         data = self._body(MessageSerializer)
         return self._render(services.resume_incident(actor=request.user, incident=incident, **data))
 
-    @transition(
-        "Change the severity (either party)",
-        ChangeSeveritySerializer,
-        description="Targets are recomputed from the original open time.",
+    # -- severity by agreement ------------------------------------------
+
+    def _change_severity(self, request: Request) -> Response:
+        incident = self.get_object()
+        data = self._body(ChangeSeveritySerializer)
+        outcome = services.change_severity(actor=signed_in(request), incident=incident, **data)
+        if outcome.pending:
+            change = SeverityChange.objects.select_related("proposed_by", "decided_by").get(pk=outcome.change.pk)
+            return Response(SeverityChangeSerializer(change).data, status=status.HTTP_202_ACCEPTED)
+        return self._render(outcome.incident)
+
+    @extend_schema(
+        summary="Change the severity (either party; the vendor lowering it needs the buyer's agreement)",
+        description="Raising the severity, or any change by the buyer's side, applies at once: 200 with the "
+        "incident, targets recomputed from the original open time. The vendor's side lowering it files a "
+        "proposal: 202 with the pending proposal, accepted or rejected by the buyer's side at "
+        "`severity-proposals/{id}/accept/` or `reject/` (terms with `severity_changes: either_party` apply "
+        "it at once). A second change while one is pending is 409.",
+        parameters=[PK],
+        request=ChangeSeveritySerializer,
+        responses={
+            200: IncidentDetailSerializer,
+            202: SeverityChangeSerializer,
+            **errors(400, 403, 404, 409),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="severity")
+    def severity(self, request: Request, pk: str) -> Response:
+        return self._change_severity(request)
+
+    @extend_schema(
+        summary="Change the severity (the older name of `severity/`)",
+        description="The same as `severity/`.",
+        deprecated=True,
+        parameters=[PK],
+        request=ChangeSeveritySerializer,
+        responses={
+            200: IncidentDetailSerializer,
+            202: SeverityChangeSerializer,
+            **errors(400, 403, 404, 409),
+        },
     )
     @action(detail=True, methods=["post"], url_path="change-severity")
     def change_severity(self, request: Request, pk: str) -> Response:
+        return self._change_severity(request)
+
+    @extend_schema(
+        summary="The incident's severity changes, proposed and applied, newest first",
+        parameters=[PK],
+        responses={200: SeverityChangeSerializer(many=True), **errors(404)},
+    )
+    @action(detail=True, methods=["get"], url_path="severity-proposals", filter_backends=[])
+    def severity_proposals(self, request: Request, pk: str) -> Response:
         incident = self.get_object()
-        data = self._body(ChangeSeveritySerializer)
-        return self._render(services.change_severity(actor=request.user, incident=incident, **data))
+        queryset = SeverityChange.objects.filter(incident=incident).select_related("proposed_by", "decided_by")
+        return self._page(queryset.order_by("-proposed_at", "-id"), SeverityChangeSerializer)
+
+    def _decide_severity(self, request: Request, proposal_id: str, *, accept: bool) -> Response:
+        incident = self.get_object()
+        try:
+            change = SeverityChange.objects.get(incident=incident, pk=proposal_id)
+        except SeverityChange.DoesNotExist:
+            raise NotFound(f"{incident.reference} has no severity proposal {proposal_id}.") from None
+        change.incident = incident
+        data = self._body(SeverityDecisionSerializer if accept else SeverityRejectSerializer)
+        outcome = services.decide_severity(actor=signed_in(request), change=change, accept=accept, **data)
+        change = SeverityChange.objects.select_related("proposed_by", "decided_by").get(pk=outcome.change.pk)
+        return Response(SeverityChangeSerializer(change).data)
+
+    @extend_schema(
+        summary="Accept a proposed severity change (buyer)",
+        description="The change applies: targets are recomputed from the original open time.",
+        parameters=[PK, PROPOSAL_ID],
+        request=SeverityDecisionSerializer,
+        responses={200: SeverityChangeSerializer, **errors(400, 403, 404, 409)},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"severity-proposals/(?P<proposal_id>\d+)/accept",
+        url_name="severity-proposal-accept",
+        filter_backends=[],
+    )
+    def accept_severity(self, request: Request, pk: str, proposal_id: str) -> Response:
+        return self._decide_severity(request, proposal_id, accept=True)
+
+    @extend_schema(
+        summary="Reject a proposed severity change (buyer)",
+        description="The severity stays; `reason` is required.",
+        parameters=[PK, PROPOSAL_ID],
+        request=SeverityRejectSerializer,
+        responses={200: SeverityChangeSerializer, **errors(400, 403, 404, 409)},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"severity-proposals/(?P<proposal_id>\d+)/reject",
+        url_name="severity-proposal-reject",
+        filter_backends=[],
+    )
+    def reject_severity(self, request: Request, pk: str, proposal_id: str) -> Response:
+        return self._decide_severity(request, proposal_id, accept=False)
 
     @extend_schema(
         summary="Comment on the timeline (the parties and the board)",

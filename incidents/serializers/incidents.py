@@ -194,7 +194,8 @@ class IncidentDetailSerializer(IncidentListSerializer):
     allowed_actions = serializers.SerializerMethodField(
         help_text="What you may do now (service action names; the endpoint is the name with '-', "
         "e.g. propose_workaround → propose-workaround/, claim_exclusion → claims/, "
-        "decide_claim → claims/{id}/decide/)."
+        "decide_claim → claims/{id}/decide/, change_severity → severity/, "
+        "decide_severity → severity-proposals/{id}/accept/ or reject/)."
     )
 
     class Meta(IncidentListSerializer.Meta):

@@ -9,7 +9,6 @@ from incidents.services.lifecycle import (
     accept_workaround,
     acknowledge_incident,
     attach_file,
-    change_severity,
     comment_incident,
     confirm_resolution,
     open_incident,
@@ -20,6 +19,7 @@ from incidents.services.lifecycle import (
     resolve_incident,
     resume_incident,
 )
+from incidents.services.severity import SeverityOutcome, change_severity, decide_severity
 from incidents.services.working import (
     BulkResult,
     assign_incident,
@@ -50,6 +50,8 @@ __all__ = [
     "comment_incident",
     "confirm_resolution",
     "decide_claim",
+    "decide_severity",
+    "SeverityOutcome",
     "import_incidents",
     "open_incident",
     "parse_rows",

@@ -35,6 +35,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "pause": (S.ACKNOWLEDGED, S.RESTORED),
     "resume": (S.ACKNOWLEDGED, S.RESTORED),
     "change_severity": (S.OPEN, S.ACKNOWLEDGED, S.RESTORED),
+    "decide_severity": (S.OPEN, S.ACKNOWLEDGED, S.RESTORED, S.RESOLVED, S.CLOSED),
     "claim_exclusion": (S.OPEN, S.ACKNOWLEDGED, S.RESTORED, S.RESOLVED, S.CLOSED),
     "decide_claim": (S.OPEN, S.ACKNOWLEDGED, S.RESTORED, S.RESOLVED, S.CLOSED),
     "attribute": (S.OPEN, S.ACKNOWLEDGED, S.RESTORED, S.RESOLVED),
@@ -89,6 +90,7 @@ def require_role(allowed: bool, action: str, who: str) -> None:
 def allowed_actions(incident: Incident, s: Standing) -> list[str]:
     """What this person may do now: drives the buttons and the 409 message."""
     pending_claim = incident.claims.filter(status="pending").exists()
+    pending_severity = _has_pending_severity(incident)
     by_role = {
         "acknowledge": is_vendor_actor(s),
         "propose_workaround": is_vendor_actor(s) and incident.workaround != Incident.Workaround.PROPOSED,
@@ -99,7 +101,8 @@ def allowed_actions(incident: Incident, s: Standing) -> list[str]:
         "reopen": is_buyer_actor(s),
         "pause": is_vendor_actor(s) and not incident.is_paused,
         "resume": is_party_actor(s) and incident.is_paused,
-        "change_severity": is_party_actor(s),
+        "change_severity": is_party_actor(s) and not pending_severity,
+        "decide_severity": is_buyer_actor(s) and pending_severity,
         "claim_exclusion": is_vendor_actor(s) and not incident.excluded and not pending_claim,
         "decide_claim": is_buyer_actor(s) and pending_claim,
         "attribute": s.is_staff or (s.is_buyer and s.has_role(Membership.Role.CONTRACT_MANAGER)),
@@ -108,6 +111,14 @@ def allowed_actions(incident: Incident, s: Standing) -> list[str]:
         "cancel": is_buyer_actor(s),
     }
     return [a for a, ok in by_role.items() if ok and incident.status in TRANSITIONS[a]]
+
+
+def _has_pending_severity(incident: Incident) -> bool:
+    """From the page's prefetch when there is one (no extra query)."""
+    cache = getattr(incident, "_prefetched_objects_cache", {})
+    if "severity_changes" in cache:
+        return any(c.status == "pending" for c in cache["severity_changes"])
+    return incident.severity_changes.filter(status="pending").exists()
 
 
 def require_state(incident: Incident, action: str, s: Standing | None = None) -> None:
@@ -150,8 +161,12 @@ def save_with_clocks(incident: Incident, *, at: datetime, actor: Actor, extra_fi
     pauses = list(incident.pauses.all())
     newly = sla.recompute(incident, now=at, pauses=pauses)
     fired = set(EscalationFired.objects.filter(incident=incident).values_list("target", "level"))
+    # An incident excluded by an accepted claim escalates no further: the
+    # breach no longer counts against the SLA, so no one is called for it.
     incident.next_escalation_at = (
-        None if incident.is_finished else sla.next_escalation(sla.thresholds(incident, now=at, pauses=pauses), fired)
+        None
+        if incident.is_finished or incident.excluded
+        else sla.next_escalation(sla.thresholds(incident, now=at, pauses=pauses), fired)
     )
     incident.save()
     for kind in newly:

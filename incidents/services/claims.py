@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from django.db import transaction
 
 from contracts.access import contract_standing
@@ -9,7 +12,8 @@ from contracts.models import Contract
 from contracts.terms import Terms
 from core.actor import Actor
 from core.errors import Conflict, InvalidInput
-from incidents.models import ExclusionClaim, Incident, IncidentEvent, IncidentLink
+from incidents import sla
+from incidents.models import EscalationFired, ExclusionClaim, Incident, IncidentEvent, IncidentLink
 from incidents.services.base import (
     allowed_actions,
     audit_incident,
@@ -93,20 +97,27 @@ def decide_claim(*, actor: Actor, claim: ExclusionClaim, accept: bool, reason: s
         claim.status = ExclusionClaim.Status.ACCEPTED if accept else ExclusionClaim.Status.REJECTED
         claim.decided_by, claim.decided_at, claim.decision_reason = actor, at, reason.strip()
         claim.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+        data: dict[str, Any] = {"claim": claim.pk}
+        message = f"Rejected: {reason.strip()}"
         if accept:
+            cancelled = _pending_escalations(incident, at)
             incident.excluded = True
-            incident.save(update_fields=["excluded", "updated_at"])
+            # The clocks keep their history (breach flags and times stay); the
+            # recompute drops the escalation horizon, so the watcher calls no one.
+            save_with_clocks(incident, at=at, actor=actor)
+            data["cancelled_escalations"] = cancelled
+            message = f"{claim.get_kind_display()} accepted: removed from breach counts and credits."
+            if incident.breached:
+                message += " The breach stays on the record but no longer counts against the SLA."
+            if cancelled:
+                message += f" Escalation stopped: {len(cancelled)} pending level(s) cancelled ({', '.join(cancelled)})."
         event(
             incident,
             kind=K.CLAIM_ACCEPTED if accept else K.CLAIM_REJECTED,
             actor=actor,
             at=at,
-            message=(
-                f"{claim.get_kind_display()} accepted: removed from breach counts and credits."
-                if accept
-                else f"Rejected: {reason.strip()}"
-            ),
-            data={"claim": claim.pk},
+            message=message,
+            data=data,
         )
         audit_incident(
             actor, incident, f"incident.exclusion_{claim.status}", {"claim_status": ["pending", claim.status]}
@@ -120,6 +131,14 @@ def decide_claim(*, actor: Actor, claim: ExclusionClaim, accept: bool, reason: s
             body=reason.strip() or f"{claim.get_kind_display()} accepted: removed from breach counts and credits.",
         )
     return claim
+
+
+def _pending_escalations(incident: Incident, at: datetime) -> list[str]:
+    """The ladder levels not yet fired on an unfinished incident ("restore L3"): what an exclusion cancels."""
+    if incident.is_finished:
+        return []
+    fired = set(EscalationFired.objects.filter(incident=incident).values_list("target", "level"))
+    return [f"{t.target} L{t.level}" for t in sla.thresholds(incident, now=at) if (t.target, t.level) not in fired]
 
 
 def attribute_incident(

@@ -79,6 +79,11 @@ def watch_incident(incident_id: int, *, now: datetime) -> WatcherResult:
             )
             result.expired_workarounds += 1
         pauses = list(incident.pauses.all())
+        if incident.excluded:
+            # An accepted exclusion settles the clocks: nothing more fires
+            # (breaches are still recorded, as history).
+            result.breaches += len(save_with_clocks(incident, at=now, actor=SYSTEM))
+            return result
         already = set(EscalationFired.objects.filter(incident=incident).values_list("target", "level"))
         crossing = [
             t

@@ -14,7 +14,7 @@ from contracts import lock_objects
 from contracts import services as contract_services
 from contracts.access import contract_standing
 from contracts.models import Contract, SLAVersion
-from contracts.terms import SEVERITIES, Terms
+from contracts.terms import Terms
 from core.actor import Actor
 from core.errors import Conflict, InvalidInput
 from incidents.models import Environment, Incident, IncidentAttachment, IncidentEvent, IncidentPause, Severity
@@ -334,30 +334,6 @@ def resume_incident(*, actor: Actor, incident: Incident, message: str = "") -> I
 
     return _transition(
         actor=actor, incident=incident, action="resume", role_ok="party", kind=K.RESUMED, message=message, mutate=mutate
-    )
-
-
-def change_severity(*, actor: Actor, incident: Incident, severity: str, reason: str) -> Incident:
-    if severity not in SEVERITIES:
-        raise InvalidInput("Unknown severity.", errors={"severity": [f"Must be one of: {', '.join(SEVERITIES)}."]})
-    if not reason.strip():
-        raise InvalidInput("Say why the severity changes.", errors={"reason": ["This field is required."]})
-    old = incident.severity
-    if severity == old:
-        raise InvalidInput("The severity is already that.", errors={"severity": [f"Already {old}."]})
-
-    def mutate(i: Incident, at: datetime) -> None:
-        i.severity = severity
-
-    return _transition(
-        actor=actor,
-        incident=incident,
-        action="change_severity",
-        role_ok="party",
-        kind=K.SEVERITY_CHANGED,
-        message=f"Severity {old} → {severity}: {reason.strip()}. Targets recomputed from the original open time.",
-        mutate=mutate,
-        data={"from": old, "to": severity},
     )
 
 

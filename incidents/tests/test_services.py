@@ -84,7 +84,7 @@ def test_a_severity_change_recomputes_from_the_original_open_time(buyer, vendor_
     clock.advance(minutes=60)
     incident = services.change_severity(
         actor=vendor_engineer, incident=incident, severity="critical", reason="All merchants hit"
-    )
+    ).incident
     assert incident.restore_due_at == t0 + timedelta(minutes=240)
     # Acknowledge was due 15 min after opening under critical terms and is still unmet: breached.
     assert incident.acknowledge_breached and incident.breached

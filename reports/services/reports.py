@@ -21,16 +21,18 @@ from django.utils import timezone
 
 from accounts.services import notify
 from audit import services as audit
+from availability.services import reconciliation
 from contracts import lock_objects
 from contracts.access import contract_managers
 from contracts.models import Contract
 from contracts.services import contract_termination_right_record
+from contracts.terms import Terms
 from core import periods
 from core.actor import Actor, SystemActor
 from core.checksum import checksum
 from core.errors import Conflict, InvalidInput
 from outbox.services import enqueue
-from reports.models import Credit, PeriodClose, ServiceReport
+from reports.models import Credit, PeriodClose, Remedy, ServiceReport
 from reports.remedies import reopened_claim_deadline
 from reports.snapshot import PeriodError, gather, resolve_period
 
@@ -87,6 +89,10 @@ def close_period(*, contract: Contract, period: str, now: datetime | None = None
         existing = current_report(contract, p.label)  # again, under the lock
         if existing is not None:
             return existing
+        # The sources are reconciled once more before the snapshot freezes: what is still open
+        # becomes disputed time (availability.services.reconciliation).
+        reporting = Terms(resolve_period(contract, p.label)[1].terms)
+        reconciliation.reconcile_period(contract=contract, period=p, terms=reporting, now=now, closing=True)
         snapshot = gather(contract, p.label, now=now)
         try:
             with transaction.atomic():
@@ -176,6 +182,22 @@ def _write_report(
             )
         )
     Credit.objects.bulk_create(rows)
+    # Remedies besides credits: owed once per (period, ref); a revision owes no line twice.
+    Remedy.objects.bulk_create(
+        [
+            Remedy(
+                contract=contract,
+                report=report,
+                period=period.label,
+                kind=r["kind"],
+                trigger=r["trigger"],
+                ref=r["ref"][:80],
+                description=r["description"][:300],
+            )
+            for r in snapshot.get("remedies", [])
+        ],
+        ignore_conflicts=True,
+    )
     return report
 
 

@@ -11,8 +11,11 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.http import signed_in
 from accounts.identity import auth_method
 from accounts.identity.stepup import check_api as check_step_up
+from accounts.jobs import JobSerializer, job_url
+from outbox.models import Job
 from reviews.api._common import REVIEW_PK, BodyMixin, errors, review_action, visible_review
 from reviews.filters import ReviewFilter
 from reviews.models import AnnualReview, Signature
@@ -27,7 +30,12 @@ from reviews.serializers import (
     ReviewSignatureSerializer,
     ReviewSignSerializer,
 )
-from reviews.services import lifecycle, opening, packets, signatures
+from reviews.services import background, lifecycle, packets, signatures
+
+
+def _accepted(job: Job) -> Response:
+    """202: the work runs on the worker; the job says how far it got."""
+    return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED, headers={"Location": job_url(job)})
 
 
 @extend_schema_view(
@@ -76,14 +84,18 @@ class ReviewViewSet(BodyMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @extend_schema(
         summary="Open a review (the chair, the buyer's contract managers, staff)",
         description="Opens the review for the given anniversary (default: the next one), computes the "
-        "signatories from the board, generates packet v1 and notifies the board. One review per anniversary (409).",
+        "signatories from the board and notifies the board at once, then answers 202 with the job that makes "
+        "packet v1 on the worker (`Location`: the job; poll it until `done`, the review is its `subject_id`). "
+        "One review per anniversary (409); asked again while packet v1 is being made, the same job.",
         request=ReviewOpenSerializer,
-        responses={201: ReviewDetailSerializer, **errors(400, 403, 409)},
+        responses={202: JobSerializer, **errors(400, 403, 409)},
     )
     def create(self, request: Request) -> Response:
         data = self._body(ReviewOpenSerializer)
-        review = opening.review_open(actor=request.user, contract=data["contract"], anniversary=data.get("anniversary"))
-        return self._render(review, status.HTTP_201_CREATED)
+        _, job = background.review_open_queued(
+            actor=signed_in(request), contract=data["contract"], anniversary=data.get("anniversary")
+        )
+        return _accepted(job)
 
     @review_action(
         "Edit the board record: agenda, meeting, minutes, decisions, renewal recommendation",
@@ -101,17 +113,20 @@ class ReviewViewSet(BodyMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def circulate(self, request: Request, pk: str) -> Response:
         return self._render(lifecycle.review_circulate(actor=request.user, review=self.get_object()))
 
-    @review_action(
-        "Freeze the packet and put the review to signature",
-        None,
-        "Refused (400) when an amendment fails the contract's rules (invalid terms, no change, a past or "
-        "overlapping effective date), and (409) when the board lacks a chair or a party's representative.",
+    @extend_schema(
+        summary="Freeze the packet and put the review to signature (on the worker)",
+        description="Checked at once: refused (400) when an amendment fails the contract's rules (invalid terms, "
+        "no change, a past or overlapping effective date), and (409) when the board lacks a chair or a party's "
+        "representative. Then 202 with the job that renders and freezes the packet (`Location`: the job; poll it "
+        "until `done`). Asked again while it is queued or running, the same job.",
+        parameters=[REVIEW_PK],
+        request=None,
+        responses={202: JobSerializer, **errors(400, 403, 404, 409)},
     )
     @action(detail=True, methods=["post"])
     def freeze(self, request: Request, pk: str) -> Response:
-        review = self.get_object()
-        lifecycle.review_freeze(actor=request.user, review=review)
-        return self._render(review)
+        job, _ = background.review_freeze_queued(actor=signed_in(request), review=self.get_object())
+        return _accepted(job)
 
     @review_action("Return the review to preparation (voids any signature)", ReviewReasonSerializer)
     @action(detail=True, methods=["post"], url_path="return")

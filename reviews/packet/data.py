@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from contracts.models import BoardSeat, Contract
 from contracts.pdf import termination_text
-from reports.models import ServiceReport
+from corrective import services as corrective
+from reports.models import Remedy, ServiceReport
 from reviews.models import AnnualReview
 from reviews.packet.amendments import amendment_rows
 from reviews.packet.evidence import (
@@ -108,6 +110,19 @@ def packet_data(review: AnnualReview) -> dict[str, Any]:
         "breaches": _breaches(snaps),
         "credits": _credits(contract, labels),
         "disputes": _disputes(contract, start, end),
+        "other_remedies": [
+            {
+                "period": r.period,
+                "kind": r.get_kind_display(),
+                "description": r.description,
+                "status": r.get_status_display(),
+            }
+            for r in Remedy.objects.filter(contract=contract, period__in=labels).order_by("period", "kind", "ref")
+        ],
+        "corrective": corrective.summary(
+            corrective.plans_touching(contract, start, end),
+            today=(end - timedelta(microseconds=1)).astimezone(ZoneInfo(span[-1].zone)).date(),
+        ),
         "compliance": _compliance(snaps),
         "satisfaction": _satisfaction(snaps),
         "incidents": _incidents(contract, start, end),

@@ -143,13 +143,18 @@ def _satisfaction(snaps: Sequence[tuple[periods.Period, dict | None]]) -> dict[s
 def _incidents(contract: Contract, start: datetime, end: datetime) -> dict[str, Any]:
     qs = Incident.objects.reportable().filter(contract=contract, opened_at__gte=start, opened_at__lt=end)
     rows: dict[str, dict[str, Any]] = {}
+    # An incident excluded by an accepted claim counts as excluded, not breached
+    # (its breach stays on the incident's record; incidents.Incident.objects.breached() agrees).
     for r in qs.values("component", "severity").annotate(
-        n=Count("pk"), breached_n=Count("pk", filter=Q(breached=True))
+        n=Count("pk"),
+        breached_n=Count("pk", filter=Q(breached=True, excluded=False)),
+        excluded_n=Count("pk", filter=Q(excluded=True)),
     ):
-        row = rows.setdefault(r["component"], {"component": r["component"], "total": 0, "breached": 0})
+        row = rows.setdefault(r["component"], {"component": r["component"], "total": 0, "breached": 0, "excluded": 0})
         row[r["severity"]] = row.get(r["severity"], 0) + r["n"]
         row["total"] += r["n"]
         row["breached"] += r["breached_n"]
+        row["excluded"] += r["excluded_n"]
     table = sorted(rows.values(), key=lambda r: (-r["total"], r["component"]))
     for row in table:
         for sev in SEVERITY_ORDER:

@@ -140,6 +140,8 @@ def packet_context(data: Mapping[str, Any], *, packet: Any = None) -> dict[str, 
             ],
         },
         "incidents": data["incidents"],
+        "other_remedies": data.get("other_remedies", []),  # packets frozen before remedies lack them
+        "corrective": data.get("corrective", []),
         "feedback": data["feedback"],
         "amendments": [
             {**a, "effective": _when(a["effective_from"], zone, "%-d %b %Y %H:%M") + f" ({zone})"}

@@ -23,7 +23,7 @@ from contracts import services as contract_services
 from contracts.access import can_amend, can_manage
 from contracts.models import Contract, SLAVersion
 from core.actor import Actor
-from core.errors import Conflict, InvalidInput
+from core.errors import Conflict, InvalidInput, NotPermitted
 from reviews import packet as document
 from reviews.models import Amendment, AnnualReview
 from reviews.services import packets
@@ -102,7 +102,19 @@ def _draft_for(review: AnnualReview, *, actor: Actor, title: str) -> SLAVersion:
             f"Draft SLA v{draft.number} belongs to another review's amendment.", state=review.status, allowed=[]
         )
     if draft is None:
-        draft = contract_services.sla_version_amend(actor=actor, contract=contract, change_summary=title)
+        return contract_services.sla_version_amend(actor=actor, contract=contract, change_summary=title)
+    if draft.side != contract_services.drafting_side(standing(actor, contract)):
+        # A draft this review's withdrawn amendment left passes to the proposer's side; the other
+        # party's working draft does not (its board members comment on it).
+        leftover = (
+            draft.held_by_url == review_url(review)
+            or Amendment.objects.filter(sla_version=draft, review=review).exists()
+        )
+        if not leftover:
+            raise NotPermitted(
+                f"Draft SLA v{draft.number} is the {draft.side}'s working draft: comment on it in the review instead."
+            )
+        draft = contract_services.sla_version_redraft(actor=actor, version=draft, holder_url=review_url(review))
     return draft
 
 

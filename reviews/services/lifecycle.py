@@ -124,17 +124,24 @@ def review_circulate(*, actor: Actor, review: AnnualReview) -> AnnualReview:
     raise Conflict("The review kept changing; try again.", state=review.status, allowed=[])
 
 
-def review_freeze(*, actor: Actor, review: AnnualReview) -> ReviewPacket:
+def review_freeze_check(*, actor: Actor, review: AnnualReview) -> None:
+    """What freezing checks before it renders anything: the role, the state,
+    the board and the amendments (a short transaction). The page and API
+    call it before queueing a freeze, so a refusal answers at once."""
+    require(may_lead(actor, review.contract), "Only the chair and the buyer's contract managers freeze the packet.")
+    with transaction.atomic():
+        locked = lock(review)
+        require_state(locked, (S.PREPARING, S.IN_REVIEW), "freeze the packet")
+        check_ready(locked, now=timezone.now())
+
+
+def review_freeze(*, actor: Actor, review: AnnualReview, progress: packets.Progress | None = None) -> ReviewPacket:
     """Freeze the packet and ask the signatories to sign. The board and the
     amendments are checked first (a short transaction), then the packet is
     rendered and, in a second short one, stored with the new status."""
-    require(may_lead(actor, review.contract), "Only the chair and the buyer's contract managers freeze the packet.")
+    review_freeze_check(actor=actor, review=review)
     now = timezone.now()
     states = (S.PREPARING, S.IN_REVIEW)
-    with transaction.atomic():
-        locked = lock(review)
-        require_state(locked, states, "freeze the packet")
-        check_ready(locked, now=now)
 
     def admit(locked: AnnualReview) -> bool:
         require_state(locked, states, "freeze the packet")
@@ -154,7 +161,9 @@ def review_freeze(*, actor: Actor, review: AnnualReview) -> ReviewPacket:
             ),
         )
 
-    packet = packets.publish(review, actor=actor, frozen=True, now=now, admit=admit, then=put_to_signature)
+    packet = packets.publish(
+        review, actor=actor, frozen=True, now=now, admit=admit, then=put_to_signature, progress=progress
+    )
     assert packet is not None  # admit refuses by raising
     return packet
 
@@ -221,6 +230,7 @@ __all__ = [
     "review_circulate",
     "review_close",
     "review_freeze",
+    "review_freeze_check",
     "review_return",
     "review_update",
 ]

@@ -135,10 +135,17 @@ def review_open(
     return review
 
 
-def draft_packet(review: AnnualReview, *, actor: Actor, now: datetime) -> ReviewPacket | None:
+def draft_packet(
+    review: AnnualReview, *, actor: Actor, now: datetime, progress: packets.Progress | None = None
+) -> ReviewPacket | None:
     """Render and store a draft packet unless the review has moved on to signing."""
     return packets.publish(
-        review, actor=actor, frozen=False, now=now, admit=lambda locked: locked.status in (S.PREPARING, S.IN_REVIEW)
+        review,
+        actor=actor,
+        frozen=False,
+        now=now,
+        admit=lambda locked: locked.status in (S.PREPARING, S.IN_REVIEW),
+        progress=progress,
     )
 
 

@@ -99,12 +99,23 @@ def _next_version(review: AnnualReview) -> int:
     return (ReviewPacket.objects.filter(review_id=review.pk).aggregate(n=Max("version"))["n"] or 0) + 1
 
 
-def render(review: AnnualReview, *, actor: Actor, frozen: bool, now: datetime) -> Rendering:
+Progress = Callable[[str], None]
+# The steps ``publish`` reports to its ``progress`` callback, in order.
+STEPS = ("building the packet", "rendering the PDF", "storing the packet")
+
+
+def render(
+    review: AnnualReview, *, actor: Actor, frozen: bool, now: datetime, progress: Progress | None = None
+) -> Rendering:
     """Read the packet's data and render the PDF (seconds). Call it with no
     transaction open; a new version is numbered, so a number never stands
     for two different files."""
+    if progress is not None:
+        progress(STEPS[0])
     data = document.packet_data(review)
     version = _next_version(review)
+    if progress is not None:
+        progress(STEPS[1])
     content = document.render_packet_pdf(data, version=version, generated_at=now, frozen=frozen)
     packet = ReviewPacket(
         review=review,
@@ -164,15 +175,23 @@ def publish(
     now: datetime,
     admit: Admit | None = None,
     then: Then | None = None,
+    progress: Progress | None = None,
 ) -> ReviewPacket | None:
     """Render a packet, then store it in a short transaction. Under the lock
     ``admit(review)`` re-checks the state (raise to refuse, False: nothing
     to store any more) and ``then(review, packet)`` makes the changes that
-    go with the packet (status, voided signatures, notices)."""
+    go with the packet (status, voided signatures, notices). ``progress``
+    is told each of ``STEPS`` as it starts, never under the lock."""
     for _ in range(ATTEMPTS):
         rendering = render(
-            AnnualReview.objects.select_related("contract").get(pk=review.pk), actor=actor, frozen=frozen, now=now
+            AnnualReview.objects.select_related("contract").get(pk=review.pk),
+            actor=actor,
+            frozen=frozen,
+            now=now,
+            progress=progress,
         )
+        if progress is not None:
+            progress(STEPS[2])
         try:
             with transaction.atomic():
                 locked = lock(review)

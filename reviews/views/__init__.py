@@ -19,6 +19,7 @@ from reviews.views.detail import (
     review_detail,
     signed_packet_pdf,
 )
+from reviews.views.jobs import job_retry
 from reviews.views.lists import openable_contracts, review_list, review_open, review_rows
 from reviews.views.renewals_page import buyer_side_ids, reminder_pdf, renewals
 from reviews.views.workflow import comment_add, review_sign, review_transition
@@ -35,6 +36,7 @@ __all__ = [
     "calendar_ics",
     "comment_add",
     "detail_context",
+    "job_retry",
     "openable_contracts",
     "packet_pdf",
     "signed_packet_pdf",

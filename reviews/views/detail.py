@@ -12,17 +12,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.http import signed_in
 from contracts.forms import apply_domain_errors
 from contracts.models import BoardSeat
 from core.downloads import content_disposition
 from core.errors import DomainError, InvalidInput, NotPermitted
 from core.money import money
+from outbox.models import Job
 from reviews import packet as document
 from reviews.forms import AmendmentForm, CommentForm, ReasonForm, RecordForm, SignForm
 from reviews.models import AnnualReview, ReviewPacket, Signature
 from reviews.packet.render import render_signed_packet_pdf
-from reviews.services import board, lifecycle, packets, signatures
+from reviews.services import background, board, lifecycle, packets, signatures
 from reviews.views.base import STATUS_CSS, _act, _describe, _forbidden, _review, _zone, review_url
+from reviews.views.jobs import job_for_page, poll_url
 
 
 def detail_context(request: HttpRequest, review: AnnualReview, **forms: Any) -> dict[str, Any]:
@@ -77,6 +80,7 @@ def detail_context(request: HttpRequest, review: AnnualReview, **forms: Any) -> 
     me = next((row for row in signatures.signature_panel(review) if row["user"].pk == user.pk), None)
     _, missing = board.signatory_plan(contract)
     thread = list(review.comments.select_related("author", "amendment").order_by("created_at", "pk"))
+    job = job_for_page(request, review)
     return {
         "review": review,
         "contract": contract,
@@ -103,6 +107,11 @@ def detail_context(request: HttpRequest, review: AnnualReview, **forms: Any) -> 
         "sign_form": SignForm(initial={"packet_checksum": signing.checksum if signing else ""}),
         "reason_form": ReasonForm(),
         "now": timezone.now(),
+        "job": job,
+        "job_poll_url": poll_url(job) if job is not None else "",
+        "may_retry_job": job is not None
+        and job.state == Job.State.FAILED
+        and background.may_retry(signed_in(request), contract),
     }
 
 

@@ -14,13 +14,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.access import organization_ids
+from accounts.http import signed_in
 from accounts.models import Membership
 from contracts.models import BoardSeat, Contract
 from core.errors import DomainError, NotPermitted
 from core.filters import query_int
 from reviews.models import AnnualReview, ReviewSignatory, Signature
-from reviews.services import lifecycle, opening
-from reviews.views.base import PAGE_SIZE, STATUS_CSS, S, _describe, _forbidden
+from reviews.services import background, lifecycle, opening
+from reviews.views.base import PAGE_SIZE, STATUS_CSS, S, _describe, _forbidden, review_url
 
 
 def review_rows(queryset: QuerySet[AnnualReview], user: Any) -> QuerySet[AnnualReview]:
@@ -109,11 +110,11 @@ def review_list(request: HttpRequest) -> HttpResponse:
 def review_open(request: HttpRequest) -> HttpResponse:
     contract = get_object_or_404(Contract.objects.visible_to(request.user), pk=request.POST.get("contract") or 0)
     try:
-        review = opening.review_open(actor=request.user, contract=contract)
+        review, job = background.review_open_queued(actor=signed_in(request), contract=contract)
     except NotPermitted as exc:
         return _forbidden(request, exc.message, contract)
     except DomainError as exc:
         messages.error(request, _describe(exc))
         return redirect("reviews:list")
-    messages.success(request, f"{review.label} of {contract.reference} is open; packet v1 is ready.")
-    return redirect("reviews:detail", pk=review.pk)
+    messages.success(request, f"{review.label} of {contract.reference} is open; packet v1 is being made.")
+    return redirect(f"{review_url(review)}?job={job.pk}#progress")

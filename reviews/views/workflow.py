@@ -8,12 +8,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
+from accounts.http import signed_in
 from accounts.identity import auth_method
 from accounts.identity.stepup import step_up_required
+from outbox.models import Job
 from reviews.forms import CommentForm, SignForm
-from reviews.models import Amendment
-from reviews.services import comments, lifecycle, signatures
+from reviews.models import Amendment, AnnualReview
+from reviews.services import background, comments, lifecycle, signatures
 from reviews.views.base import _act, _ip, _review, review_url
+from reviews.views.jobs import job_page_url
 
 
 @login_required
@@ -43,14 +46,12 @@ def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
 def review_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     review = _review(request, pk)
     reason = request.POST.get("reason", "")
+    if action == "freeze":
+        return _freeze(request, review)
     calls = {
         "circulate": (
             lambda: lifecycle.review_circulate(actor=request.user, review=review),
             "The packet is circulated to the board.",
-        ),
-        "freeze": (
-            lambda: lifecycle.review_freeze(actor=request.user, review=review),
-            "The packet is frozen and the signatories have been asked to sign.",
         ),
         "return": (
             lambda: lifecycle.review_return(actor=request.user, review=review, reason=reason),
@@ -65,6 +66,17 @@ def review_transition(request: HttpRequest, pk: int, action: str) -> HttpRespons
         raise Http404("No such action.")
     call, done = calls[action]
     return _act(request, review, call, done)
+
+
+def _freeze(request: HttpRequest, review: AnnualReview) -> HttpResponse:
+    """Checked now, frozen on the worker: the page shows its progress."""
+    queued: list[Job] = []
+
+    def freeze() -> None:
+        queued.append(background.review_freeze_queued(actor=signed_in(request), review=review)[0])
+
+    response = _act(request, review, freeze, "The packet is being frozen; the signatories are asked once it is.")
+    return redirect(job_page_url(review, queued[0])) if queued else response
 
 
 @login_required

@@ -69,9 +69,53 @@ def sign_in(browser: Browser, live_server: Any) -> Iterator[SignIn]:
         context.close()
 
 
+@pytest.fixture
+def visitor(browser: Browser, live_server: Any) -> Iterator[Callable[..., Page]]:
+    """visitor(viewport=DESKTOP) -> a blank page in a browser context of its
+    own, signed in as nobody: someone who opens a link from an email."""
+    contexts: list[BrowserContext] = []
+
+    def open_page(*, viewport: ViewportSize = DESKTOP) -> Page:
+        context = browser.new_context(viewport=viewport, base_url=live_server.url)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def eager(settings: Any) -> Iterator[None]:
+    """Tasks run in the live server's thread when the outbox publishes them
+    after commit, as a worker would: notification mail lands in
+    ``mail.outbox`` (pytest-django's ``mailoutbox``) before the page answers."""
+    from config.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
 def shoot(page: Page, name: str, *, full_page: bool = False) -> None:
     """Save what the screen shows (or the whole page) when COVENANT_SCREENSHOTS
     names a folder: `COVENANT_SCREENSHOTS=var/shots pytest tests/browser`."""
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=full_page)
+
+
+def shoot_widths(page: Page, name: str) -> None:
+    """The whole page at desktop and at phone width (``name-1280``,
+    ``name-390``), then back to the page's own size; nothing unless
+    COVENANT_SCREENSHOTS names a folder."""
+    if not SHOTS:
+        return
+    own = page.viewport_size
+    for size in (DESKTOP, PHONE):
+        page.set_viewport_size(size)
+        shoot(page, f"{name}-{size['width']}", full_page=True)
+    if own is not None:
+        page.set_viewport_size(own)
