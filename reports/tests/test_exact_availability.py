@@ -16,6 +16,7 @@ from availability.models import MonitoringSource, NoDataSpan, Outage, ProbeState
 from contracts.models import SLAVersion
 from contracts.terms import TermsError, validate_terms
 from contracts.tests.factories import make_contract
+from reports.models import ServiceReport
 from reports.presenters import report_context
 from reports.services import close_period, verify_reports
 from reports.tests.factories import at
@@ -73,6 +74,12 @@ def test_99_90001_percent_is_not_on_the_at_most_99_9_tier(contract):
     assert availability_lines(report.snapshot) == [("5", "500.00")]  # floored, it paid 10 %
     assert report.availability_met is False
     assert "decided on the exact" in a["rounding"]
+    # The list column keeps 3 decimals, truncated: the verifier compares like with like.
+    assert f"{report.availability:.3f}" == "99.900" and verify_reports() == []
+    ServiceReport.objects.filter(pk=report.pk).update(availability="99.901")
+    assert verify_reports() == [
+        f"{report.contract.reference} {report.period} r1 (report {report.pk}): headline figures differ from the snapshot"
+    ]
 
 
 def test_99_0005_percent_under_the_business_hours_preset_lands_on_the_3_percent_tier(buyer_org, vendor_org):
