@@ -99,16 +99,23 @@ def severity_matrix(targets: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]
             if row is None:
                 cells.append({"environment": ENVIRONMENT_LABELS[env], "lines": [], "clock": None})
                 continue
-            clocks = {row[f"{t}_clock"] for t in TARGETS}
+            # (label, minutes, clock, prefix): the optional targets only when set,
+            # on the acknowledge clock unless they name their own.
+            shown = [(TARGET_LABELS[t], row[f"{t}_minutes"], row[f"{t}_clock"], "") for t in TARGETS]
+            for kind, key, prefix in (("investigate", "investigate", ""), ("update", "update_interval", "every ")):
+                if row.get(f"{key}_minutes") is not None:
+                    clock = row.get(f"{key}_clock", row["acknowledge_clock"])
+                    shown.append((TARGET_LABELS[kind], row[f"{key}_minutes"], clock, prefix))
+            clocks = {clock for _label, _minutes, clock, _prefix in shown}
             uniform = clocks.pop() if len(clocks) == 1 else None
             lines = [
                 {
-                    "label": TARGET_LABELS[t],
-                    "value": human_minutes(row[f"{t}_minutes"], row[f"{t}_clock"]),
-                    "clock": None if uniform else CLOCK_LABELS[row[f"{t}_clock"]],
-                    "clock_key": row[f"{t}_clock"],
+                    "label": label,
+                    "value": prefix + human_minutes(minutes, clock),
+                    "clock": None if uniform else CLOCK_LABELS[clock],
+                    "clock_key": clock,
                 }
-                for t in TARGETS
+                for label, minutes, clock, prefix in shown
             ]
             cells.append(
                 {

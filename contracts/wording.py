@@ -8,7 +8,14 @@ from typing import Any
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 ENVIRONMENT_LABELS = {"production": "Production", "non_production": "Non-production"}
-TARGET_LABELS = {"acknowledge": "Acknowledge", "restore": "Restore", "resolve": "Resolve"}
+TARGET_LABELS = {
+    "acknowledge": "Acknowledge",
+    "restore": "Restore",
+    "resolve": "Resolve",
+    # Optional targets (incidents.sla.OPTIONAL_KINDS).
+    "investigate": "Investigate",
+    "update": "Update cadence",
+}
 CLOCK_LABELS = {"24x7": "24x7", "coverage": "business hours"}
 METRIC_LABELS = {
     "availability": "Availability",

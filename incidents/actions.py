@@ -172,7 +172,9 @@ ACTIONS: dict[str, Action] = {
             actor=u, incident=i, to_contract=d["to_contract"], reason=d["reason"], move=d["move"]
         ),
         lambda i, d, result: (
-            f"{i.reference} moved to {d['to_contract'].reference}; its clocks now run under that contract's SLA."
+            f"{i.reference} attributed to {d['to_contract'].reference} as {result.reference}: its vendor was "
+            f"notified and its clocks run under that contract's SLA; {i.reference} stays on this contract "
+            "and no longer counts against it."
             if d["move"]
             else f"{i.reference} linked to {d['to_contract'].reference}."
         ),

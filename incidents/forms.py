@@ -184,8 +184,8 @@ class AttributeForm(ActionForm):
     move = forms.TypedChoiceField(
         label="How",
         choices=[
-            ("move", "Move the incident there (its SLA counts it, this one stops)"),
-            ("link", "Only link it there (it stays on this contract)"),
+            ("move", "Attribute it there (a new incident for that vendor from your facts; this one stops counting)"),
+            ("link", "Only link it there (it stays on this contract; only your side sees the link)"),
         ],
         coerce=lambda value: value == "move",
         initial="link",

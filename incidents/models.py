@@ -174,6 +174,15 @@ class Incident(models.Model):
     acknowledge_breached = models.BooleanField(default=False)
     restore_breached = models.BooleanField(default=False)
     resolve_breached = models.BooleanField(default=False)
+    # Optional targets (absent from the terms: all empty). Investigate: the
+    # first customer-visible update after acknowledging. Cadence: the running
+    # gap's due time and the gaps longer than the interval (incidents.cadence).
+    investigate_due_at = models.DateTimeField(null=True, blank=True)
+    investigate_met_at = models.DateTimeField(null=True, blank=True)
+    investigate_elapsed = models.DurationField(null=True, blank=True)
+    investigate_breached = models.BooleanField(default=False)
+    next_update_due_at = models.DateTimeField(null=True, blank=True)
+    update_misses = models.PositiveIntegerField(default=0)
     breached = models.BooleanField(default=False)
     next_due_at = models.DateTimeField(null=True, blank=True)
     next_risk_at = models.DateTimeField(null=True, blank=True)
@@ -260,6 +269,9 @@ class IncidentEvent(models.Model):
         CLAIM_ACCEPTED = "claim_accepted", "Exclusion accepted"
         CLAIM_REJECTED = "claim_rejected", "Exclusion rejected"
         ATTRIBUTED = "attributed", "Fault attributed"
+        # The buyer's fault isolation found the cause on another supplier's
+        # contract: this record stays with its vendor, its clocks stop.
+        ATTRIBUTED_AWAY = "attributed_away", "Attributed to another supplier"
         LINKED = "linked", "Linked to another contract"
         ESCALATED = "escalated", "Escalated"
         BREACHED = "breached", "Target breached"
@@ -284,6 +296,30 @@ class IncidentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def names_another_contract(self) -> bool:
+        """An attribution or link written before fair attribution: its message
+        and data name the other contract, which only the buyer may read."""
+        return self.kind in (self.Kind.ATTRIBUTED, self.Kind.LINKED) and bool(self.data)
+
+    def as_read_by_a_vendor(self) -> IncidentEvent:
+        """This event as a vendor may read it (the other contract left out)."""
+        if not self.names_another_contract:
+            return self
+        neutral = "Attributed to another supplier's contract by the buyer after fault isolation."
+        if self.kind == self.Kind.LINKED:
+            neutral = "Linked to another supplier's contract by the buyer."
+        return IncidentEvent(
+            pk=self.pk,
+            incident_id=self.incident_id,
+            at=self.at,
+            actor_id=self.actor_id,
+            actor_label=self.actor_label,
+            kind=self.kind,
+            message=neutral,
+            data={},
+        )
 
 
 class IncidentPause(models.Model):
@@ -388,11 +424,22 @@ class SeverityChange(models.Model):
 
 
 class IncidentLink(models.Model):
-    """Fault isolation pointed (partly) at another vendor's contract."""
+    """Fault isolation pointed (partly) at another vendor's contract.
+
+    The buyer's own record: shown to the buyer and staff only, never to
+    either vendor (neither learns the other's contract or name). With
+    ``attributed_incident`` the buyer attributed the fault there, and that
+    incident is the new vendor's own record, opened from the buyer's facts."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="links")
     contract = models.ForeignKey("contracts.Contract", on_delete=models.CASCADE, related_name="linked_incidents")
     reason = models.TextField()
+    attributed_incident = models.OneToOneField(
+        Incident, null=True, blank=True, on_delete=models.PROTECT, related_name="attributed_from"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.access import organization_ids, standing
+from accounts.access import Standing, organization_ids, standing
 from contracts.access import contract_standing
 from contracts.forms import apply_domain_errors
 from contracts.models import Contract
@@ -253,7 +253,13 @@ def _load_detail(incident: Incident) -> Incident:
     return (
         Incident.objects.filter(pk=incident.pk)
         .select_related(
-            "contract", "contract__buyer", "contract__vendor", "original_contract", "sla_version", "opened_by"
+            "contract",
+            "contract__buyer",
+            "contract__vendor",
+            "original_contract",
+            "sla_version",
+            "opened_by",
+            "attributed_from__incident__contract__vendor",
         )
         .prefetch_related(
             "events",
@@ -261,11 +267,24 @@ def _load_detail(incident: Incident) -> Incident:
             Prefetch("claims", queryset=ExclusionClaim.objects.select_related("claimed_by", "decided_by")),
             Prefetch("severity_changes", queryset=SeverityChange.objects.select_related("proposed_by", "decided_by")),
             Prefetch("attachments", queryset=IncidentAttachment.objects.select_related("uploaded_by")),
-            Prefetch("links", queryset=IncidentLink.objects.select_related("contract", "contract__vendor")),
+            Prefetch(
+                "links",
+                queryset=IncidentLink.objects.select_related("contract", "contract__vendor", "attributed_incident"),
+            ),
             Prefetch("playbook_ticks", queryset=IncidentPlaybookTick.objects.select_related("ticked_by")),
         )
         .get()
     )
+
+
+def _attribution(incident: Incident, s: Standing) -> dict[str, Any]:
+    if not (s.is_staff or s.is_buyer):
+        return {"show_attribution": False, "links": [], "attributed_from": None}
+    try:
+        attributed_from = incident.attributed_from
+    except IncidentLink.DoesNotExist:
+        attributed_from = None
+    return {"show_attribution": True, "links": list(incident.links.all()), "attributed_from": attributed_from}
 
 
 def render_detail(
@@ -320,13 +339,14 @@ def render_detail(
         "pending_severity": pending_severity,
         "accepted_claim": accepted_claim if incident.excluded else None,
         "breached_at": breached_at(incident),
-        "events": list(incident.events.all()),
+        "events": [e if s.is_staff or s.is_buyer else e.as_read_by_a_vendor() for e in incident.events.all()],
         "pauses": list(incident.pauses.all()),
         "open_pause": open_pause,
         "pause_stops": ", ".join(terms.data["pause"]["stops"]) or "no",
         "workaround_days": terms.temporary_workaround_days,
         "attachments": list(incident.attachments.all()),
-        "links": list(incident.links.all()),
+        # The buyer's record of fault attribution: never shown to either vendor.
+        **_attribution(incident, s),
         "opened": when_parts(incident.opened_at, zone),
         "workaround_expires": when_parts(incident.workaround_expires_at, zone),
         "now": now,

@@ -50,6 +50,19 @@ def when(value: str | None, zone: str, fmt: str = "%-d %b %Y %H:%M") -> str:
     return "" if at is None else at.astimezone(ZoneInfo(zone)).strftime(fmt)
 
 
+def _optional_matrix_text(row: dict[str, Any]) -> str:
+    """The optional targets of a matrix row, in one line (empty when the terms set none)."""
+    parts = []
+    if "investigate" in row:
+        cell = row["investigate"]
+        decided = cell["met"] + cell["missed"]
+        parts.append(f"investigated in time {cell['met']}/{decided}" if decided else "investigate running")
+    if row.get("update_misses"):
+        n = row["update_misses"]
+        parts.append(f"{n} update gap{'s' if n != 1 else ''} missed")
+    return "; ".join(parts)
+
+
 def _late_by(due: str | None, met: str | None) -> str:
     a, b = parse_iso(due), parse_iso(met)
     if a is None or b is None or b <= a:
@@ -257,6 +270,7 @@ def report_context(report: ServiceReport) -> dict[str, Any]:
                     "met": when(t["met_at"], zone) if t["met_at"] else "not met by the close",
                     "late": _late_by(t["due_at"], t["met_at"]),
                     "binding": t["binding"],
+                    "misses": t.get("misses", 0),
                 }
                 for t in b["targets"]
             ],
@@ -272,6 +286,7 @@ def report_context(report: ServiceReport) -> dict[str, Any]:
             "severity_label": row["severity"].capitalize(),
             "environment_label": ENVIRONMENT_LABELS.get(row["environment"], row["environment"]),
             "cells": [{"kind": k, **row[k]} for k in ("acknowledge", "restore", "resolve")],
+            "optional_text": _optional_matrix_text(row),
         }
         for row in s["incidents"]["matrix"]
     ]

@@ -60,6 +60,38 @@ def _target_outcome(incident: Incident, kind: str, now: datetime) -> str | None:
     return "missed" if due <= now else "running"
 
 
+def _optional_outcomes(
+    inc: Incident, terms: Terms, now: datetime, cell: dict[str, Any], missed: list[dict[str, Any]]
+) -> None:
+    """The optional targets (investigate, update cadence) join the matrix cell
+    and the breach list only when the incident's terms set them, so a report
+    under terms without them reads as before. Both are response targets: they
+    are binding when the acknowledge metric is."""
+    outcome = _target_outcome(inc, "investigate", now)
+    if outcome is not None:
+        cell.setdefault("investigate", {"met": 0, "missed": 0, "running": 0})[outcome] += 1
+        if outcome == "missed":
+            missed.append(
+                {
+                    "kind": "investigate",
+                    "due_at": iso(inc.investigate_due_at),
+                    "met_at": iso(inc.investigate_met_at),
+                    "binding": binding(terms, "acknowledge"),
+                }
+            )
+    if inc.update_misses:
+        cell["update_misses"] = cell.get("update_misses", 0) + inc.update_misses
+        missed.append(
+            {
+                "kind": "update",
+                "due_at": None,
+                "met_at": None,
+                "misses": inc.update_misses,
+                "binding": binding(terms, "acknowledge"),
+            }
+        )
+
+
 def incidents_part(
     incidents: list[Incident],
     claims: Iterable[ExclusionClaim],
@@ -124,6 +156,7 @@ def incidents_part(
                         "binding": binding(terms, kind),
                     }
                 )
+        _optional_outcomes(inc, terms, now, cell, missed)
         if not missed:
             continue
         credited = []
@@ -150,7 +183,12 @@ def incidents_part(
                     "severity": severity,
                     "environment": env,
                     "count": cell["count"],
-                    **{k: {**cell[k], "share": share(cell[k]["met"], cell[k]["missed"])} for k in TARGETS},
+                    **{
+                        k: {**cell[k], "share": share(cell[k]["met"], cell[k]["missed"])}
+                        for k in (*TARGETS, "investigate")
+                        if k in cell
+                    },
+                    **({"update_misses": cell["update_misses"]} if "update_misses" in cell else {}),
                 }
             )
     totals = {k: {"met": 0, "missed": 0, "running": 0} for k in TARGETS}

@@ -179,6 +179,7 @@ class CoverageFields(forms.Form):
 
         order = [(t["severity"], t["environment"]) for t in self.terms["targets"]]
         order += [(s, e) for s in SEVERITIES for e in ENVIRONMENTS if (s, e) not in order]
+        previous = {(t["severity"], t["environment"]): t for t in self.terms["targets"]}
         targets: list[dict[str, Any]] = []
         for sev, env in order:
             name = f"t_{sev}_{env}"
@@ -193,6 +194,8 @@ class CoverageFields(forms.Form):
             for kind in TARGETS:
                 row[f"{kind}_clock"] = cd[f"{name}_{kind}_clock"]
                 self._map(f"{path}.{kind}_clock", f"{name}_{kind}_clock")
+            # Keys this form does not edit (the investigate target, the update cadence) are kept.
+            row = {**{k: v for k, v in previous.get((sev, env), {}).items() if k not in row}, **row}
             targets.append(row)
 
         return {

@@ -57,6 +57,14 @@ class Terms:
             )
             for row in self.data["targets"]
             for kind in ("acknowledge", "restore", "resolve")
+        } | {
+            # Optional targets: their clock defaults to the acknowledge clock.
+            (row["severity"], row["environment"], kind): Target(
+                minutes=row[f"{key}_minutes"], clock=row.get(f"{key}_clock", row["acknowledge_clock"])
+            )
+            for row in self.data["targets"]
+            for kind, key in (("investigate", "investigate"), ("update", "update_interval"))
+            if row.get(f"{key}_minutes") is not None
         }
 
     def target(self, severity: str, environment: str, kind: str) -> Target | None:

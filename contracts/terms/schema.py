@@ -103,6 +103,19 @@ SCHEMA: dict[str, Any] = {
                     "environment": {"enum": list(ENVIRONMENTS)},
                     **{f"{t}_minutes": _minutes for t in TARGETS},
                     **{f"{t}_clock": {"enum": list(CLOCKS)} for t in TARGETS},
+                    # Optional (absent: no such target). Their clocks default to acknowledge_clock.
+                    "investigate_minutes": {
+                        **_minutes,
+                        "description": "From opening to the vendor's first customer-visible update after "
+                        "acknowledging (a vendor comment, a workaround proposal or the resolution).",
+                    },
+                    "investigate_clock": {"enum": list(CLOCKS)},
+                    "update_interval_minutes": {
+                        **_minutes,
+                        "description": "While the incident is open, the longest time (pauses excluded) between "
+                        "customer-visible updates, counted from opening; each longer gap is one miss.",
+                    },
+                    "update_interval_clock": {"enum": list(CLOCKS)},
                 },
             },
         },
@@ -123,6 +136,18 @@ SCHEMA: dict[str, Any] = {
             "enum": ["by_agreement", "either_party"],
             "description": "Who may lower an incident's severity: by_agreement, the vendor proposes and the "
             "buyer accepts; either_party, either side applies it at once. Raising it always applies at once.",
+        },
+        # Optional (absent: clocks_from "attribution").
+        "attribution": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "clocks_from": {
+                    "enum": ["attribution", "opened"],
+                    "description": "When the buyer attributes an incident to this contract after fault isolation, "
+                    "its clocks start at the attribution (attribution) or when the buyer first opened it (opened).",
+                }
+            },
         },
         "uptime": {
             "type": "object",

@@ -481,3 +481,30 @@ def test_list_paginates_by_25(client_for, buyer, buyer_org, vendor_org):
     first = client.get(reverse("contracts:list"))
     assert len(first.context["page"]) == 25
     assert len(client.get(reverse("contracts:list"), {"page": 2}).context["page"]) == 5
+
+
+def test_the_editor_keeps_target_keys_it_does_not_edit(client_for, buyer, buyer_org, vendor_org):
+    """The investigate target and the update cadence are set through the API; saving the draft in
+    the editor must not drop them."""
+    from contracts.models import SLAVersion
+
+    client = client_for(buyer)
+    client.post(reverse("contracts:create"), create_payload(buyer_org, vendor_org))
+    contract = Contract.objects.get(reference="NW-2025-014")
+    v1 = contract.sla_versions.get()
+    terms = dict(v1.terms)
+    terms["targets"] = [
+        {**t, "investigate_minutes": 45, "update_interval_minutes": 30} if t["severity"] == "critical" else t
+        for t in terms["targets"]
+    ]
+    SLAVersion.objects.filter(pk=v1.pk).update(terms=terms)
+    data = form_data(client.get(edit_url(contract, 1)).context["form"])
+    data["t_critical_production_restore_minutes"] = "360"
+    assert client.post(edit_url(contract, 1), data).status_code == 302
+    v1.refresh_from_db()
+    critical = next(t for t in v1.terms["targets"] if (t["severity"], t["environment"]) == ("critical", "production"))
+    assert (critical["restore_minutes"], critical["investigate_minutes"], critical["update_interval_minutes"]) == (
+        360,
+        45,
+        30,
+    )

@@ -26,6 +26,7 @@ from rest_framework.response import Response
 
 from accounts.http import signed_in
 from accounts.models import User
+from contracts.access import contract_standing
 from core.api import AnyMediaRenderer, ValidatedBodyMixin, error_responses
 from core.errors import NotPermitted
 from core.exports import XLSX_TYPE, export_response, requested_format
@@ -173,8 +174,8 @@ class IncidentViewSet(ValidatedBodyMixin, mixins.ListModelMixin, mixins.Retrieve
         self.kwargs[self.lookup_url_kwarg or self.lookup_field] = incident.pk
         return Response(IncidentDetailSerializer(self.get_object(), context=self.get_serializer_context()).data, code)
 
-    def _page(self, queryset: QuerySet, serializer_class: type[serializers.BaseSerializer]) -> Response:
-        context = self.get_serializer_context()
+    def _page(self, queryset: QuerySet, serializer_class: type[serializers.BaseSerializer], **extra: Any) -> Response:
+        context = {**self.get_serializer_context(), **extra}
         page = self.paginate_queryset(queryset)
         if page is not None:
             return self.get_paginated_response(serializer_class(page, many=True, context=context).data)
@@ -386,8 +387,10 @@ class IncidentViewSet(ValidatedBodyMixin, mixins.ListModelMixin, mixins.Retrieve
 
     @extend_schema(
         summary="Attribute the fault to another contract of the same buyer (buyer contract managers)",
-        description="`move: true` moves the incident (clocks recomputed under that contract's SLA; the "
-        "original vendor no longer sees it); `move: false` only links it there.",
+        description="`move: true` opens a new incident on that contract from the buyer's facts only (title, "
+        "description, severity, environment, component; none of the first vendor's acts), notifies its vendor and "
+        "returns it; this incident stays with its vendor and stops counting against its SLA. `move: false` only "
+        "links it there. Neither vendor ever reads the other's contract or name.",
         parameters=[PK],
         request=AttributeSerializer,
         responses={200: IncidentDetailSerializer, **errors(400, 403, 404, 409)},
@@ -485,7 +488,12 @@ class IncidentViewSet(ValidatedBodyMixin, mixins.ListModelMixin, mixins.Retrieve
     @action(detail=True, methods=["get"], filter_backends=[])
     def timeline(self, request: Request, pk: str) -> Response:
         incident = self.get_object()
-        return self._page(IncidentEvent.objects.filter(incident=incident).order_by("at", "id"), EventSerializer)
+        s = contract_standing(request.user, incident.contract)
+        return self._page(
+            IncidentEvent.objects.filter(incident=incident).order_by("at", "id"),
+            EventSerializer,
+            vendor_reader=not (s.is_staff or s.is_buyer),
+        )
 
     # -- attachments ------------------------------------------------------
 

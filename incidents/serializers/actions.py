@@ -67,7 +67,8 @@ class AttributeSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     move = serializers.BooleanField(
         required=False,
         default=True,
-        help_text="true moves the incident to that contract (its SLA counts it from then on); false only links it.",
+        help_text="true opens a new incident on that contract from the buyer's facts only (its vendor is "
+        "notified; this incident stops counting and keeps its record); false only links it (seen by the buyer only).",
     )
 
     def validate_to_contract(self, value: int) -> Contract:

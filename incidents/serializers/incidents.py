@@ -13,7 +13,7 @@ from rest_framework import serializers
 from contracts.access import contract_standing
 from contracts.models import Contract
 from contracts.serializers import PartySerializer
-from incidents.models import TARGET_KINDS, Incident, IncidentEvent
+from incidents.models import TARGET_KINDS, Incident, IncidentEvent, IncidentLink
 from incidents.serializers.common import (
     ActionField,
     EnvironmentField,
@@ -180,13 +180,29 @@ class SatisfactionSerializer(serializers.Serializer):
     comment = serializers.CharField(allow_blank=True)
 
 
+class AttributionSerializer(serializers.Serializer):
+    direction = serializers.ChoiceField(
+        choices=["from", "to", "linked"],
+        help_text="from: attributed here from that incident; to: attributed to that contract as that incident; "
+        "linked: only linked there.",
+    )
+    incident = serializers.IntegerField(allow_null=True)
+    contract = serializers.IntegerField()
+    contract_reference = serializers.CharField()
+    vendor = serializers.CharField()
+    reason = serializers.CharField(help_text="The buyer's fault isolation finding.")
+    at = serializers.DateTimeField()
+
+
 class IncidentDetailSerializer(IncidentListSerializer):
     sla_version = serializers.IntegerField(source="sla_version.number", read_only=True)
-    original_contract = serializers.IntegerField(
-        source="original_contract_id",
-        read_only=True,
-        allow_null=True,
-        help_text="The contract the incident was opened on, when fault attribution moved it.",
+    original_contract = serializers.SerializerMethodField(
+        help_text="The contract the incident was opened on, when an earlier fault attribution moved it "
+        "(the buyer and staff only; null for a vendor)."
+    )
+    attribution = serializers.SerializerMethodField(
+        help_text="Fault attribution across contracts: the buyer's record, shown to the buyer and staff only "
+        "(an empty list for a vendor, who never reads another supplier's contract or name)."
     )
     opened_by = serializers.CharField(source="opened_by.username", read_only=True, allow_null=True)
     pause = serializers.SerializerMethodField()
@@ -204,6 +220,7 @@ class IncidentDetailSerializer(IncidentListSerializer):
             "description",
             "sla_version",
             "original_contract",
+            "attribution",
             "opened_by",
             "reopened_count",
             "import_source",
@@ -216,6 +233,49 @@ class IncidentDetailSerializer(IncidentListSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    def _buyer_side(self, incident: Incident) -> bool:
+        request = self.context.get("request")
+        if request is None:
+            return False
+        s = contract_standing(request.user, incident.contract)
+        return s.is_staff or s.is_buyer
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_original_contract(self, incident: Incident) -> int | None:
+        return incident.original_contract_id if self._buyer_side(incident) else None
+
+    @extend_schema_field(AttributionSerializer(many=True))
+    def get_attribution(self, incident: Incident) -> list[dict[str, Any]]:
+        if not self._buyer_side(incident):
+            return []
+        rows = [
+            {
+                "direction": "from",
+                "incident": link.incident_id,
+                "contract": link.incident.contract_id,
+                "contract_reference": link.incident.contract.reference,
+                "vendor": link.incident.contract.vendor.name,
+                "reason": link.reason,
+                "at": link.created_at,
+            }
+            for link in IncidentLink.objects.filter(attributed_incident=incident).select_related(
+                "incident__contract__vendor"
+            )
+        ]
+        rows += [
+            {
+                "direction": "to" if link.attributed_incident_id else "linked",
+                "incident": link.attributed_incident_id,
+                "contract": link.contract_id,
+                "contract_reference": link.contract.reference,
+                "vendor": link.contract.vendor.name,
+                "reason": link.reason,
+                "at": link.created_at,
+            }
+            for link in incident.links.select_related("contract__vendor").order_by("created_at", "pk")
+        ]
+        return rows
 
     @extend_schema_field(PauseStateSerializer)
     def get_pause(self, incident: Incident) -> dict[str, Any]:
@@ -246,8 +306,16 @@ class IncidentDetailSerializer(IncidentListSerializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
+    """With ``vendor_reader`` in the context, an old attribution event is shown
+    without the other contract (``IncidentEvent.as_read_by_a_vendor``)."""
+
     kind = EventKindField(read_only=True)
     actor = serializers.CharField(source="actor_label", read_only=True)
+
+    def to_representation(self, instance: IncidentEvent) -> dict[str, Any]:
+        if self.context.get("vendor_reader"):
+            instance = instance.as_read_by_a_vendor()
+        return super().to_representation(instance)
 
     class Meta:
         model = IncidentEvent

@@ -1,8 +1,9 @@
 """Incident use cases. Each runs in one transaction, checks role and state,
 writes the timeline event and the audit entry, and recomputes the clocks."""
 
+from incidents.services.attribution import attribute_incident
 from incidents.services.base import TRANSITIONS, allowed_actions
-from incidents.services.claims import attribute_incident, claim_exclusion, decide_claim
+from incidents.services.claims import claim_exclusion, decide_claim
 from incidents.services.escalation import WatcherResult, run_watcher, watch_incident
 from incidents.services.imports import import_incidents, parse_rows
 from incidents.services.lifecycle import (

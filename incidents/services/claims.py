@@ -1,4 +1,4 @@
-"""Exclusion claims and fault attribution across vendors."""
+"""Exclusion claims (fault attribution across vendors: ``incidents.services.attribution``)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,11 @@ from typing import Any
 
 from django.db import transaction
 
-from contracts.access import contract_standing
-from contracts.models import Contract
 from contracts.terms import Terms
 from core.actor import Actor
 from core.errors import Conflict, InvalidInput
 from incidents import sla
-from incidents.models import EscalationFired, ExclusionClaim, Incident, IncidentEvent, IncidentLink
+from incidents.models import EscalationFired, ExclusionClaim, Incident, IncidentEvent
 from incidents.services.base import (
     allowed_actions,
     audit_incident,
@@ -27,7 +25,6 @@ from incidents.services.base import (
     save_with_clocks,
     standing_on,
 )
-from incidents.services.lifecycle import _governing_version
 from incidents.services.notices import tell_incident
 
 K = IncidentEvent.Kind
@@ -139,70 +136,3 @@ def _pending_escalations(incident: Incident, at: datetime) -> list[str]:
         return []
     fired = set(EscalationFired.objects.filter(incident=incident).values_list("target", "level"))
     return [f"{t.target} L{t.level}" for t in sla.thresholds(incident, now=at) if (t.target, t.level) not in fired]
-
-
-def attribute_incident(
-    *, actor: Actor, incident: Incident, to_contract: Contract, reason: str, move: bool = True
-) -> Incident:
-    """Fault isolation shows another vendor's component caused it: move the
-    incident to that contract (its SLA then counts it, this one stops), or
-    only link it there."""
-    if not reason.strip():
-        raise InvalidInput("Give the fault isolation finding.", errors={"reason": ["This field is required."]})
-    with transaction.atomic():
-        incident = lock(incident, also_contract=to_contract.pk)
-        s = standing_on(actor, incident)
-        require_role(
-            s.is_staff or (s.is_buyer and s.has_role("contract_manager")), "attribute", "the buyer's contract managers"
-        )
-        require_state(incident, "attribute", s)
-        target_standing = contract_standing(actor, to_contract)
-        if not target_standing.sees or to_contract.buyer_id != incident.contract.buyer_id:
-            raise InvalidInput(
-                "Pick another contract of the same buyer.", errors={"to_contract": ["Not a contract of this buyer."]}
-            )
-        if to_contract.pk == incident.contract_id:
-            raise InvalidInput(
-                "That is the incident's own contract.", errors={"to_contract": ["Choose a different contract."]}
-            )
-        at = now()
-        if not move:
-            IncidentLink.objects.get_or_create(
-                incident=incident, contract=to_contract, defaults={"reason": reason.strip()}
-            )
-            event(
-                incident,
-                kind=K.LINKED,
-                actor=actor,
-                at=at,
-                message=f"Linked to {to_contract.reference}: {reason.strip()}",
-                data={"contract": to_contract.pk},
-            )
-            audit_incident(actor, incident, "incident.linked", {"linked_contract": [None, to_contract.reference]})
-            return incident
-        old = incident.contract
-        incident.original_contract = incident.original_contract or old
-        incident.contract = to_contract
-        incident.sla_version = _governing_version(to_contract, incident.opened_at)
-        incident.out_of_scope = not to_contract.in_scope(incident.component)
-        event(
-            incident,
-            kind=K.ATTRIBUTED,
-            actor=actor,
-            at=at,
-            message=f"Moved from {old.reference} to {to_contract.reference}: {reason.strip()}. Clocks recomputed under {to_contract.reference} SLA v{incident.sla_version.number}.",
-            data={"from": old.pk, "to": to_contract.pk},
-        )
-        save_with_clocks(incident, at=at, actor=actor)
-        audit_incident(actor, incident, "incident.attributed", {"contract": [old.reference, to_contract.reference]})
-        # The old contract's parties keep a trace in their own audit trail.
-        from audit import services as audit
-
-        audit.record(
-            actor=actor,
-            verb="incident.attributed_away",
-            obj=incident,
-            contract_id=old.pk,
-            changes={"contract": [old.reference, to_contract.reference]},
-        )
-    return incident

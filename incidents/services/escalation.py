@@ -129,9 +129,10 @@ def _describe(t: sla.Threshold) -> str:
         "breach": "target breached",
         "past_breach": "time past breach",
     }[t.trigger]
-    return (
-        f"Level {t.level} escalation on the {t.target} target ({trigger}); {t.contact_role.replace('_', ' ')} notified."
-    )
+    what = f"the {t.target} target"
+    if t.target.startswith("update:"):  # one cadence gap (incidents.sla._running_targets)
+        what = f"the update cadence (gap {t.target.partition(':')[2]}: no customer-visible update)"
+    return f"Level {t.level} escalation on {what} ({trigger}); {t.contact_role.replace('_', ' ')} notified."
 
 
 def _notify_level(incident: Incident, threshold: sla.Threshold) -> None:

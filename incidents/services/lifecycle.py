@@ -17,6 +17,7 @@ from contracts.models import Contract, SLAVersion
 from contracts.terms import Terms
 from core.actor import Actor
 from core.errors import Conflict, InvalidInput
+from incidents import sla
 from incidents.models import Environment, Incident, IncidentAttachment, IncidentEvent, IncidentPause, Severity
 from incidents.services.base import (
     actor_label,
@@ -345,7 +346,18 @@ def comment_incident(*, actor: Actor, incident: Incident, text: str) -> Incident
         s = standing_on(actor, incident)
         require_role(is_party_actor(s) or s.on_board, "comment on", "the parties and the board")
         at = now()
-        entry = event(incident, kind=K.COMMENT, actor=actor, at=at, message=text.strip())
+        # A comment by the vendor's side is a customer-visible update (incidents.sla.UPDATE_KINDS).
+        update = s.is_vendor
+        entry = event(
+            incident,
+            kind=K.COMMENT,
+            actor=actor,
+            at=at,
+            message=text.strip(),
+            data={"update": True} if update else None,
+        )
+        if update and sla.has_optional_targets(incident):
+            save_with_clocks(incident, at=at, actor=actor)
         audit_incident(actor, incident, "incident.commented", {"comment": [None, text.strip()[:500]]})
         tell_incident(
             incident,

@@ -524,7 +524,7 @@ def test_claim_of_another_incident_is_404(client_for, contract, buyer, vendor_en
 # --------------------------------------------------------------------------
 
 
-def test_attribution_moves_the_incident(
+def test_attribution_opens_the_other_vendors_own_incident(
     client_for, contract, foreign_contract, buyer, buyer_ops, vendor, outsider, open_as
 ):
     incident = open_as(contract)
@@ -541,20 +541,21 @@ def test_attribution_moves_the_incident(
     assert "to_contract" in self_move["errors"]
     assert "reason" in assert_error(post(as_buyer, url(incident, "attribute/"), {**body, "reason": ""}), 400)["errors"]
 
-    inc = ok(post(as_buyer, url(incident, "attribute/"), body))
-    assert inc["contract"]["id"] == foreign_contract.pk and inc["original_contract"] == contract.pk
-    assert inc["contract"]["vendor"]["name"] == "Globex Software"
+    new = ok(post(as_buyer, url(incident, "attribute/"), body))
+    assert new["id"] != incident.pk and new["contract"]["id"] == foreign_contract.pk
+    assert new["contract"]["vendor"]["name"] == "Globex Software" and new["original_contract"] is None
+    assert [a["direction"] for a in new["attribution"]] == ["from"]
 
-    # The original vendor loses sight; the new one gains it.
-    assert_error(client_for(vendor).get(url(incident)), 404)
-    assert_error(post(client_for(vendor), url(incident, "acknowledge/")), 404)
-    assert ids(client_for(vendor).get(LIST)) == set()
-    assert ok(client_for(outsider).get(url(incident)))["id"] == incident.pk
-    assert ids(as_buyer.get(LIST, {"contract": foreign_contract.pk})) == {incident.pk}
+    # Each vendor keeps its own record: the original stays with its vendor, the new one is Globex's.
+    assert ok(client_for(vendor).get(url(incident)))["status"] == "cancelled"
+    assert_error(client_for(vendor).get(url(new["id"])), 404)
+    assert_error(client_for(outsider).get(url(incident)), 404)
+    assert ok(client_for(outsider).get(url(new["id"])))["id"] == new["id"]
+    assert ids(as_buyer.get(LIST, {"contract": foreign_contract.pk})) == {new["id"]}
 
-    events = ok(as_buyer.get(url(incident, "timeline/")))["results"]
-    assert events[-1]["kind"] == "attributed"
-    assert "Fault isolated to Globex's SSO" in events[-1]["message"]
+    events = ok(client_for(vendor).get(url(incident, "timeline/")))["results"]
+    assert events[-1]["kind"] == "attributed_away" and events[-1]["data"] == {}
+    assert "Globex" not in events[-1]["message"]
 
 
 def test_attribution_link_only_keeps_the_incident(client_for, contract, foreign_contract, buyer, vendor, open_as):
@@ -562,7 +563,9 @@ def test_attribution_link_only_keeps_the_incident(client_for, contract, foreign_
     body = {"to_contract": foreign_contract.pk, "reason": "Partly Globex", "move": False}
     inc = ok(post(client_for(buyer), url(incident, "attribute/"), body))
     assert inc["contract"]["id"] == contract.pk and inc["original_contract"] is None
-    assert ok(client_for(vendor).get(url(incident)))["id"] == incident.pk
+    assert [a["contract_reference"] for a in inc["attribution"]] == ["C-FOREIGN"]
+    mine = ok(client_for(vendor).get(url(incident)))
+    assert mine["id"] == incident.pk and mine["attribution"] == []
 
 
 # --------------------------------------------------------------------------

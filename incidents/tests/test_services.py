@@ -240,17 +240,19 @@ def test_a_dispute_excludes_an_unclaimed_incident_without_inventing_a_claim(staf
     assert verify_chain().ok
 
 
-def test_fault_attribution_moves_the_incident_to_the_other_vendors_contract(buyer, contract, foreign_contract, clock):
+def test_fault_attribution_opens_an_incident_on_the_other_vendors_contract(buyer, contract, foreign_contract, clock):
     incident = _open(buyer, contract, severity="high")
-    incident = services.attribute_incident(
+    new = services.attribute_incident(
         actor=buyer, incident=incident, to_contract=foreign_contract, reason="Root cause in Globex SSO"
     )
-    assert incident.contract == foreign_contract and incident.original_contract == contract
-    assert incident.sla_version.contract == foreign_contract
-    assert not Incident.objects.filter(contract=contract).exists()
-    event = incident.events.get(kind=IncidentEvent.Kind.ATTRIBUTED)
-    assert "Root cause in Globex SSO" in event.message
+    assert new.contract == foreign_contract and new.pk != incident.pk and new.original_contract is None
+    assert new.sla_version.contract == foreign_contract
+    incident.refresh_from_db()
+    assert incident.contract == contract and incident.status == Incident.Status.CANCELLED
+    event = incident.events.get(kind=IncidentEvent.Kind.ATTRIBUTED_AWAY)
+    assert "Root cause" not in event.message and "another supplier" in event.message
     assert AuditEntry.objects.filter(verb="incident.attributed_away", contract_id=contract.pk).exists()
+    assert AuditEntry.objects.get(verb="incident.attributed").visibility == AuditEntry.Visibility.BUYER
 
 
 def test_business_hours_clock_across_a_dst_change(buyer, buyer_org, other_vendor_org, clock):

@@ -250,7 +250,7 @@ def test_exclusion_claim_is_decided_by_the_buyer(client_for, buyer, vendor, cont
     assert kinds(incident)[-1] == "claim_accepted"
 
 
-def test_attribute_links_to_another_contract_of_the_buyer(client_for, buyer, contract, foreign_contract):
+def test_attribute_links_to_another_contract_of_the_buyer(client_for, buyer, vendor, contract, foreign_contract):
     incident = open_incident(buyer, contract)
     page = client_for(buyer).get(detail_url(incident)).content.decode()
     assert f'<option value="{foreign_contract.pk}">C-FOREIGN' in page
@@ -264,6 +264,10 @@ def test_attribute_links_to_another_contract_of_the_buyer(client_for, buyer, con
     assert incident.contract == contract
     page = client_for(buyer).get(detail_url(incident)).content.decode()
     assert "Linked to" in page and "DNS provider fault" in page
+    # The vendor reads only that the buyer linked it elsewhere: no reference, no finding.
+    vendor_page = client_for(vendor).get(detail_url(incident)).content.decode()
+    assert "Linked to another supplier" in vendor_page
+    assert "C-FOREIGN" not in vendor_page and "DNS provider fault" not in vendor_page
 
 
 def test_comment_and_attachment(client_for, buyer, vendor, outsider, contract):
