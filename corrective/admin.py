@@ -2,30 +2,17 @@
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyMixin, ReadOnlyTabularInline
 from corrective.models import CorrectiveAction, CorrectivePlan
 
 
-class ActionInline(admin.TabularInline):
+class ActionInline(ReadOnlyTabularInline):
     model = CorrectiveAction
-    extra = 0
-    can_delete = False
     readonly_fields = ["position", "description", "owner", "due_date", "done_at", "evidence", "escalation_level"]
-
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
 
 
 @admin.register(CorrectivePlan)
-class CorrectivePlanAdmin(admin.ModelAdmin):
+class CorrectivePlanAdmin(ReadOnlyMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["__str__", "contract", "responsible_side", "status", "requested_at"]
     list_filter = ["status"]
     inlines = [ActionInline]
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False

@@ -108,7 +108,9 @@ class PlanFilter(FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Corrective-action plans you may see", responses={200: PlanSerializer(many=True)}),
+    list=extend_schema(
+        summary="Corrective-action plans you may see", responses={200: PlanSerializer(many=True), **errs(400)}
+    ),
     retrieve=extend_schema(summary="One corrective-action plan", responses={200: PlanSerializer, **errs(404)}),
 )
 class CorrectivePlanViewSet(

@@ -47,7 +47,8 @@ class RemedyFilter(FilterSet):
 
 @extend_schema_view(
     list=extend_schema(
-        summary="Remedies besides credits that you may see", responses={200: RemedySerializer(many=True)}
+        summary="Remedies besides credits that you may see",
+        responses={200: RemedySerializer(many=True), 400: ERRORS[400]},
     ),
     retrieve=extend_schema(summary="One remedy", responses={200: RemedySerializer, 404: ERRORS[404]}),
 )

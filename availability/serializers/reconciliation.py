@@ -8,7 +8,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from availability.models import Discrepancy
+from availability.models import Discrepancy, MonitoringSource
 
 
 class DiscrepancySourceSerializer(serializers.Serializer):
@@ -29,6 +29,12 @@ class DiscrepancySerializer(serializers.ModelSerializer):
     picked_source = serializers.IntegerField(source="picked_source_id", read_only=True, allow_null=True)
     decided_by = serializers.CharField(read_only=True, allow_null=True)
     proposed_by = serializers.CharField(read_only=True, allow_null=True)
+    # Empty until someone proposes or decides: the enums include "".
+    proposed_resolution = serializers.ChoiceField(
+        choices=Discrepancy.Resolution.choices, allow_blank=True, read_only=True
+    )
+    resolution = serializers.ChoiceField(choices=Discrepancy.Resolution.choices, allow_blank=True, read_only=True)
+    proposed_side = serializers.ChoiceField(choices=MonitoringSource.Side.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Discrepancy
