@@ -155,7 +155,7 @@ def decide_severity(*, actor: Actor, change: SeverityChange, accept: bool, reaso
         )
     with transaction.atomic():
         incident = lock(change.incident)
-        change = SeverityChange.objects.select_for_update().select_related("proposed_by").get(pk=change.pk)
+        change = SeverityChange.objects.select_for_update(of=("self",)).select_related("proposed_by").get(pk=change.pk)
         s = standing_on(actor, incident)
         require_role(is_buyer_actor(s), "decide_severity", "the buyer's contract managers and operations")
         if change.status != SeverityChange.Status.PENDING:
