@@ -241,7 +241,7 @@ class IncidentDetailSerializer(IncidentListSerializer):
         s = contract_standing(request.user, incident.contract)
         return s.is_staff or s.is_buyer
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_original_contract(self, incident: Incident) -> int | None:
         return incident.original_contract_id if self._buyer_side(incident) else None
 
