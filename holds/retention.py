@@ -17,6 +17,7 @@ from django.db.models import Count, Max, Min, Q
 from audit import services as audit
 from audit.models import AuditEntry
 from availability.models import RawPayload
+from availability.services import monitoring
 from contracts import lock_objects
 from core.actor import SystemActor
 from holds.selectors import holds_for
@@ -82,7 +83,7 @@ def purge_contract(*, contract_id: int, now: datetime, batch: int = 2000) -> Pur
             ids = list(doomed.order_by("pk").values_list("pk", flat=True)[:batch])
             if not ids:
                 break
-            result.deleted += RawPayload.objects.filter(pk__in=ids).delete()[1].get(RawPayload._meta.label, 0)
+            result.deleted += monitoring.raw_payloads_delete(ids=ids)  # availability's rows, through its service
         result.kept = expired.count()
         if not result.deleted and (not result.kept or _unchanged_since_last_run(contract_id, result.kept_by)):
             return result

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -393,3 +394,9 @@ __all__ = [
     "revoke_source",
     "source_for_token",
 ]
+
+
+def raw_payloads_delete(*, ids: Sequence[int]) -> int:
+    """Delete these raw payloads (retention: ``holds.retention`` decides which are unheld and
+    expired, holds the contract's lock and writes the one summary audit entry). Returns how many."""
+    return RawPayload.objects.filter(pk__in=list(ids)).delete()[1].get(RawPayload._meta.label, 0)
