@@ -527,3 +527,38 @@ class Discrepancy(models.Model):
     @property
     def seconds(self) -> int:
         return int((self.end - self.start).total_seconds())
+
+
+# -- request and execution tallies (availability.services.requests, availability.requests) -------
+
+
+class RequestTally(models.Model):
+    """How many requests (or executions) one component served in one interval, and
+    how many of them failed, as one monitoring source counted them. Intervals are
+    aligned to multiples of ``interval_minutes`` since the UTC epoch. A re-sent
+    tally for the same source, component and interval replaces the earlier one."""
+
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.CASCADE, related_name="request_tallies")
+    source = models.ForeignKey(MonitoringSource, on_delete=models.CASCADE, related_name="request_tallies")
+    component = models.CharField(max_length=100)
+    interval_start = models.DateTimeField()
+    interval_minutes = models.PositiveSmallIntegerField()
+    total = models.PositiveBigIntegerField()
+    failed = models.PositiveBigIntegerField()
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["interval_start", "component", "source"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "component", "interval_start", "interval_minutes"], name="request_tally_once"
+            ),
+            models.CheckConstraint(condition=Q(failed__lte=models.F("total")), name="request_tally_failed_le_total"),
+            models.CheckConstraint(
+                condition=Q(interval_minutes__in=[1, 5, 10, 15, 30, 60]), name="request_tally_interval"
+            ),
+        ]
+        indexes = [models.Index(fields=["contract", "interval_start"], name="request_tally_contract_start")]
+
+    def __str__(self) -> str:
+        return f"{self.component} {self.interval_start:%Y-%m-%d %H:%M} {self.failed}/{self.total}"

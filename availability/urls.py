@@ -4,7 +4,7 @@
 
 ``monitoring/alertmanager/``, ``monitoring/probes/``, ``monitoring/statuspage/``,
 ``monitoring/pagerduty/``, ``monitoring/opsgenie/``, ``monitoring/jira/``, ``monitoring/zendesk/``,
-``monitoring/servicenow/`` (source tokens); ``sources/{id}/ticket-map/``;
+``monitoring/servicenow/``, ``monitoring/requests/`` (source tokens); ``sources/{id}/ticket-map/``;
 ``contracts/{id}/sources/`` (list, register) and ``sources/{id}/accept|reject|revoke/``;
 ``contracts/{id}/monitoring-sources/`` (+ ``{id}/revoke/``, the older routes),
 ``contracts/{id}/availability/?period=``, ``contracts/{id}/calendar-feed/``;
@@ -15,7 +15,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from availability import api, api_reconciliation, views
+from availability import api, api_reconciliation, api_requests, views
 from availability import webhooks as api_monitoring
 
 app_name = "availability"
@@ -66,6 +66,7 @@ api_urlpatterns = [
     path("monitoring/jira/", api_monitoring.JiraIngestView.as_view(), name="monitoring-jira"),
     path("monitoring/zendesk/", api_monitoring.ZendeskIngestView.as_view(), name="monitoring-zendesk"),
     path("monitoring/servicenow/", api_monitoring.ServiceNowIngestView.as_view(), name="monitoring-servicenow"),
+    path("monitoring/requests/", api_requests.RequestTallyIngestView.as_view(), name="monitoring-requests"),
     path("sources/<int:pk>/ticket-map/", api.TicketMapView.as_view(), name="monitoring-source-ticket-map"),
     path("contracts/<int:contract_pk>/sources/", api.SourceListView.as_view(), name="contract-sources"),
     path("sources/<int:pk>/accept/", api.SourceActionView.as_view(verb="accept"), name="monitoring-source-accept"),

@@ -618,6 +618,8 @@ TABLE: dict[str, dict[str, str]] = {
     "POST availability-api:monitoring-zendesk":                row("401    401    401    401    401    401    401    401    401"),
     "GET availability-api:monitoring-servicenow":              row("401    401    401    401    401    401    401    401    401"),
     "POST availability-api:monitoring-servicenow":             row("401    401    401    401    401    401    401    401    401"),
+    "GET availability-api:monitoring-requests":                row("401    401    401    401    401    401    401    401    401"),
+    "POST availability-api:monitoring-requests":               row("401    401    401    401    401    401    401    401    401"),
     # the world's source is a probe: only ticketing sources have a ticket map
     "GET availability-api:monitoring-source-ticket-map":       row("404    404    404    404    404    404    404    404    401"),
     "PUT availability-api:monitoring-source-ticket-map":       row("404    404    404    404    404    404    404    404    401"),
