@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from contracts.presets_commitments import commitment_presets
 from contracts.presets_vendors import vendor_presets
 
 WEEKDAYS_9_TO_6 = [{"weekday": d, "start": "09:00", "end": "18:00"} for d in range(5)]
@@ -250,6 +251,7 @@ PRESETS: dict[str, dict[str, Any]] = {
 PRESETS.update(
     vendor_presets(enterprise=PRESETS["enterprise-24x7"]["terms"], business_hours=PRESETS["business-hours"]["terms"])
 )
+PRESETS.update(commitment_presets(enterprise=PRESETS["enterprise-24x7"]["terms"]))
 
 
 def preset_terms(key: str) -> dict[str, Any]:

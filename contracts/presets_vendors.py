@@ -190,8 +190,9 @@ def vendor_presets(*, enterprise: Mapping[str, Any], business_hours: Mapping[str
 # contract's documents (they bind there, not through Covenant's figures).
 NOT_EXPRESSED: dict[str, list[str]] = {
     "github-enterprise-cloud": [
-        "Credits per service feature, of the amount paid for that feature: Covenant has one uptime "
-        "commitment per contract, credited on the whole fee.",
+        "Credits per service feature, of the amount paid for that feature: this preset keeps one uptime "
+        "commitment credited on the whole fee; the per-feature preset (github-enterprise-cloud-features) "
+        "restates them as service commitments.",
         "GitHub Actions and Packages measure uptime by executions and requests, not minutes.",
         "Exactly 99.9 % is 'met' here although the credit wording includes it (see the preset).",
         "The SLA grants no termination right; the terms keep the template's rule.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -307,4 +308,44 @@ def caps_text(terms: Mapping[str, Any], period: str, currency: str = "") -> list
     if terms.get("credit_minimum"):
         amount = f"{currency} {terms['credit_minimum']}".strip()
         out.append(f"A {noun} whose credits come to less than {amount} owes no credit (small credits are not issued).")
+    return out
+
+
+def commitments_wording(terms: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The service commitments as the schedule words them (empty: the single uptime commitment)."""
+    groups: dict[str, list[str]] = {}
+    for row in terms.get("commitments") or []:
+        if row.get("group"):
+            groups.setdefault(row["group"], []).append(row["name"])
+    out = []
+    for row in terms.get("commitments") or []:
+        window = row["window"]
+        share = row.get("fee_share_percent") or "100"
+        base = fee_noun(window) if Decimal(share) == 100 else f"{percent(share)} of {fee_noun(window)}"
+        rule = "any of them is down" if row["service_rule"] == "any" else "all of them are down"
+        if (row.get("measure") or "time") == "requests":
+            how = (
+                "successful requests over all requests"
+                if row.get("request_rule", "total_ratio") == "total_ratio"
+                else f"the average of each {plural(row.get('interval_minutes') or 1, 'minute')} interval's success rate"
+            )
+        else:
+            how = f"time up over time measured; down when {rule}"
+        others = [n for n in groups.get(row.get("group") or "", []) if n != row["name"]]
+        out.append(
+            {
+                "name": row["name"],
+                "components": ", ".join(row["components"]),
+                "target": f"{percent(row['target_percent'])} per calendar {PERIOD_NOUNS.get(window, window)}",
+                "measure": how,
+                "tiers": [
+                    {"range": tier_range(t), "credit": f"{t['percent']} % of {base}"} for t in row["credit_tiers"]
+                ],
+                "not_cumulative": (
+                    f"Not cumulative with {', '.join(others)}: only the largest of these credits is owed."
+                    if others
+                    else ""
+                ),
+            }
+        )
     return out

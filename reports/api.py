@@ -14,7 +14,13 @@ from django.db.models import QuerySet
 from django.http import FileResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -113,12 +119,55 @@ class ReportSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
 
+class CommitmentExactSerializer(serializers.Serializer):
+    up_us = serializers.IntegerField(required=False, help_text="Time-based: microseconds up.")
+    measured_us = serializers.IntegerField(required=False, help_text="Time-based: microseconds measured.")
+    fraction = serializers.CharField(required=False, help_text='Request-based: the exact ratio, "p/q" percent.')
+
+
+class CommitmentResultSerializer(serializers.Serializer):
+    """One service commitment as the frozen snapshot judged it (``snapshot.commitments``)."""
+
+    key = serializers.CharField()
+    name = serializers.CharField()
+    window = serializers.ChoiceField(choices=["month", "quarter"])
+    window_label = serializers.CharField(help_text='The window judged: "2026-09" or "2026-Q3".')
+    components = serializers.ListField(child=serializers.CharField())
+    service_rule = serializers.ChoiceField(choices=["any", "all"])
+    measure = serializers.ChoiceField(choices=["time", "requests"])
+    target = serializers.CharField(help_text="Percent (string).")
+    status = serializers.ChoiceField(choices=["met", "breached", "not measured", "not due"])
+    measured = serializers.BooleanField()
+    met = serializers.BooleanField(allow_null=True)
+    value = serializers.CharField(
+        allow_null=True, help_text="Shown availability, percent: rounded once, never across a bound."
+    )
+    exact = CommitmentExactSerializer(allow_null=True)
+    coverage = serializers.CharField(allow_null=True, help_text="Percent of the window with monitoring data.")
+    tier = serializers.CharField(allow_null=True, help_text="The credit tier matched, as the terms word it.")
+    credit_percent = serializers.CharField(help_text="Of the credit base.")
+    fee_share = serializers.CharField(help_text="The credit base as a percent of the window's fee.")
+    credit_base = serializers.CharField(help_text="The credit base as an amount.")
+    amount = serializers.CharField(help_text="The credit earned, before groups and caps.")
+    group = serializers.CharField(help_text="Non-cumulative group (empty: none).")
+    owed = serializers.BooleanField(help_text="Owed after the non-cumulative groups.")
+    payable = serializers.CharField(help_text="What the credit pays after the contract's caps.")
+    note = serializers.CharField()
+
+
 class ReportDetailSerializer(ReportSerializer):
     snapshot = serializers.JSONField(read_only=True, help_text="The frozen inputs and outputs the checksum covers.")
+    commitments = serializers.SerializerMethodField(
+        help_text="The service commitments judged (terms with a commitments list); null otherwise."
+    )
 
     class Meta(ReportSerializer.Meta):
-        fields = [*ReportSerializer.Meta.fields, "snapshot"]
+        fields = [*ReportSerializer.Meta.fields, "snapshot", "commitments"]
         read_only_fields = fields
+
+    @extend_schema_field(CommitmentResultSerializer(many=True, allow_null=True))
+    def get_commitments(self, obj: ServiceReport) -> list[dict[str, Any]] | None:
+        return (obj.snapshot or {}).get("commitments")
 
 
 @extend_schema_view(

@@ -36,6 +36,7 @@ __all__ = [
     "INCIDENT_BREACH",
     "Bound",
     "Caps",
+    "CommitmentCredit",
     "CreditLine",
     "CreditResult",
     "CreditTier",
@@ -46,6 +47,7 @@ __all__ = [
     "contract_year_start",
     "days_of_fees",
     "minor_units",
+    "owed_commitments",
     "termination_triggered",
     "tier_contains",
     "validate_tiers",
@@ -103,6 +105,38 @@ class CreditResult:
     cap_rule: str = ""  # which cap bound: "period_percent", "period_days", "year_percent", "year_days"
     below_minimum: bool = False  # the capped total was below the minimum, so nothing is owed
     caps: dict[str, Decimal] = field(default_factory=dict)  # every cap that applies, as an amount
+
+
+@dataclass(frozen=True)
+class CommitmentCredit:
+    """A service commitment's credit: ``percent`` of ``fee_share`` % of ``months`` months' fee.
+    Commitments sharing a non-empty ``group`` are not cumulative (``owed_commitments``)."""
+
+    ref: str  # the commitment's key
+    description: str
+    percent: Decimal
+    fee_share: Decimal = Decimal(100)
+    months: int = 1
+    group: str = ""
+
+    def exact(self, monthly_fee: Decimal) -> Fraction:
+        return Fraction(monthly_fee) * self.months * Fraction(self.fee_share) * Fraction(self.percent) / 10_000
+
+    def amount(self, *, monthly_fee: Decimal, currency: str) -> Decimal:
+        """The credit, half up to the currency's minor unit (once, from the exact value)."""
+        return _round(self.exact(monthly_fee), minor_units(currency))
+
+
+def owed_commitments(items: Sequence[CommitmentCredit], *, monthly_fee: Decimal) -> list[CommitmentCredit]:
+    """The credits owed, in their order: in each group only the largest (exact, before rounding;
+    the first listed on a tie). Zero credits are dropped."""
+    best: dict[str, CommitmentCredit] = {}
+    for item in items:
+        if item.group and item.percent > 0:
+            held = best.get(item.group)
+            if held is None or item.exact(monthly_fee) > held.exact(monthly_fee):
+                best[item.group] = item
+    return [i for i in items if i.percent > 0 and (not i.group or best[i.group] is i)]
 
 
 # --- tiers ---------------------------------------------------------------------
@@ -282,6 +316,7 @@ def compute_credits(
     cap_percent: Decimal | None,
     caps: Caps | None = None,
     year_used: Decimal = _ZERO,
+    commitments: Sequence[CommitmentCredit] = (),
 ) -> CreditResult:
     """Credits for one review period.
 
@@ -292,7 +327,9 @@ def compute_credits(
     half-up to the minor unit; the total is the smaller of their sum and the
     smallest cap (``cap_percent`` is the period percentage cap; ``caps`` adds
     the others and the minimum; ``year_used`` is what earlier periods of the
-    same contract year already owe).  The cap is shared out over the lines in
+    same contract year already owe). ``commitments``: the service commitments'
+    credits, each of its own base; non-cumulative groups are resolved before the
+    caps, and their lines (kind availability, ref the commitment's key) come first.  The cap is shared out over the lines in
     order (``payable``); below the minimum every line pays nothing.
     """
     caps = caps or Caps()
@@ -333,6 +370,18 @@ def compute_credits(
                     amount=_round(_percent_of(period_fee, percent), exponent),
                 )
             )
+    for item in owed_commitments(commitments, monthly_fee=monthly_fee):
+        if not _ZERO <= item.fee_share <= _HUNDRED or item.months < 1:
+            raise ValueError(f"commitment {item.ref!r} has an invalid credit base")
+        lines.append(
+            CreditLine(
+                kind=AVAILABILITY,
+                description=item.description,
+                percent=item.percent,
+                amount=_round(item.exact(monthly_fee), exponent),
+                ref=item.ref,
+            )
+        )
     for ref, description, percent in breach_credits:
         if percent < _ZERO:
             raise ValueError(f"breach credit {ref!r} has a negative percent")

@@ -121,6 +121,31 @@ def _availability(a: dict[str, Any], zone: str) -> dict[str, Any]:
     }
 
 
+COMMITMENT_STATUS = {
+    "met": {"text": "Met", "css": "ok"},
+    "breached": {"text": "Breached", "css": "bad"},
+    "not measured": {"text": "Not measured", "css": "info"},
+    "not due": {"text": "Not due", "css": "info"},
+}
+
+
+def _commitments(rows: list[dict[str, Any]] | None, cur: str) -> list[dict[str, Any]]:
+    """The service commitments table (absent from snapshots of terms without commitments)."""
+    return [
+        {
+            **r,
+            "status_badge": COMMITMENT_STATUS.get(r["status"], {"text": r["status"], "css": "info"}),
+            "value_text": pct(r["value"]) if r["measured"] else "–",
+            "target_text": pct(r["target"]),
+            "window_text": f"{r['window']} ({r['window_label']})",
+            "base_text": f"{r['fee_share']} % ({money(r['credit_base'], cur)})",
+            "credit_text": f"{r['credit_percent']} % = {money(r['amount'], cur)}" if Decimal(r["amount"]) else "–",
+            "payable_text": money(r["payable"], cur) if r["owed"] else "–",
+        }
+        for r in rows or []
+    ]
+
+
 SIDE_LABELS = {"buyer": "buyer", "vendor": "vendor", "staff": "staff"}
 RESOLUTION_TEXT = {
     "source": "resolved: {source} counts",
@@ -345,6 +370,7 @@ def report_context(report: ServiceReport) -> dict[str, Any]:
         "sla_text": _sla_text(s, zone),
         "as_of": when(s["as_of"], "UTC") + " UTC",
         "availability": _availability(a, zone),
+        "commitments": _commitments(s.get("commitments"), cur),
         **_sources(s, zone),
         "chart_svg": chart(s),
         "metric_groups": groups,

@@ -21,6 +21,7 @@ from reports.credits import (
     AVAILABILITY,
     Bound,
     Caps,
+    CommitmentCredit,
     CreditTier,
     below_threshold,
     claim_deadline,
@@ -111,8 +112,9 @@ def credits_part(
     *,
     availability: Decimal | None,
     breach_credits: Sequence[tuple[str, str, Decimal]],
+    commitments: Sequence[CommitmentCredit] = (),
 ) -> dict[str, Any]:
-    """The ``credits`` section of a snapshot."""
+    """The ``credits`` section of a snapshot (``commitments``: the service commitments' credits)."""
     data = reporting.data
     caps = caps_of(data)
     year_used = (
@@ -131,11 +133,13 @@ def credits_part(
         cap_percent=None,
         caps=caps,
         year_used=year_used,
+        commitments=commitments,
     )
     lines = []
     for line in result.lines:
         description = line.description
-        if line.kind == AVAILABILITY and availability is not None:  # name the tier, as the schedule words it
+        # Name the tier, as the schedule words it (a commitment's line carries its key and its own wording).
+        if line.kind == AVAILABILITY and availability is not None and not line.ref:
             raw = next(
                 raw
                 for tier, raw in zip(tiers, data["credit_tiers"], strict=True)

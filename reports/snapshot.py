@@ -40,6 +40,7 @@ from contracts.versions import in_force_among
 from core import periods
 from corrective import services as corrective
 from incidents.models import ExclusionClaim, Incident
+from reports.commitments import commitments_part, mark_owed
 from reports.models import ServiceReport
 from reports.outside import open_disputes
 from reports.owed import owed_remedies
@@ -323,13 +324,21 @@ def gather(contract: Contract, label: str, *, now: datetime) -> dict[str, Any]:
     )
 
     history = _history(contract, period, avail["value"], avail["met"])
+    # With service commitments, they pay the availability credits (the contract-level figure is reported only).
+    commitments, commitment_credits = commitments_part(
+        contract, period, reporting, now=now, slicer=lambda a, b: slices(versions, a, b)
+    )
     credits = credits_part(
         contract,
         period,
         reporting,
-        availability=Decimal(avail["value"]) if avail["measured"] and avail["binding"] else None,
+        availability=Decimal(avail["value"])
+        if avail["measured"] and avail["binding"] and not reporting.commitments
+        else None,
         breach_credits=inc["breach_credits"],
+        commitments=commitment_credits,
     )
+    mark_owed(commitments, credits["lines"])
     termination = termination_part(reporting, period, history, binding=avail["binding"])
     return {
         "schema": SCHEMA_VERSION,
@@ -358,6 +367,7 @@ def gather(contract: Contract, label: str, *, now: datetime) -> dict[str, Any]:
             "slices": [{"version": s.version.number, "start": iso(s.start), "end": iso(s.end)} for s in parts],
         },
         "availability": avail,
+        **({"commitments": commitments} if reporting.commitments else {}),
         **{k: v for k, v in inc.items() if k != "breach_credits"},
         **outages_part(outages, start=start, end=end),
         "maintenance": maintenance_part(verdicts, windows),

@@ -16,9 +16,10 @@ def _lock(contract: Contract) -> Contract:
     return lock_objects.contract(contract.pk)
 
 
-def _check_terms(terms: Any) -> None:
+def _check_terms(terms: Any, *, components: list[str] | None = None) -> None:
+    """``components``: the contract's covered components, which service commitments must name."""
     try:
-        validate_terms(terms)
+        validate_terms(terms, components=None if components is None else (components or ["service"]))
     except TermsError as exc:
         raise InvalidInput(
             "The SLA terms are not valid.", errors={f"terms.{k}": v for k, v in exc.errors.items()}

@@ -194,7 +194,7 @@ def sla_version_propose(*, actor: Actor, version: SLAVersion, effective_from: da
         if effective_from is None:
             effective_from = default_start(contract, version)
         check_effective_from(contract, effective_from)
-        _check_terms(version.terms)
+        _check_terms(version.terms, components=contract.covered_components)
         version.status = SLAVersion.Status.PROPOSED
         version.proposed_from = effective_from
         version.proposed_at = timezone.now()

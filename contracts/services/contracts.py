@@ -75,7 +75,7 @@ def contract_create(
         if preset not in PRESETS:
             raise InvalidInput("Unknown template.", errors={"preset": [f"Must be one of: {', '.join(PRESETS)}."]})
         terms = preset_terms(preset)
-    _check_terms(terms)
+    _check_terms(terms, components=covered_components or [])
     with transaction.atomic():
         contract = Contract(
             buyer=buyer,

@@ -128,6 +128,7 @@ def sla_version_update(
             f"Only the {version.side}'s side edits draft SLA v{version.number}; "
             "the other party comments on it, or counter-proposes once it is proposed.",
         )
+    components = list(version.contract.covered_components)
     with transaction.atomic():
         lock_objects.contract(version.contract_id)
         version = SLAVersion.objects.select_for_update().get(pk=version.pk)
@@ -147,7 +148,7 @@ def sla_version_update(
         if version.is_held and holder_url != version.held_by_url:
             raise held_conflict(version)
         if terms is not None:
-            _check_terms(terms)
+            _check_terms(terms, components=components)
         before = {"terms": version.terms, "change_summary": version.change_summary}
         if terms is not None:
             version.terms = terms
@@ -325,7 +326,7 @@ def activate_locked(
         raise Conflict(
             f"SLA v{version.number} is {version.get_status_display().lower()}.", state=version.status, allowed=["amend"]
         )
-    _check_terms(version.terms)
+    _check_terms(version.terms, components=contract.covered_components)
     latest = latest_active(contract)
     if effective_from is None:
         effective_from = timezone.now() if latest else _start_instant(contract, version.terms)

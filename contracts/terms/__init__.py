@@ -10,6 +10,7 @@ view). Import from ``contracts.terms``; the submodules are an implementation
 detail.
 """
 
+from contracts.terms.commitments import Commitment, commitments_of
 from contracts.terms.document import Target, Terms, calendar_of
 from contracts.terms.rules import TermsError, raci_flags, validate_terms
 from contracts.terms.schema import SCHEMA
@@ -35,6 +36,7 @@ __all__ = [
     "CHANGE_KINDS",
     "CLOCKS",
     "CONTACT_ROLES",
+    "Commitment",
     "ENVIRONMENTS",
     "ESCALATION_TRIGGERS",
     "MEMBER_ROLES",
@@ -52,6 +54,7 @@ __all__ = [
     "Terms",
     "TermsError",
     "calendar_of",
+    "commitments_of",
     "raci_flags",
     "validate_terms",
 ]

@@ -10,6 +10,7 @@ from functools import cached_property
 from typing import Any
 
 from contracts.calendars import Closure, CoverageCalendar, Shift
+from contracts.terms.commitments import Commitment, commitments_of
 from contracts.terms.vocabulary import SEVERITIES
 
 
@@ -80,6 +81,11 @@ class Terms:
     @property
     def uptime_target(self) -> Decimal:
         return Decimal(self.data["uptime"]["target_percent"])
+
+    @cached_property
+    def commitments(self) -> list[Commitment]:
+        """The service commitments (empty: the single ``uptime`` commitment)."""
+        return commitments_of(self.data)
 
     @property
     def credit_cap(self) -> Decimal:

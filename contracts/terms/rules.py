@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 import jsonschema
 
 from contracts.calendars import CalendarError, validate_calendar
+from contracts.terms.commitments import check_commitments
 from contracts.terms.document import calendar_of
 from contracts.terms.schema import SCHEMA
 from contracts.terms.vocabulary import PARTIES, PARTY_ROLES
@@ -38,8 +39,10 @@ def _dec(value: str | None) -> Decimal | None:
         return None
 
 
-def validate_terms(data: Any) -> None:
-    """Raise TermsError with every problem, each under its field path."""
+def validate_terms(data: Any, *, components: Sequence[str] | None = None) -> None:
+    """Raise TermsError with every problem, each under its field path. ``components``: the
+    contract's covered components, which service commitments must be scoped to (None: not
+    known, not checked; a contract that lists none covers the one component "service")."""
     errors: dict[str, list[str]] = {}
 
     def add(path: str, message: str) -> None:
@@ -121,6 +124,7 @@ def validate_terms(data: Any) -> None:
         add("metrics", "Each metric may be listed once.")
     _check_playbook(data.get("playbook") or [], add)
     _check_raci(data.get("raci") or [], add)
+    check_commitments(data, add, check_tiers=_check_tiers, components=components)
     if errors:
         raise TermsError(errors)
 
@@ -183,14 +187,14 @@ def _admits_more(a: tuple[Decimal, bool], b: tuple[Decimal, bool]) -> bool:
     return a[0] > b[0] or (a[0] == b[0] and a[1] and not b[1])
 
 
-def _check_tiers(tiers: list[dict[str, Any]], add: Any, *, target: Decimal | None) -> None:
+def _check_tiers(tiers: list[dict[str, Any]], add: Any, *, target: Decimal | None, path: str = "credit_tiers") -> None:
     """Tiers are listed from the highest availability band down, contiguous (no
     gap between two tiers, the lowest reaching 0 %), never overlapping, all
     below the uptime target (a period that meets the target earns no credit),
     and the credit rises as availability falls."""
     prev: dict[str, Any] | None = None
     for i, tier in enumerate(tiers):
-        where = f"credit_tiers[{i}]"
+        where = f"{path}[{i}]"
         lower, upper, pct = _dec(tier["lower"]), _dec(tier["upper"]), _dec(tier["percent"])
         for name, value in (("lower", lower), ("upper", upper), ("percent", pct)):
             if value is not None and not Decimal(0) <= value <= Decimal(100):
@@ -235,7 +239,7 @@ def _check_tiers(tiers: list[dict[str, Any]], add: Any, *, target: Decimal | Non
         bottom = _dec(prev["lower"])
         if bottom is not None and not (bottom == 0 and prev["lower_inclusive"]):
             add(
-                f"credit_tiers[{len(tiers) - 1}].lower",
+                f"{path}[{len(tiers) - 1}].lower",
                 f"The lowest tier stops at {bottom} %: worse availability would earn no credit. "
                 "Leave its lower bound empty (or ≥ 0 %).",
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from contracts.terms.commitments import commitments_schema
 from contracts.terms.vocabulary import (
     CHANGE_KINDS,
     CLOCKS,
@@ -429,3 +430,8 @@ SCHEMA: dict[str, Any] = {
         },
     },
 }
+
+# Optional (absent: the single uptime commitment): several service commitments, see contracts.terms.commitments.
+SCHEMA["properties"]["commitments"] = commitments_schema(
+    decimal=_decimal, tier_item=SCHEMA["properties"]["credit_tiers"]["items"]
+)
