@@ -349,3 +349,21 @@ def commitments_wording(terms: Mapping[str, Any]) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+_EVENT_LABELS = {
+    "outage": "outage",
+    "maintenance_notice": "maintenance window announced without the agreed notice",
+    "change_notice": "change notice given without the agreed notice",
+}
+
+
+def event_credit_text(rule: Mapping[str, Any]) -> str:
+    """A per-event credit rule (terms ``event_credits``) as the SLA schedule words it."""
+    what = _EVENT_LABELS[rule["event"]]
+    if rule["event"] == "outage":
+        what += f" lasting at least {plural(rule['min_minutes'], 'minute')}" if rule.get("min_minutes") else ""
+        what += " (credited in the period it starts)"
+    limit = rule.get("per_period_limit")
+    tail = f", for at most {limit} per period" if limit else ""
+    return f"{percent(rule['percent'])} of the period fee for each {what}{tail}."

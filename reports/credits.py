@@ -33,6 +33,7 @@ from reports.clauses import CLAIM_RULES, below_threshold, claim_deadline, termin
 __all__ = [
     "AVAILABILITY",
     "CLAIM_RULES",
+    "EVENT_BREACH",
     "INCIDENT_BREACH",
     "Bound",
     "Caps",
@@ -55,6 +56,7 @@ __all__ = [
 
 AVAILABILITY = "availability"
 INCIDENT_BREACH = "incident_breach"
+EVENT_BREACH = "event_breach"  # a per-event credit (an outage, a late notice): reports.event_credits
 
 _HUNDRED = Decimal(100)
 _ZERO = Decimal(0)
@@ -76,7 +78,7 @@ class CreditTier:
 
 @dataclass(frozen=True)
 class CreditLine:
-    kind: str  # AVAILABILITY | INCIDENT_BREACH
+    kind: str  # AVAILABILITY | INCIDENT_BREACH | EVENT_BREACH
     description: str
     percent: Decimal
     amount: Decimal
@@ -317,12 +319,14 @@ def compute_credits(
     caps: Caps | None = None,
     year_used: Decimal = _ZERO,
     commitments: Sequence[CommitmentCredit] = (),
+    event_credits: Sequence[tuple[str, str, Decimal]] = (),
 ) -> CreditResult:
     """Credits for one review period.
 
     Percentages (tier, breach, period cap) are of the period fee, ``monthly_fee
     * period_months``.  ``breach_credits`` holds ``(ref, description,
-    percent)``.  An availability line appears only when a tier pays a non-zero
+    percent)``, and so does ``event_credits`` (per-event credits: an outage,
+    a late notice; lines of kind EVENT_BREACH).  An availability line appears only when a tier pays a non-zero
     credit; breach lines always appear.  Each line and each cap are rounded
     half-up to the minor unit; the total is the smaller of their sum and the
     smallest cap (``cap_percent`` is the period percentage cap; ``caps`` adds
@@ -382,12 +386,15 @@ def compute_credits(
                 ref=item.ref,
             )
         )
-    for ref, description, percent in breach_credits:
+    for kind, (ref, description, percent) in [
+        *((INCIDENT_BREACH, b) for b in breach_credits),
+        *((EVENT_BREACH, e) for e in event_credits),
+    ]:
         if percent < _ZERO:
             raise ValueError(f"breach credit {ref!r} has a negative percent")
         lines.append(
             CreditLine(
-                kind=INCIDENT_BREACH,
+                kind=kind,
                 description=description,
                 percent=percent,
                 amount=_round(_percent_of(period_fee, percent), exponent),

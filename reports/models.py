@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.fields.json import KT
 
 from contracts.models import visibility_q
 
@@ -53,6 +55,23 @@ class ServiceReportQuerySet(models.QuerySet["ServiceReport"]):
     def current(self) -> ServiceReportQuerySet:
         """The latest revision of each period (not superseded)."""
         return self.filter(superseded_by__isnull=True)
+
+    def figures(self, contract_id: int, labels: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The headline availability of the current report of each period in ``labels`` (one query):
+        the figure as the report shows it, the indexed column, met and the monitoring coverage."""
+        # As text (KT): decoded as JSON, "99.950" would come back as the float 99.95.
+        rows = (
+            self.current()
+            .filter(contract_id=contract_id, period__in=list(labels))
+            .values(
+                "period",
+                "availability",
+                met=F("availability_met"),
+                value=KT("snapshot__availability__value"),
+                coverage=KT("snapshot__availability__coverage"),
+            )
+        )
+        return {r.pop("period"): r for r in rows}
 
 
 def report_pdf_path(instance: ServiceReport, filename: str) -> str:
@@ -116,6 +135,7 @@ class Credit(models.Model):
     class Kind(models.TextChoices):
         AVAILABILITY = "availability", "Availability"
         INCIDENT_BREACH = "incident_breach", "Incident breach"
+        EVENT_BREACH = "event_breach", "Per-event breach"
 
     class Status(models.TextChoices):
         CALCULATED = "calculated", "Calculated"

@@ -113,8 +113,10 @@ def credits_part(
     availability: Decimal | None,
     breach_credits: Sequence[tuple[str, str, Decimal]],
     commitments: Sequence[CommitmentCredit] = (),
+    event_credits: Sequence[tuple[str, str, Decimal]] = (),
 ) -> dict[str, Any]:
-    """The ``credits`` section of a snapshot (``commitments``: the service commitments' credits)."""
+    """The ``credits`` section of a snapshot (``commitments``: the service commitments' credits;
+    ``event_credits``: the per-event credits, ``reports.event_credits``)."""
     data = reporting.data
     caps = caps_of(data)
     year_used = (
@@ -134,6 +136,7 @@ def credits_part(
         caps=caps,
         year_used=year_used,
         commitments=commitments,
+        event_credits=event_credits,
     )
     lines = []
     for line in result.lines:

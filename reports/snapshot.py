@@ -41,6 +41,7 @@ from core import periods
 from corrective import services as corrective
 from incidents.models import ExclusionClaim, Incident
 from reports.commitments import commitments_part, mark_owed
+from reports.event_credits import event_credits_part
 from reports.models import ServiceReport
 from reports.outside import open_disputes
 from reports.owed import owed_remedies
@@ -328,6 +329,16 @@ def gather(contract: Contract, label: str, *, now: datetime) -> dict[str, Any]:
     commitments, commitment_credits = commitments_part(
         contract, period, reporting, now=now, slicer=lambda a, b: slices(versions, a, b)
     )
+    event_rows, event_lines = event_credits_part(
+        reporting.data.get("event_credits") or [],
+        outages=outages,
+        verdicts=verdicts,
+        windows=windows,
+        notices=notices,
+        start=start,
+        end=end,
+        now=now,
+    )
     credits = credits_part(
         contract,
         period,
@@ -337,6 +348,7 @@ def gather(contract: Contract, label: str, *, now: datetime) -> dict[str, Any]:
         else None,
         breach_credits=inc["breach_credits"],
         commitments=commitment_credits,
+        event_credits=event_lines,
     )
     mark_owed(commitments, credits["lines"])
     termination = termination_part(reporting, period, history, binding=avail["binding"])
@@ -368,6 +380,7 @@ def gather(contract: Contract, label: str, *, now: datetime) -> dict[str, Any]:
         },
         "availability": avail,
         **({"commitments": commitments} if reporting.commitments else {}),
+        **({"event_credits": event_rows} if reporting.data.get("event_credits") else {}),
         **{k: v for k, v in inc.items() if k != "breach_credits"},
         **outages_part(outages, start=start, end=end),
         "maintenance": maintenance_part(verdicts, windows),

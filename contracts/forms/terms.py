@@ -25,7 +25,7 @@ from contracts.forms.terms_governance import GovernanceFields
 _ROW_LIMIT = 40
 
 
-KEPT_AS_IS = ("credit_caps", "credit_minimum", "claim_deadline", "commitments")
+KEPT_AS_IS = ("credit_caps", "credit_minimum", "claim_deadline", "commitments", "event_credits")
 KEPT_TERMINATION = ("threshold_percent", "exercise_window_days")
 
 

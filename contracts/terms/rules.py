@@ -106,6 +106,11 @@ def validate_terms(data: Any, *, components: Sequence[str] | None = None) -> Non
     for i, row in enumerate(data["breach_credits"]):
         if (_dec(row["percent"]) or 0) > 100:
             add(f"breach_credits[{i}].percent", "Must be at most 100 %.")
+    for i, row in enumerate(data.get("event_credits") or []):
+        if (_dec(row["percent"]) or 0) > 100:
+            add(f"event_credits[{i}].percent", "Must be at most 100 %.")
+        if row.get("min_minutes") is not None and row["event"] != "outage":
+            add(f"event_credits[{i}].min_minutes", "Only an outage rule has a minimum duration.")
     _check_termination(data["termination"], add, target=target)
     claim = data.get("claim_deadline")
     if claim and claim.get("billing_cycles") is not None and claim["rule"] != "end_of_billing_cycle":

@@ -271,6 +271,27 @@ SCHEMA: dict[str, Any] = {
                 "billing_cycles": {"type": "integer", "minimum": 1, "maximum": 12},
             },
         },
+        # Optional (absent: no per-event credits). The rules are in reports.event_credits.
+        "event_credits": {
+            "type": "array",
+            "maxItems": 20,
+            "description": "A credit for each qualifying event of a period, besides the availability tiers and "
+            "the incident breach credits: outage (each counted outage lasting at least min_minutes, credited in "
+            "the period it started), maintenance_notice (each maintenance window without the agreed notice), "
+            "change_notice (each change notice without the agreed notice). Percent of the period fee per event; "
+            "per_period_limit caps the number of events credited in one period; the caps apply to the total.",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["event", "percent"],
+                "properties": {
+                    "event": {"enum": ["outage", "maintenance_notice", "change_notice"]},
+                    "percent": _decimal,
+                    "min_minutes": {"type": ["integer", "null"], "minimum": 0, "maximum": 60 * 24 * 31},
+                    "per_period_limit": {"type": ["integer", "null"], "minimum": 1, "maximum": 1000},
+                },
+            },
+        },
         "breach_credits": {
             "type": "array",
             "items": {
