@@ -119,7 +119,13 @@ class Facts:
 def load_facts(contract: Contract, *, start: datetime, end: datetime, critical_incidents: bool = True) -> Facts:
     """The facts of ``contract`` that can touch [start, end)."""
     # Only sources the other party accepted count (MonitoringSource.counts); the rest are evidence.
-    outages = list(Outage.objects.filter(contract=contract).counting().overlapping(start, end).order_by("start", "pk"))
+    outages = list(
+        Outage.objects.filter(contract=contract)
+        .counting()
+        .overlapping(start, end)
+        .select_related("monitoring_source", "created_by")  # shown with each outage: no query per row
+        .order_by("start", "pk")
+    )
     incidents = (
         list(
             Incident.objects.reportable()
@@ -131,7 +137,9 @@ def load_facts(contract: Contract, *, start: datetime, end: datetime, critical_i
         else []
     )
     windows = list(
-        MaintenanceWindow.objects.filter(contract=contract, start__lt=end, end__gt=start - timedelta(days=1))
+        MaintenanceWindow.objects.filter(
+            contract=contract, start__lt=end, end__gt=start - timedelta(days=1)
+        ).select_related("created_by", "late_accepted_by")
     )
     no_data = list(NoDataSpan.objects.filter(contract=contract, start__lt=end, end__gt=start).counting())
     silent = [

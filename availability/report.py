@@ -5,7 +5,7 @@ count) and the history of the last periods, under the terms in force."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -14,14 +14,17 @@ from typing import Any
 from availability.data import (
     DISPLAY_RULE,
     HELD_UNKNOWN,
+    WHOLE_SERVICE,
+    Facts,
     PeriodAvailability,
+    availability_from_facts,
     judged_bounds,
-    period_availability,
+    load_facts,
     uptime_rules,
 )
 from availability.engine import AvailabilityResult, ComponentAvailability, shown
 from availability.maintenance import Verdict
-from availability.models import MaintenanceWindow, Outage
+from availability.models import MaintenanceWindow
 from contracts.models import Contract, SLAVersion
 from contracts.terms import Terms
 from contracts.versions import InForceFallback, in_force_among
@@ -192,33 +195,138 @@ def resolve_period(label: str | None, terms: Terms | None, now: datetime) -> Per
 
 def period_report(contract: Contract, period: Period, *, book: TermsBook, now: datetime) -> PeriodReport | None:
     """None for a period that has not begun or has no terms."""
-    if period.start >= now:
-        return None
-    version = book.version(contract.pk, min(period.end, now) - ONE_US)
-    if version is None:
-        return None
+    return period_reports(contract, [period], book=book, now=now).get(period)
+
+
+def period_reports(
+    contract: Contract, wanted: Iterable[Period], *, book: TermsBook, now: datetime
+) -> dict[Period, PeriodReport]:
+    """The live report of each period in ``wanted`` that has begun and has terms,
+    from one load of the recorded facts over the span they cover (a fixed
+    number of queries, whatever the number of periods or rows)."""
+    versions = {}
+    for period in set(wanted):
+        if period.start < now and (version := book.version(contract.pk, min(period.end, now) - ONE_US)) is not None:
+            versions[period] = version
+    if not versions:
+        return {}
+    counts_incidents = any(bool(v.terms["uptime"].get("critical_incidents_count")) for v in versions.values())
+    facts = load_facts(
+        contract,
+        start=min(p.start for p in versions),
+        end=min(max(p.end for p in versions), now),
+        critical_incidents=counts_incidents,
+    )
+    for outage in facts.outages:
+        outage.contract = contract  # the API serializes each with its contract: no query per row
+    return {period: _live(contract, period, version, facts, now) for period, version in versions.items()}
+
+
+def _live(contract: Contract, period: Period, version: SLAVersion, facts: Facts, now: datetime) -> PeriodReport:
     terms = Terms(version.terms)
-    data = period_availability(contract, terms, start=period.start, end=period.end, now=now)
-    refs = [int(v.ref.split(":")[1]) for v in data.maintenance]
-    windows = MaintenanceWindow.objects.select_related("created_by", "late_accepted_by").in_bulk(refs) if refs else {}
+    data = availability_from_facts(
+        facts,
+        terms,
+        components=list(contract.covered_components) or [WHOLE_SERVICE],
+        start=period.start,
+        end=period.end,
+        now=now,
+        listed=bool(contract.covered_components),
+    )
+    by_pk = {w.pk: w for w in facts.windows}
+    windows = {pk: by_pk[pk] for pk in (int(v.ref.split(":")[1]) for v in data.maintenance)}
     return PeriodReport(period=period, terms=terms, sla_version=version.number, now=now, data=data, windows=windows)
 
 
-def history(contract: Contract, *, book: TermsBook, now: datetime, count: int = 12) -> list[PeriodReport | Period]:
-    """The last ``count`` periods, oldest first: a report each, or the bare
-    period when the contract had no terms in force then."""
-    kind, zone = period_kind_and_zone(book.terms(contract.pk, now))
-    out: list[PeriodReport | Period] = []
-    for period in last_n(period_of(now, kind=kind, zone=zone), count):
-        first = book.first_effective(contract.pk)
-        report = period_report(contract, period, book=book, now=now) if first and period.end > first else None
-        out.append(report or period)
+# -- the history: stored figures for closed periods, live ones for open periods --------------------
+
+# (contract id, period labels) -> {label: {"value", "availability", "met", "coverage"}}: the headline
+# figures of the current revision of each period's frozen report, read in one query. The reports app
+# sits above this one, so it registers its reader when Django starts (``reports.apps``).
+StoredReader = Callable[[int, Sequence[str]], Mapping[str, Mapping[str, Any]]]
+_READERS: list[StoredReader] = []
+
+
+def register_stored_reader(reader: StoredReader) -> None:
+    """Add the reader of stored period figures (idempotent: ``ready()`` may run twice in tests)."""
+    if reader not in _READERS:
+        _READERS.append(reader)
+
+
+def _dec(value: Any) -> Decimal | None:
+    return None if value is None or value == "" else Decimal(str(value))
+
+
+@dataclass(frozen=True)
+class ClosedPeriod:
+    """An ended period as its frozen report states it (``reported``), or one
+    that has none: then it has no figure (never read as fully available)."""
+
+    period: Period
+    reported: bool
+    figure: Decimal | None = None  # as the report shows it; None: not measured (or no report)
+    met: bool | None = None
+    coverage: Decimal | None = None
+
+
+def stored_periods(contract: Contract, periods: Sequence[Period]) -> dict[str, ClosedPeriod]:
+    """The closed periods among ``periods`` that have a report, by label."""
+    by_label = {p.label: p for p in periods}
+    out: dict[str, ClosedPeriod] = {}
+    for reader in _READERS if by_label else []:
+        for label, row in reader(contract.pk, list(by_label)).items():
+            value = row.get("value") or row.get("availability")
+            out[label] = ClosedPeriod(
+                period=by_label[label],
+                reported=True,
+                figure=_dec(value) if row.get("availability") is not None else None,
+                met=row.get("met"),
+                coverage=_dec(row.get("coverage")),
+            )
     return out
 
 
-def history_chart(
-    rows: list[PeriodReport | Period], *, target: Decimal, title: str, width: int = 760, height: int = 280
-) -> str:
+HistoryRow = PeriodReport | ClosedPeriod | Period
+
+
+@dataclass(frozen=True)
+class History:
+    rows: list[HistoryRow]  # oldest first
+    live: dict[Period, PeriodReport]  # the periods computed live, the selected one included
+
+
+def history(
+    contract: Contract, *, book: TermsBook, now: datetime, count: int = 12, selected: Period | None = None
+) -> History:
+    """The last ``count`` periods: a closed one as its frozen report states it
+    (all of them in one query); the current period, and the one before it
+    while its close is still to come, computed live; the bare period when the
+    contract had no terms in force then. ``selected`` is computed live too
+    (for its details), from the same load of facts."""
+    kind, zone = period_kind_and_zone(book.terms(contract.pk, now))
+    first = book.first_effective(contract.pk)
+    window = last_n(period_of(now, kind=kind, zone=zone), count)
+    under_sla = [p for p in window if first and p.end > first and p.start < now]
+    ended = [p for p in under_sla if p.end <= now]
+    stored = stored_periods(contract, ended)
+    # The latest ended period has no report until its close runs (on the report due day): still open.
+    awaiting = [p for p in ended[-1:] if p.label not in stored]
+    live_wanted = [p for p in under_sla if p.end > now] + awaiting + ([selected] if selected else [])
+    live = period_reports(contract, live_wanted, book=book, now=now)
+    rows: list[HistoryRow] = []
+    for p in window:
+        if (p in live and p not in ended) or p in awaiting:
+            rows.append(live.get(p) or p)
+        elif p.label in stored:
+            rows.append(stored[p.label])
+        elif p in ended and book.version(contract.pk, p.end - ONE_US) is not None:
+            rows.append(ClosedPeriod(period=p, reported=False))
+        else:
+            rows.append(p)
+    return History(rows=rows, live=live)
+
+
+def history_chart(rows: list[HistoryRow], *, target: Decimal, title: str, width: int = 760, height: int = 280) -> str:
     points = []
     for row in rows:
         if isinstance(row, PeriodReport):
@@ -230,6 +338,15 @@ def history_chart(
                 else f"{row.period.title}: not measured ({row.coverage} % monitored)"
             )
             points.append(ChartPoint(label=row.period.short, availability=value, partial=row.so_far, title=text))
+        elif isinstance(row, ClosedPeriod):
+            p = row.period
+            if not row.reported:
+                text = f"{p.title}: no report"
+            elif row.figure is None:
+                text = f"{p.title}: not measured ({row.coverage} % monitored)"
+            else:
+                text = f"{p.title}: {row.figure} %"
+            points.append(ChartPoint(label=p.short, availability=row.figure, title=text))
         else:
             points.append(ChartPoint(label=row.short, availability=None, title=f"{row.title}: not under this SLA"))
     return availability_chart(points, target=target, title=title, width=width, height=height)
@@ -307,11 +424,7 @@ def report_data(contract: Contract, report: PeriodReport) -> dict[str, Any]:
         "counted": [
             {**interval(s.start, s.end), "ref": s.ref, "component": s.component} for s in report.result.counted
         ],
-        "outages": list(
-            Outage.objects.filter(pk__in=[o.pk for o in report.data.outages])
-            .select_related("contract", "monitoring_source", "created_by")
-            .order_by("start", "pk")
-        ),
+        "outages": sorted(report.data.outages, key=lambda o: (o.start, o.pk)),
         "maintenance": [
             {
                 "window": window.pk,

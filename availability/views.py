@@ -39,7 +39,6 @@ from availability.report import (
     history,
     history_chart,
     period_kind_and_zone,
-    period_report,
     resolve_period,
 )
 from availability.services import periods as av
@@ -209,10 +208,11 @@ def render_page(
     terms = book.terms(contract.pk, now)
     kind, zone = period_kind_and_zone(terms)
     period = _period_or_404(request, contract, book, now)
-    rows = history(contract, book=book, now=now)
-    report = next((r for r in rows if isinstance(r, PeriodReport) and r.period == period), None)
-    if report is None:
-        report = period_report(contract, period, book=book, now=now)
+    # Closed periods come from their stored reports; the open ones and the selected one are computed
+    # live from one load of the facts: a fixed number of queries however many periods or rows.
+    past = history(contract, book=book, now=now, selected=period)
+    rows = past.rows
+    report = past.live.get(period)
     target = terms.uptime_target if terms else None
     title = f"Service availability, last {len(rows)} {kind}s"
     chart = history_chart(rows, target=target, title=title, width=1100, height=300) if target else ""
@@ -266,7 +266,6 @@ def render_page(
         "verdicts": _verdict_rows(report),
         "counted": _counted_rows(report),
         "chart": mark_safe(chart),  # noqa: S308 - built by core.charts, every text escaped there
-        "history": [r for r in rows if isinstance(r, PeriodReport)],
         "outage_page": page,
         "outage_filter": outage_filter,
         "outage_selected": selected(request.GET, ("component", "source", "exclusion", "since", "until")),
@@ -287,7 +286,7 @@ def render_page(
         "decide_form": DecideForm(auto_id=False),
         "question_form": QuestionForm(auto_id=False),
         "api_url": reverse("availability-api:contract-availability", args=[contract.pk]) + f"?period={period.label}",
-        **_reconciliation_context(contract, period, request.user),
+        **_reconciliation_context(contract, period, request.user, book=book),
         # Each active source's health (one query): ok, or silent since when.
         "source_health": list(
             MonitoringSource.objects.filter(contract=contract, revoked_at__isnull=True)
@@ -640,7 +639,7 @@ class DisputeDiscrepancyForm(StyledForm):
     reason = forms.CharField(max_length=2000)
 
 
-def _reconciliation_context(contract: Contract, period: Any, user: Any) -> dict[str, Any]:
+def _reconciliation_context(contract: Contract, period: Any, user: Any, *, book: TermsBook) -> dict[str, Any]:
     """The period's discrepancies with their sources' names (one query when
     there are none, a fixed few when there are)."""
     items = reconciliation.period_items(contract, start=period.start)
@@ -666,9 +665,7 @@ def _reconciliation_context(contract: Contract, period: Any, user: Any) -> dict[
         "discrepancies": rows,
         "reconciliation": reconciliation.summary(items),
         "reconciliation_rule": reconciliation.RULE,
-        "tolerance_seconds": reconciliation.tolerance_seconds(
-            TermsBook.load([contract.pk]).terms(contract.pk, min(period.end, timezone.now()))
-        )
+        "tolerance_seconds": reconciliation.tolerance_seconds(book.terms(contract.pk, min(period.end, timezone.now())))
         if items
         else None,
     }

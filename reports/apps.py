@@ -1,3 +1,6 @@
+from collections.abc import Sequence
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -11,3 +14,13 @@ class ReportsConfig(AppConfig):
         from reports.models import ServiceReport
 
         register_evidence_kind("report", model=ServiceReport, url_name="reports:detail")
+        # The availability page and API chart closed periods from their reports (availability cannot import this app).
+        from availability.report import register_stored_reader
+
+        register_stored_reader(_stored_figures)
+
+
+def _stored_figures(contract_id: int, labels: Sequence[str]) -> dict[str, dict[str, Any]]:
+    from reports.models import ServiceReport
+
+    return ServiceReport.objects.figures(contract_id, labels)
