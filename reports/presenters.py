@@ -168,7 +168,7 @@ def _sources(s: dict[str, Any], zone: str) -> dict[str, Any]:
                     + ")"
                     for x in row["sources"]
                 )
-                or "none",
+                or "none: no monitoring source counted, so the figure rests only on the outages the parties recorded",
             }
             for row in s.get("sources", [])
         ],

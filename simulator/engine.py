@@ -353,6 +353,13 @@ def simulate(
     if window[-1].end > now:
         notes.append(f"{window[-1].title} has not ended: it is judged as of {now:%Y-%m-%d %H:%M} UTC.")
     results = [judge_term_set(replay, regime, window, lookback=lookback) for regime in regimes]
+    for regime in regimes:
+        skipped = [k for k in ("commitments", "event_credits") if regime.doc.get(k)]
+        if skipped:
+            notes.append(
+                f"{regime.label} has {' and '.join(k.replace('_', ' ') for k in skipped)}, which the simulator does "
+                "not replay: its credits here leave them out (the period close computes them)."
+            )
     for regime in regimes[1:]:
         up = regime.doc["uptime"]
         if (up["period"], up["timezone"]) != (window[0].kind, window[0].zone):
