@@ -178,6 +178,9 @@ def scale(n: int, *, buyer: Organization, incidents_per_contract: int = 5, seed_
     SLAVersion.objects.bulk_create(versions, batch_size=2000)
     by_contract = {v.contract_id: v for v in SLAVersion.objects.filter(contract__in=created)}
     total = _scale_incidents(rng, created, by_contract, incidents_per_contract)
+    from incidents import counters
+
+    counters.recount([c.pk for c in created])  # bulk rows bypass the services that keep the counters
     from demo.reports import scale_outages
 
     outages = scale_outages(created, rng)

@@ -42,8 +42,10 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
     def for_list(self) -> IncidentQuerySet:
         return self.select_related("contract", "contract__vendor", "contract__buyer")
 
-    def listed_for(self, user: Any) -> IncidentQuerySet:
-        """The visible incidents for a list page, planned for its size.
+    def listed_for(self, user: Any, *, visible_contracts: int | None = None) -> IncidentQuerySet:
+        """The visible incidents for a list page, planned for its size
+        (``visible_contracts``: how many contracts the user sees, when the
+        caller already knows; otherwise one COUNT decides).
 
         A person who sees many contracts (a buyer with a large portfolio)
         gets a plan that walks the (-opened_at, -id) index and stops after one
@@ -54,10 +56,13 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
 
         from contracts.models import Contract
 
-        # Contracts and parties come by prefetch (three small queries), not a
-        # join, so the planner is free to drive the query from the incident index.
-        qs = self.prefetch_related("contract__vendor", "contract__buyer").select_related("assignee")
-        if Contract.objects.visible_to(user).count() <= LIST_ORDER_SCAN_MIN_CONTRACTS:
+        # Contracts and parties come by one prefetch, not a join, so the
+        # planner is free to drive the query from the incident index.
+        contracts = Contract.objects.select_related("vendor", "buyer")
+        qs = self.prefetch_related(models.Prefetch("contract", queryset=contracts)).select_related("assignee")
+        if visible_contracts is None:
+            visible_contracts = Contract.objects.visible_to(user).count()
+        if visible_contracts <= LIST_ORDER_SCAN_MIN_CONTRACTS:
             return qs.filter(contract__in=_visible_contracts(user))
         plus = Func(F("contract_id"), template="+%(expressions)s", output_field=BigIntegerField())
         return qs.alias(_contract=plus).filter(_contract__in=_visible_contracts(user))
@@ -219,6 +224,18 @@ class Incident(models.Model):
             models.Index(fields=["-opened_at", "-id"], name="incident_opened_order"),
             # "My queue": a person's assigned incidents in list order.
             models.Index(fields=["assignee", "-opened_at"], name="incident_assignee_opened"),
+            # The dashboards' time-driven counts per contract (at risk, overdue
+            # before the watcher records it) read only running targets.
+            models.Index(
+                fields=["contract", "next_due_at"],
+                condition=Q(next_due_at__isnull=False),
+                name="incident_contract_due",
+            ),
+            models.Index(
+                fields=["contract", "next_risk_at"],
+                condition=Q(next_risk_at__isnull=False),
+                name="incident_contract_risk",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -243,6 +260,31 @@ class Incident(models.Model):
             "elapsed": getattr(self, f"{kind}_elapsed"),
             "breached": getattr(self, f"{kind}_breached"),
         }
+
+
+class IncidentCounts(models.Model):
+    """What the dashboards count per contract, kept by the incident services
+    in the same transaction as the change (``incidents.counters``), so a
+    dashboard sums one row per visible contract instead of counting
+    incidents. ``recount_incident_counters`` rebuilds them from the rows.
+
+    Only what a service changes is counted here; what time alone changes
+    (a target at risk, a due time passed before the watcher records the
+    breach) is counted from the running targets' indexes at read time."""
+
+    contract = models.OneToOneField(
+        "contracts.Contract", on_delete=models.CASCADE, primary_key=True, related_name="incident_counts"
+    )
+    # Unfinished (not resolved, closed or cancelled).
+    open = models.IntegerField(default=0)
+    # Unfinished, a breach recorded, not excluded by an accepted claim.
+    breached_open = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "incident counts"
+
+    def __str__(self) -> str:
+        return f"counts of contract {self.contract_id}"
 
 
 class IncidentEvent(models.Model):

@@ -16,7 +16,7 @@ from contracts import lock_objects
 from contracts.access import contract_standing
 from core.actor import SYSTEM, Actor
 from core.errors import Conflict, NotPermitted
-from incidents import sla
+from incidents import counters, sla
 from incidents.models import EscalationFired, Incident, IncidentEvent
 
 BUYER_ACTORS = (Membership.Role.CONTRACT_MANAGER, Membership.Role.OPERATIONS)
@@ -59,11 +59,13 @@ def lock(incident: Incident, *, also_contract: int | None = None) -> Incident:
         lock_objects.contract(contract_id)
     else:
         lock_objects.contracts([contract_id, also_contract])
-    return (
+    locked = (
         Incident.objects.select_for_update(of=("self",))
         .select_related("contract", "sla_version", "contract__buyer", "contract__vendor")
         .get(pk=incident.pk)
     )
+    counters.remember(locked)  # what it counts for now: save_with_clocks applies the difference
+    return locked
 
 
 def standing_on(actor: Actor, incident: Incident) -> Standing:
@@ -156,8 +158,9 @@ STATE_FIELDS = ["status", "severity", "workaround", "excluded", "contract_id", "
 
 
 def save_with_clocks(incident: Incident, *, at: datetime, actor: Actor, extra_fields: Iterable[str] = ()) -> list[str]:
-    """Recompute clocks and escalation horizon, save, and put newly breached
-    targets on the timeline. Caller holds the row lock."""
+    """Recompute clocks and escalation horizon, save, keep the contract's
+    incident counters, and put newly breached targets on the timeline.
+    Caller holds the row lock (``lock``; a new incident: the contract's)."""
     pauses = list(incident.pauses.all())
     newly = sla.recompute(incident, now=at, pauses=pauses)
     fired = set(EscalationFired.objects.filter(incident=incident).values_list("target", "level"))
@@ -169,6 +172,7 @@ def save_with_clocks(incident: Incident, *, at: datetime, actor: Actor, extra_fi
         else sla.next_escalation(sla.thresholds(incident, now=at, pauses=pauses), fired)
     )
     incident.save()
+    counters.record(incident)
     for kind in newly:
         event(
             incident,

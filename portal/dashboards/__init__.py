@@ -2,8 +2,9 @@
 a board member each look at first. Read-only, typed, and a fixed number of
 queries whatever the data:
 
-* one headline aggregate (``common``: contract counts, and incident counts
-  taken over a LIMITed subquery so a large history never costs a full scan);
+* one headline aggregate (``common``: contract counts, the visible contracts'
+  maintained incident counters summed, and the time-driven counts (at risk,
+  breaches not yet recorded) over the running targets' indexes, capped);
 * buyer (``buyer``): one query for the vendor scorecards, one for their
   availability sparklines;
 * vendor (``vendor``): one query for its contracts across buyers (capped);

@@ -1,6 +1,9 @@
 """What every role's dashboard shares: the limits, who is looking (their roles
-and the contracts in scope) and the headline aggregate, whose incident counts
-run over a LIMITed subquery so a large history never costs a full scan."""
+and the contracts in scope) and the headline aggregate. Its incident figures
+never count the history: open and breached incidents are the sum of the
+visible contracts' maintained counters (``incidents.counters``); what time
+alone changes (at risk, a breach the watcher has not recorded yet) is a
+capped count over the running targets' indexes."""
 
 from __future__ import annotations
 
@@ -8,11 +11,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, IntegerField, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, Q, QuerySet, Subquery, Sum
 
 from accounts.access import organization_ids_of_kind
 from accounts.models import Organization
 from contracts.models import Contract
+from incidents.counters import unrecorded_breaches
 from incidents.models import Incident
 
 LIST_LIMIT = 8  # vendors, contracts and reviews per panel; a link leads to the full list
@@ -43,14 +47,15 @@ class CappedCount(Subquery):
 
 @dataclass(frozen=True)
 class Capped:
-    """A count that may have stopped at the cap: prints "1,000+" then."""
+    """A count that may have stopped at the cap: prints "1,000+" then
+    (``cap=None``: an exact figure, from the maintained counters)."""
 
     value: int
-    cap: int
+    cap: int | None
 
     @property
     def more(self) -> bool:
-        return self.value > self.cap
+        return self.cap is not None and self.value > self.cap
 
     def __bool__(self) -> bool:
         return self.value > 0
@@ -117,7 +122,7 @@ def headline(user: Any, roles: Roles, *, now: datetime, today: date, cap: int = 
     renewal = active & Q(notice_deadline__gte=today, notice_deadline__lte=today + timedelta(days=RENEWAL_DAYS))
     # The buyer side: the person's buying organizations (staff: everything; not a buyer: nothing).
     buyer_side = Q(buyer_id__in=roles.buyer_org_ids) if roles.buyer_org_ids or not roles.buyer else Q()
-    unfinished = Incident.objects.visible_to(user).unfinished()
+    visible = Incident.objects.visible_to(user)
     row = contracts.aggregate(
         active=Count("pk", filter=active),
         termination=Count("pk", filter=Q(termination_right=True)),
@@ -125,10 +130,12 @@ def headline(user: Any, roles: Roles, *, now: datetime, today: date, cap: int = 
         vendors=Count("vendor_id", filter=active & buyer_side, distinct=True),
         vendor_contracts=Count("pk", filter=active & Q(vendor_id__in=roles.vendor_org_ids)),
         board_contracts=Count("pk", filter=Q(pk__in=user.board_seats.values("contract_id"))),
-        open_incidents=CappedCount(unfinished, cap=cap),
-        breached_open=CappedCount(unfinished.breached(now=now), cap=cap),
-        at_risk=CappedCount(unfinished.at_risk(now=now), cap=cap),
+        open_incidents=Sum("incident_counts__open"),
+        breached_recorded=Sum("incident_counts__breached_open"),
+        breached_unrecorded=CappedCount(unrecorded_breaches(visible, now), cap=cap),
+        at_risk=CappedCount(visible.unfinished().at_risk(now=now), cap=cap),
     )
+    recorded, unrecorded = row["breached_recorded"] or 0, row["breached_unrecorded"]
     return Headline(
         active=row["active"],
         termination=row["termination"],
@@ -136,7 +143,7 @@ def headline(user: Any, roles: Roles, *, now: datetime, today: date, cap: int = 
         vendors=row["vendors"] or 0,
         vendor_contracts=row["vendor_contracts"],
         board_contracts=row["board_contracts"],
-        open_incidents=Capped(row["open_incidents"], cap),
-        breached_open=Capped(row["breached_open"], cap),
+        open_incidents=Capped(row["open_incidents"] or 0, None),
+        breached_open=Capped(recorded + unrecorded, recorded + cap if unrecorded > cap else None),
         at_risk=Capped(row["at_risk"], cap),
     )

@@ -1,6 +1,8 @@
 """The vendor's panel: its active contracts across buyers, the ones with
-clocks in trouble first; one query (each figure a correlated subquery, the
-list capped)."""
+clocks in trouble first; one query, the list capped. Open and breached
+incidents are the contract's maintained counters (``incidents.counters``);
+at risk and a breach the watcher has not recorded yet are correlated counts
+over the running targets' index; breaches this month count one month."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, OuterRef
+from django.db.models import F, OuterRef, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from contracts.models import Contract
@@ -17,6 +20,7 @@ from core.charts import OWED, SEVERITY_COLOURS, Segment, stacked_bar
 from core.money import money
 from core.subqueries import correlated_count, correlated_sum
 from disputes.models import Dispute
+from incidents.counters import unrecorded_breaches
 from incidents.models import Incident
 from portal.dashboards.common import LIST_LIMIT, Roles, vendor_scope
 from reports.models import Credit
@@ -69,9 +73,10 @@ def vendor_contracts(user: Any, roles: Roles, *, now: datetime, today: date) -> 
         .filter(status=Contract.Status.ACTIVE)
         .select_related("buyer")
         .annotate(
-            open_incidents=correlated_count(unfinished, group),
+            open_incidents=Coalesce(F("incident_counts__open"), Value(0)),
             at_risk=correlated_count(unfinished.at_risk(now=now), group),
-            breached_open=correlated_count(unfinished.breached(now=now), group),
+            breached_open=Coalesce(F("incident_counts__breached_open"), Value(0))
+            + correlated_count(unrecorded_breaches(incidents, now), group),
             breached_month=correlated_count(
                 incidents.filter(opened_at__gte=month_start).breached(now=now).counted(), group
             ),

@@ -10,6 +10,7 @@ from accounts.models import Organization
 from accounts.tests.factories import OrganizationFactory, UserFactory, member
 from contracts import services as contract_services
 from contracts.tests.factories import make_contract
+from incidents import counters
 from incidents.models import Incident
 from portal.tests.conftest import NOW
 from reports.services import close_period
@@ -29,12 +30,19 @@ def october_with_credits(contract: Any) -> Any:
 
 def open_breached(contract: Any) -> Incident:
     """A critical incident opened six hours ago, still not restored (target: 240 minutes)."""
-    return add_incident(contract, opened_at=NOW - timedelta(hours=6), resolve_after=None, now=NOW)
+    return counted(add_incident(contract, opened_at=NOW - timedelta(hours=6), resolve_after=None, now=NOW))
 
 
 def open_at_risk(contract: Any) -> Incident:
     """200 of the 240 restore minutes used: past the risk share, not breached."""
-    return add_incident(contract, opened_at=NOW - timedelta(minutes=200), resolve_after=None, now=NOW)
+    return counted(add_incident(contract, opened_at=NOW - timedelta(minutes=200), resolve_after=None, now=NOW))
+
+
+def counted(incident: Incident) -> Incident:
+    """``add_incident`` writes the row directly, not through a service: count
+    its contract again, as the repair command would."""
+    counters.recount([incident.contract_id])
+    return incident
 
 
 def portfolio(n: int, *, start: int = 0, buyer: Organization | None = None, vendor: Organization | None = None,

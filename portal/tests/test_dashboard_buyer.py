@@ -88,14 +88,18 @@ def test_the_list_is_capped_with_a_link_to_all_vendors(client_for, buyer, buyer_
     assert "All 9 vendors" in page
 
 
-def test_counts_stop_at_the_cap(buyer, contract, clock, monkeypatch):
+def test_time_driven_counts_stop_at_the_cap_and_counters_are_exact(buyer, contract, clock, monkeypatch):
     from portal import dashboards
 
     monkeypatch.setattr(dashboards, "COUNT_CAP", 2)
     for _ in range(3):
         open_breached(contract)
+        open_at_risk(contract)
     head = dashboards.dashboard_for(buyer).headline
-    assert head.open_incidents.value == 3 and head.open_incidents.more and str(head.open_incidents) == "2+"
+    # Open and breached come from the maintained counters: exact, whatever the cap.
+    assert (str(head.open_incidents), str(head.breached_open)) == ("6", "3")
+    # At risk is counted at read time over the running targets: it stops at the cap.
+    assert head.at_risk.value == 3 and head.at_risk.more and str(head.at_risk) == "2+"
 
 
 def test_staff_without_membership_see_the_whole_portfolio(staff, contract, foreign_contract, clock):
