@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # One query for the person's memberships, unread count and organizations, before anything asks.
+    "accounts.middleware.MembershipCacheMiddleware",
     # After allauth's: people who must hold a second factor enrol before anything else.
     "accounts.identity.middleware.MfaRequiredMiddleware",
     # Last, as django-axes asks: it inspects the response of the login view.

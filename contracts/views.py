@@ -31,6 +31,7 @@ from contracts.forms import ActivateForm, AmendForm, ContractCreateForm, TermsFo
 from contracts.models import Contract, ContractDocument, SLAVersion
 from contracts.pdf import human_minutes, render_schedule_pdf, schedule_context
 from contracts.terms import SCHEMA
+from contracts.versions import in_force_among
 from core.downloads import content_disposition
 from core.errors import Conflict, DomainError, InvalidInput, NotPermitted
 
@@ -178,10 +179,13 @@ def contract_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
     contract = get_visible_contract(request.user, pk)
+    # The board the page lists also answers the standing (no second query for its user ids).
+    board = list(contract.board.select_related("user"))
+    contract._board_user_ids = {seat.user_id for seat in board}  # type: ignore[attr-defined]
     s = contract_standing(request.user, contract)
     versions = list(contract.sla_versions.order_by("number"))
     now = timezone.now()
-    in_force = services.version_in_force(contract, now)
+    in_force = in_force_among(versions, now)  # the rule of version_in_force, over the versions loaded
     draft = next((v for v in versions if v.is_draft), None)
     upcoming = [v for v in versions if not v.is_draft and v.effective_from and v.effective_from > now]
     shown = in_force or draft or (versions[-1] if versions else None)
@@ -190,8 +194,11 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
         shown = next((v for v in versions if str(v.number) == requested), None)
         if shown is None:
             raise Http404("No such SLA version.")
+    by_pk = {v.pk: v for v in versions}
     for v in versions:
         v.contract = contract  # the page's contract, already loaded
+        if v.based_on_id in by_pk:
+            v.based_on = by_pk[v.based_on_id]  # the version it amends, among those loaded
     zone = (draft or shown).terms["calendar"]["timezone"] if (draft or shown) else "UTC"
     context = {
         "contract": contract,
@@ -208,7 +215,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "first_activation": not any(not v.is_draft for v in versions),
         "amend_form": AmendForm(),
         "contacts": list(contract.contacts.all()),
-        "board": list(contract.board.select_related("user")),
+        "board": board,
         "documents": list(contract.documents.select_related("uploaded_by")),
         "days_to_notice": (contract.notice_deadline - timezone.localdate()).days,
         "notice_warning_days": NOTICE_WARNING_DAYS,
@@ -340,9 +347,11 @@ def version_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     person = cast(User, request.user)  # login_required
     s = contract_standing(person, contract)
     side = services.party_side(s, person, contract)
-    accepted_sides = {a.side for a in version.acceptances.all()}
     acceptances = list(version.acceptances.select_related("organization").order_by("accepted_at", "pk"))
-    open_draft = contract.sla_versions.filter(status=SLAVersion.Status.DRAFT).exists()
+    accepted_sides = {a.side for a in acceptances}
+    # One query answers both "is a draft open?" and "was any version ever activated?".
+    statuses = set(contract.sla_versions.values_list("status", flat=True).distinct())
+    open_draft = SLAVersion.Status.DRAFT in statuses
     proposed = version.is_proposed
     zone = version.terms["calendar"]["timezone"]
     context = {
@@ -360,7 +369,7 @@ def version_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
         "can_comment": s.sees and version.status in (SLAVersion.Status.DRAFT, SLAVersion.Status.PROPOSED),
         "can_override": s.is_staff and version.status in (SLAVersion.Status.DRAFT, SLAVersion.Status.PROPOSED),
         "propose_form": ActivateForm(zone=zone),
-        "first": not contract.sla_versions.filter(status=SLAVersion.Status.ACTIVE).exists(),
+        "first": SLAVersion.Status.ACTIVE not in statuses,
         "base": version.based_on,
         "rows": _redline(version.based_on, version) if version.based_on else [],
         "proposed_from": version.proposed_from.astimezone(ZoneInfo(zone)) if version.proposed_from else None,

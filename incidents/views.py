@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import Standing, organization_ids, standing
+from accounts.models import Organization
 from contracts.access import contract_standing
 from contracts.forms import apply_domain_errors
 from contracts.models import Contract
@@ -94,27 +95,56 @@ def openable_contracts(user: Any) -> list[Contract]:
     return [c for c in contracts if is_buyer_actor(standing(user, buyer_id=c.buyer_id, vendor_id=c.vendor_id))]
 
 
-def may_open_any(user: Any) -> bool:
-    if getattr(user, "is_staff", False):
-        return Contract.objects.active().exists()
-    # The role test depends on the user's membership in the buyer, the same for
-    # every contract of that buyer: a few rows decide.
-    contracts = Contract.objects.visible_to(user).active().filter(buyer_id__in=organization_ids(user))
-    return any(
-        is_buyer_actor(standing(user, buyer_id=b, vendor_id=v))
-        for b, v in contracts.values_list("buyer_id", "vendor_id")[:50]
-    )
-
-
 # -- list ------------------------------------------------------------------------------------
+
+
+ContractRow = tuple[int, str, int, str, int, str]  # pk, reference, vendor, vendor name, buyer, status
+
+
+def _attach_contracts(page: Any, rows: list[ContractRow]) -> None:
+    """The page's contracts and vendors, as the row shows them, from the
+    visible contracts already loaded for the filter choices: no query."""
+    by_pk = {row[0]: row for row in rows}
+    made: dict[int, Contract] = {}
+    for incident in page:
+        row = by_pk.get(incident.contract_id)
+        if row is None:
+            continue  # not among the visible contracts' rows: loaded on use, as before
+        if row[0] not in made:
+            pk, ref, vendor_id, name, buyer, status = row
+            vendor = Organization(pk=vendor_id, name=name)
+            made[pk] = Contract(pk=pk, reference=ref, vendor=vendor, buyer_id=buyer, status=status)
+        incident.contract = made[row[0]]
+
+
+def _may_open_among(user: Any, rows: list[ContractRow]) -> bool:
+    """Whether the user may open an incident on one of the visible contracts
+    the list already loaded (pk, reference, vendor, vendor name, buyer,
+    status): the services' own role test, no query of its own."""
+    active = [(b, v) for _, _, v, _, b, status in rows if status == Contract.Status.ACTIVE]
+    if getattr(user, "is_staff", False):
+        return bool(active)
+    mine = set(organization_ids(user))
+    return any(is_buyer_actor(standing(user, buyer_id=b, vendor_id=v)) for b, v in active if b in mine)
 
 
 @login_required
 def incident_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     now = timezone.now()
+    # Filter choices: the visible contracts and their vendors, as plain rows
+    # (a large portfolio has a thousand of them; model instances cost too much).
+    # Their number plans the list query and they say whether the user may open one.
+    rows = list(
+        Contract.objects.visible_to(request.user)
+        .order_by("reference")
+        .values_list("pk", "reference", "vendor_id", "vendor__name", "buyer_id", "status")
+    )
     visible = Incident.objects.visible_to(request.user)
     filterset = IncidentFilter(
-        request.GET, queryset=Incident.objects.listed_for(request.user), request=request, now=now
+        request.GET,
+        queryset=Incident.objects.listed_for(request.user, visible_contracts=len(rows)),
+        request=request,
+        now=now,
     )
     incidents = filterset.qs if filterset.is_valid() else visible.none()
     try:
@@ -125,19 +155,14 @@ def incident_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         return export_response(
             fmt=fmt, filename="incidents", header=exports.HEADER, rows=exports.rows(incidents), sheet="Incidents"
         )
-    page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The rows' contracts come from the filter choices' rows, not a prefetch.
+    page = Paginator(incidents.prefetch_related(None), PAGE_SIZE).get_page(request.GET.get("page"))
+    _attach_contracts(page, rows)
     for incident in page:
         incident.countdown = next_countdown(incident, now)
 
-    # Filter choices: the visible contracts and their vendors, as plain rows
-    # (a large portfolio has a thousand of them; model instances cost too much).
-    rows = list(
-        Contract.objects.visible_to(request.user)
-        .order_by("reference")
-        .values_list("pk", "reference", "vendor_id", "vendor__name")
-    )
-    contracts = [{"pk": pk, "reference": ref} for pk, ref, _, _ in rows]
-    vendors = [{"pk": vid, "name": name} for vid, name in sorted({(v, n) for _, _, v, n in rows}, key=lambda x: x[1])]
+    contracts = [{"pk": row[0], "reference": row[1]} for row in rows]
+    vendors = [{"pk": vid, "name": name} for vid, name in sorted({(r[2], r[3]) for r in rows}, key=lambda x: x[1])]
 
     params = request.GET.copy()
     params.pop("page", None)
@@ -172,10 +197,11 @@ def incident_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         "querystring": params.urlencode(),
         "filtered": any(v for k, v in request.GET.items() if k not in ("page", "ordering")),
         "sort_links": sort_links,
-        "can_open": may_open_any(request.user),
+        "can_open": _may_open_among(request.user, rows),
         "export_query": params.urlencode(),
         "worklist": worklist.context(request),
         "risk_percent": round(Incident.RISK_SHARE * 100),
+        "count_cap": f"{Paginator.COUNT_CAP:,}",  # past it the list reads "10,000+", never counts on
     }
     return render(request, "incidents/list.html", context)
 
@@ -250,30 +276,30 @@ def incident_create(request: HttpRequest) -> HttpResponse:
 
 def _load_detail(incident: Incident) -> Incident:
     """The incident with everything the page shows, in a fixed number of queries."""
-    return (
-        Incident.objects.filter(pk=incident.pk)
-        .select_related(
-            "contract",
-            "contract__buyer",
-            "contract__vendor",
-            "original_contract",
-            "sla_version",
-            "opened_by",
-            "attributed_from__incident__contract__vendor",
-        )
-        .prefetch_related(
-            "events",
-            "pauses",
-            Prefetch("claims", queryset=ExclusionClaim.objects.select_related("claimed_by", "decided_by")),
-            Prefetch("severity_changes", queryset=SeverityChange.objects.select_related("proposed_by", "decided_by")),
-            Prefetch("attachments", queryset=IncidentAttachment.objects.select_related("uploaded_by")),
-            Prefetch(
-                "links",
-                queryset=IncidentLink.objects.select_related("contract", "contract__vendor", "attributed_incident"),
-            ),
-            Prefetch("playbook_ticks", queryset=IncidentPlaybookTick.objects.select_related("ticked_by")),
-        )
-        .get()
+    return _detail_queryset(Incident.objects.filter(pk=incident.pk)).get()
+
+
+def _detail_queryset(incidents: QuerySet[Incident]) -> QuerySet[Incident]:
+    return incidents.select_related(
+        "contract",
+        "contract__buyer",
+        "contract__vendor",
+        "original_contract",
+        "sla_version",
+        "opened_by",
+        "assignee",
+        "attributed_from__incident__contract__vendor",
+    ).prefetch_related(
+        "events",
+        "pauses",
+        Prefetch("claims", queryset=ExclusionClaim.objects.select_related("claimed_by", "decided_by")),
+        Prefetch("severity_changes", queryset=SeverityChange.objects.select_related("proposed_by", "decided_by")),
+        Prefetch("attachments", queryset=IncidentAttachment.objects.select_related("uploaded_by")),
+        Prefetch(
+            "links",
+            queryset=IncidentLink.objects.select_related("contract", "contract__vendor", "attributed_incident"),
+        ),
+        Prefetch("playbook_ticks", queryset=IncidentPlaybookTick.objects.select_related("ticked_by")),
     )
 
 
@@ -293,8 +319,11 @@ def render_detail(
     *,
     bound: dict[str, forms.Form] | None = None,
     status: int = 200,
+    loaded: bool = False,
 ) -> HttpResponse:
-    incident = _load_detail(incident)
+    """``loaded``: the incident already comes from ``_detail_queryset`` (no second fetch)."""
+    if not loaded:
+        incident = _load_detail(incident)
     now = timezone.now()
     s = contract_standing(request.user, incident.contract)
     allowed = services.allowed_actions(incident, s)
@@ -376,7 +405,12 @@ def breached_at(incident: Incident) -> Any:
 
 @login_required
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render_detail(request, get_visible_incident(request.user, pk))
+    # The visibility rule and the page's prefetches in one fetch of the incident.
+    try:
+        incident = _detail_queryset(Incident.objects.visible_to(request.user)).get(pk=pk)
+    except Incident.DoesNotExist:
+        raise Http404("No such incident.") from None
+    return render_detail(request, incident, loaded=True)
 
 
 @login_required

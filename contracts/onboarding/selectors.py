@@ -52,21 +52,37 @@ class People:
         return self.by_role.get((party, role), [])
 
 
-def people_of(contract: Contract) -> People:
-    """Two queries: the contract's contacts and the parties' active memberships."""
+@dataclass(frozen=True)
+class PartyRows:
+    """The contract's contacts and its parties' active members, loaded once for a
+    page that asks several of the functions below (each takes ``preloaded=``)."""
+
+    contacts: list[ContractContact]
+    members: list[Membership]
+
+
+def party_rows(contract: Contract) -> PartyRows:
+    """Two queries, whatever the number of people."""
+    contacts = list(ContractContact.objects.filter(contract=contract).select_related("user").order_by("name"))
+    members = list(
+        Membership.objects.filter(
+            organization_id__in=[contract.buyer_id, contract.vendor_id], is_active=True, user__is_active=True
+        ).select_related("user")
+    )
+    return PartyRows(contacts=contacts, members=members)
+
+
+def people_of(contract: Contract, *, preloaded: PartyRows | None = None) -> People:
+    """Two queries (none with ``preloaded``): the contract's contacts and the parties' active memberships."""
+    rows = preloaded or party_rows(contract)
     people = People()
-    for contact in ContractContact.objects.filter(contract=contract).select_related("user").order_by("name"):
+    for contact in rows.contacts:
         name = contact.name or (str(contact.user) if contact.user else contact.email)
         people.by_role.setdefault((contact.side, contact.role), []).append(
             Person(name=name, email=contact.email, phone=contact.phone, user_id=contact.user_id, source="contact")
         )
     side = {contract.buyer_id: Party.BUYER, contract.vendor_id: Party.VENDOR}
-    members = (
-        Membership.objects.filter(organization_id__in=list(side), is_active=True, user__is_active=True)
-        .select_related("user")
-        .order_by("user__first_name", "user__username")
-    )
-    for m in members:
+    for m in sorted(rows.members, key=lambda m: (m.user.first_name, m.user.username)):
         party = side[m.organization_id]
         person = Person(name=str(m.user), email=m.user.email, user_id=m.user_id)
         people.by_role.setdefault((party, m.role), []).append(person)
@@ -150,17 +166,30 @@ def playbook_steps(terms: Mapping[str, Any], people: People, severity: str | Non
 # -- onboarding ---------------------------------------------------------------------------------
 
 
-def onboarding_progress(contract: Contract | int, today: date | None = None) -> dict[str, Any]:
-    """Counts of the plan's items by state, in one query."""
+def onboarding_progress(
+    contract: Contract | int, today: date | None = None, *, items: Sequence[OnboardingItem] | None = None
+) -> dict[str, Any]:
+    """Counts of the plan's items by state, in one query (none when the page already holds ``items``,
+    every item of the plan)."""
     today = today or timezone.localdate()
-    open_q = Q(status=OnboardingItem.Status.OPEN)
-    counts = OnboardingItem.objects.filter(contract=contract).aggregate(
-        total=Count("id"),
-        done=Count("id", filter=Q(status=OnboardingItem.Status.DONE)),
-        waived=Count("id", filter=Q(status=OnboardingItem.Status.WAIVED)),
-        open=Count("id", filter=open_q),
-        overdue=Count("id", filter=open_q & Q(due_date__lt=today)),
-    )
+    if items is not None:
+        is_open = [i.status == OnboardingItem.Status.OPEN for i in items]
+        counts = {
+            "total": len(items),
+            "done": sum(1 for i in items if i.status == OnboardingItem.Status.DONE),
+            "waived": sum(1 for i in items if i.status == OnboardingItem.Status.WAIVED),
+            "open": sum(is_open),
+            "overdue": sum(1 for i, o in zip(items, is_open, strict=True) if o and i.due_date < today),
+        }
+    else:
+        open_q = Q(status=OnboardingItem.Status.OPEN)
+        counts = OnboardingItem.objects.filter(contract=contract).aggregate(
+            total=Count("id"),
+            done=Count("id", filter=Q(status=OnboardingItem.Status.DONE)),
+            waived=Count("id", filter=Q(status=OnboardingItem.Status.WAIVED)),
+            open=Count("id", filter=open_q),
+            overdue=Count("id", filter=open_q & Q(due_date__lt=today)),
+        )
     finished = counts["done"] + counts["waived"]
     counts["finished"] = finished
     counts["percent"] = round(100 * finished / counts["total"]) if counts["total"] else 0
@@ -169,20 +198,17 @@ def onboarding_progress(contract: Contract | int, today: date | None = None) -> 
 
 
 def audience_of_all(
-    contract: Contract, resources: Sequence[TrainingResource], people: People | None = None
+    contract: Contract,
+    resources: Sequence[TrainingResource],
+    people: People | None = None,
+    *,
+    preloaded: PartyRows | None = None,
 ) -> dict[int, list[tuple[int, str]]]:
     """resource id -> [(user id, name)] who must read it, for many resources in
-    two queries (memberships and contacts)."""
-    members = list(
-        Membership.objects.filter(
-            organization_id__in=[contract.buyer_id, contract.vendor_id], is_active=True, user__is_active=True
-        )
-        .select_related("user")
-        .order_by("user__username")
-    )
-    contacts = list(
-        ContractContact.objects.filter(contract=contract, user__isnull=False).values("side", "role", "user_id")
-    )
+    two queries (memberships and contacts; none with ``preloaded``)."""
+    rows = preloaded or party_rows(contract)
+    members = sorted(rows.members, key=lambda m: m.user.username)
+    contacts = [{"side": c.side, "role": c.role, "user_id": c.user_id} for c in rows.contacts if c.user_id is not None]
     side_of = {contract.buyer_id: Party.BUYER, contract.vendor_id: Party.VENDOR}
     out: dict[int, list[tuple[int, str]]] = {}
     for resource in resources:
@@ -197,9 +223,11 @@ def audience_of_all(
     return out
 
 
-def reading_status(contract: Contract, resources: Sequence[TrainingResource], user: Any) -> list[dict[str, Any]]:
+def reading_status(
+    contract: Contract, resources: Sequence[TrainingResource], user: Any, *, preloaded: PartyRows | None = None
+) -> list[dict[str, Any]]:
     """Per resource: who must read it, who confirmed (and when), whether ``user`` has."""
-    audiences = audience_of_all(contract, resources)
+    audiences = audience_of_all(contract, resources, preloaded=preloaded)
     confirmations: dict[int, dict[int, Any]] = {}
     for c in ResourceConfirmation.objects.filter(resource__in=resources).select_related("user").order_by("at"):
         confirmations.setdefault(c.resource_id, {})[c.user_id] = c

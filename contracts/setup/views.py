@@ -43,7 +43,17 @@ def board_candidates(contract: Contract) -> QuerySet[User]:
     )
 
 
-def _page(request: HttpRequest, contract: Contract, **forms: Any) -> HttpResponse:
+def _load_board(contract: Contract) -> list[BoardSeat]:
+    """The board the page lists, which also answers the standing (no second query for its user ids)."""
+    board = list(contract.board.select_related("user"))
+    contract._board_user_ids = {seat.user_id for seat in board}  # type: ignore[attr-defined]
+    return board
+
+
+def _page(
+    request: HttpRequest, contract: Contract, *, board: list[BoardSeat] | None = None, **forms: Any
+) -> HttpResponse:
+    board = _load_board(contract) if board is None else board
     s = contract_standing(request.user, contract)
     sides = setup.own_sides(s)
     documents = list(contract.documents.select_related("uploaded_by"))
@@ -53,7 +63,7 @@ def _page(request: HttpRequest, contract: Contract, **forms: Any) -> HttpRespons
         "standing": s,
         "sides": sides,
         "contacts": list(contract.contacts.all()),
-        "board": list(contract.board.select_related("user")),
+        "board": board,
         "documents": documents,
         "removable": {d.pk for d in documents if setup.may_remove_document(s, d, vendor_uploaders)},
         "can_manage_board": can_manage(s),
@@ -73,9 +83,10 @@ def _back(contract: Contract, anchor: str) -> HttpResponse:
 @login_required
 def setup_page(request: HttpRequest, pk: int) -> HttpResponse:
     contract = get_visible_contract(request.user, pk)
+    board = _load_board(contract)
     if not can_manage_side(contract_standing(request.user, contract)):
         return _forbidden(request, "Only the parties' managers set up contacts, the board and documents.", contract)
-    return _page(request, contract)
+    return _page(request, contract, board=board)
 
 
 @login_required

@@ -164,12 +164,16 @@ def render_ledger(
         if s != Credit.Status.VOID or sums[s]["count"]
     ]
 
-    page = Paginator(
+    paginator = Paginator(
         rows.select_related("contract", "contract__buyer", "contract__vendor", "report").order_by(
             "-report__period_start", "contract__reference", "pk"
         ),
         PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
+    )
+    # The rows are the scoped credits of one status or all of them: the totals above already counted them.
+    wanted = filters["status"]
+    paginator.count = sums[wanted]["count"] if wanted in STATUS_ORDER else sum(v["count"] for v in sums.values())
+    page = paginator.get_page(request.GET.get("page"))
     credits = list(page)
     open_disputes = {
         d.subject_id: d
@@ -202,11 +206,16 @@ def render_ledger(
         credit.window = _window(credit, now)
         credit.dispute = open_disputes.get(str(credit.pk))
 
-    contracts = list(
-        Contract.objects.visible_to(user)
-        .filter(pk__in=visible.values("contract_id"))
-        .select_related("vendor")
-        .order_by("reference")
+    # The contract filter is only offered on the ledger of every contract.
+    contracts = (
+        []
+        if contract is not None
+        else list(
+            Contract.objects.visible_to(user)
+            .filter(pk__in=visible.values("contract_id"))
+            .select_related("vendor")
+            .order_by("reference")
+        )
     )
     periods = list(visible.order_by("-report__period_start").values_list("report__period", flat=True).distinct()[:36])
     params = request.GET.copy()

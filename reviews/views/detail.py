@@ -32,6 +32,9 @@ def detail_context(request: HttpRequest, review: AnnualReview, **forms: Any) -> 
     contract = review.contract
     zone = _zone(contract)
     user = request.user
+    # The board the page lists also answers every standing check below (no query for its user ids).
+    seats = list(BoardSeat.objects.filter(contract=contract).select_related("user"))
+    contract._board_user_ids = {seat.user_id for seat in seats}  # type: ignore[attr-defined]
     actions = signatures.allowed_actions(review, user)
     packet_list = list(review.packets.order_by("-version").select_related("generated_by"))
     current = packet_list[0] if packet_list else None
@@ -77,7 +80,8 @@ def detail_context(request: HttpRequest, review: AnnualReview, **forms: Any) -> 
             "window": d["window"]["title"],
         }
     history = list(Signature.objects.filter(review=review).select_related("user", "packet").order_by("-at", "-pk"))
-    me = next((row for row in signatures.signature_panel(review) if row["user"].pk == user.pk), None)
+    panel = signatures.signature_panel(review)
+    me = next((row for row in panel if row["user"].pk == user.pk), None)
     _, missing = board.signatory_plan(contract)
     thread = list(review.comments.select_related("author", "amendment").order_by("created_at", "pk"))
     job = job_for_page(request, review)
@@ -87,8 +91,8 @@ def detail_context(request: HttpRequest, review: AnnualReview, **forms: Any) -> 
         "zone": zone,
         "status_css": STATUS_CSS.get(review.status, "info"),
         "actions": actions,
-        "board": list(BoardSeat.objects.filter(contract=contract).select_related("user")),
-        "panel": signatures.signature_panel(review),
+        "board": seats,
+        "panel": panel,
         "me": me,
         "missing_roles": missing,
         "packets": packet_list,

@@ -12,7 +12,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from accounts.models import Membership
 from contracts import onboarding
 from contracts.access import can_manage_side, contract_standing, get_visible_contract
 from contracts.forms import StyledForm, apply_domain_errors
@@ -29,8 +28,10 @@ from contracts.onboarding.forms import (
     ResourceForm,
 )
 from contracts.onboarding.selectors import (
+    PartyRows,
     item_rows,
     onboarding_progress,
+    party_rows,
     people_of,
     playbook_steps,
     raci_table,
@@ -54,17 +55,19 @@ def _forbidden(request: HttpRequest, message: str, contract: Contract | None = N
     return render(request, "contracts/forbidden.html", {"message": message, "contract": contract}, status=403)
 
 
-def people_choices(contract: Contract) -> list[tuple[str, str]]:
-    """Who may own an item: the parties' active members and the board (two queries)."""
+def people_choices(
+    contract: Contract, *, preloaded: PartyRows | None = None, seats: list[BoardSeat] | None = None
+) -> list[tuple[str, str]]:
+    """Who may own an item: the parties' active members and the board (two queries; none with
+    ``preloaded`` and ``seats``)."""
     side = {contract.buyer_id: "Buyer", contract.vendor_id: "Vendor"}
+    members = (preloaded or party_rows(contract)).members
     choices: dict[int, str] = {}
-    for m in (
-        Membership.objects.filter(organization_id__in=list(side), is_active=True, user__is_active=True)
-        .select_related("user")
-        .order_by("organization_id", "user__first_name", "user__username")
-    ):
+    for m in sorted(members, key=lambda m: (m.organization_id, m.user.first_name, m.user.username)):
         choices[m.user_id] = f"{m.user} ({side[m.organization_id]} · {m.get_role_display().lower()})"
-    for seat in BoardSeat.objects.filter(contract=contract).select_related("user"):
+    if seats is None:
+        seats = list(BoardSeat.objects.filter(contract=contract).select_related("user"))
+    for seat in seats:
         choices.setdefault(seat.user_id, f"{seat.user} (board)")
     return [(str(pk), label) for pk, label in choices.items()]
 
@@ -86,10 +89,15 @@ def render_routine(
 ) -> HttpResponse:
     bound = bound or {}
     user = request.user
+    # Loaded once for the whole page: the board (which also answers the standing), the contacts and
+    # the parties' members (who fill the roles, own items and must read resources).
+    seats = list(BoardSeat.objects.filter(contract=contract).select_related("user"))
+    contract._board_user_ids = {seat.user_id for seat in seats}  # type: ignore[attr-defined]
     s = contract_standing(user, contract)
     manager = can_manage_side(s)
-    people = people_of(contract)
-    owners = people_choices(contract) if manager else []
+    rows = party_rows(contract)
+    people = people_of(contract, preloaded=rows)
+    owners = people_choices(contract, preloaded=rows, seats=seats) if manager else []
 
     items = item_rows(
         OnboardingItem.objects.filter(contract=contract)
@@ -99,7 +107,7 @@ def render_routine(
     resources = list(
         TrainingResource.objects.filter(contract=contract).select_related("added_by").order_by("added_at", "id")
     )
-    reading = reading_status(contract, resources, user)
+    reading = reading_status(contract, resources, user, preloaded=rows)
     read_by_resource = {row["resource"].pk: row for row in reading}
     for item in items:
         item.contract = contract
@@ -163,7 +171,7 @@ def render_routine(
         "contract": contract,
         "standing": s,
         "manager": manager,
-        "progress": onboarding_progress(contract),
+        "progress": onboarding_progress(contract, items=items),
         "items": items,
         "add_item_form": bound.get("add-item") or ItemAddForm(people=owners, auto_id="add-item-%s"),
         "resources": reading,
