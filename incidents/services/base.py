@@ -17,7 +17,7 @@ from contracts.access import contract_standing
 from core.actor import SYSTEM, Actor
 from core.errors import Conflict, NotPermitted
 from incidents import counters, sla
-from incidents.models import EscalationFired, Incident, IncidentEvent
+from incidents.models import EscalationFired, Incident, IncidentEvent, IncidentPause
 
 BUYER_ACTORS = (Membership.Role.CONTRACT_MANAGER, Membership.Role.OPERATIONS)
 VENDOR_ACTORS = (Membership.Role.ACCOUNT_MANAGER, Membership.Role.SUPPORT_ENGINEER)
@@ -157,13 +157,24 @@ def event(
 STATE_FIELDS = ["status", "severity", "workaround", "excluded", "contract_id", "paused_since"]
 
 
-def save_with_clocks(incident: Incident, *, at: datetime, actor: Actor, extra_fields: Iterable[str] = ()) -> list[str]:
+def save_with_clocks(
+    incident: Incident,
+    *,
+    at: datetime,
+    actor: Actor,
+    extra_fields: Iterable[str] = (),
+    pauses: list[IncidentPause] | None = None,
+    fired: set[tuple[str, int]] | None = None,
+) -> list[str]:
     """Recompute clocks and escalation horizon, save, keep the contract's
     incident counters, and put newly breached targets on the timeline.
-    Caller holds the row lock (``lock``; a new incident: the contract's)."""
-    pauses = list(incident.pauses.all())
+    Caller holds the row lock (``lock``; a new incident: the contract's); a
+    caller that has read the pauses and the fired escalations under that lock
+    (the watcher) passes them instead of having them read again."""
+    pauses = list(incident.pauses.all()) if pauses is None else pauses
     newly = sla.recompute(incident, now=at, pauses=pauses)
-    fired = set(EscalationFired.objects.filter(incident=incident).values_list("target", "level"))
+    if fired is None:
+        fired = set(EscalationFired.objects.filter(incident=incident).values_list("target", "level"))
     # An incident excluded by an accepted claim escalates no further: the
     # breach no longer counts against the SLA, so no one is called for it.
     incident.next_escalation_at = (

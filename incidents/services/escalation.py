@@ -30,7 +30,8 @@ class WatcherResult:
     breaches: int = 0
 
 
-def due_for_watch(now: datetime) -> list[int]:
+def _due(now: datetime) -> list[tuple[int, int]]:
+    """(incident, contract) of the incidents due for a look, in pk order."""
     return list(
         Incident.objects.unfinished()
         .filter(
@@ -39,87 +40,104 @@ def due_for_watch(now: datetime) -> list[int]:
             | Q(workaround=Incident.Workaround.ACCEPTED, workaround_expires_at__lte=now)
         )
         .order_by("pk")
-        .values_list("pk", flat=True)[:BATCH]
+        .values_list("pk", "contract_id")[:BATCH]
     )
 
 
-def watch_incident(incident_id: int, *, now: datetime) -> WatcherResult:
+def due_for_watch(now: datetime) -> list[int]:
+    return [pk for pk, _ in _due(now)]
+
+
+def watch_incident(incident_id: int, *, now: datetime, contract_id: int | None = None) -> WatcherResult:
     """One incident, in its own transaction. The unique constraint on
     EscalationFired means a second run (or a concurrent worker) inserts
-    nothing and notifies no one."""
-    result = WatcherResult(examined=1)
+    nothing and notifies no one. ``contract_id``: the contract the pass read
+    the incident under (saves a query; the row lock is taken all the same)."""
+    if contract_id is not None:
+        with transaction.atomic():
+            incident = lock(Incident(pk=incident_id, contract_id=contract_id))
+            if incident.contract_id == contract_id:
+                return _watch_locked(incident, now=now)
+        # Moved to another contract since the pass read it: lock in the documented order again.
     with transaction.atomic():
-        incident = lock(Incident(pk=incident_id))
-        if incident.is_finished:
-            return result
-        if (
-            incident.workaround == Incident.Workaround.ACCEPTED
-            and incident.workaround_expires_at is not None
-            and incident.workaround_expires_at <= now
-        ):
-            incident.workaround = Incident.Workaround.EXPIRED
-            incident.status = Incident.Status.ACKNOWLEDGED
-            event(
-                incident,
-                kind=K.WORKAROUND_EXPIRED,
-                actor=SYSTEM,
-                at=now,
-                message="The temporary workaround expired; it now counts as no workaround.",
-            )
-            audit_incident(
-                "system:watcher", incident, "incident.workaround_expired", {"workaround": ["accepted", "expired"]}
-            )
-            tell_incident(
-                incident,
-                to="both",
-                event="incident.workaround_expired",
-                actor=None,
-                title="temporary workaround expired",
-                body="The temporary workaround expired; the restore clock runs again.",
-            )
-            result.expired_workarounds += 1
-        pauses = list(incident.pauses.all())
-        if incident.excluded:
-            # An accepted exclusion settles the clocks: nothing more fires
-            # (breaches are still recorded, as history).
-            result.breaches += len(save_with_clocks(incident, at=now, actor=SYSTEM))
-            return result
-        already = set(EscalationFired.objects.filter(incident=incident).values_list("target", "level"))
-        crossing = [
-            t
-            for t in sla.thresholds(incident, now=now, pauses=pauses)
-            if t.at <= now and (t.target, t.level) not in already
-        ]
-        for threshold in crossing:
-            try:
-                with transaction.atomic():
-                    EscalationFired.objects.create(
-                        incident=incident,
-                        target=threshold.target,
-                        level=threshold.level,
-                        trigger=threshold.trigger,
-                        threshold_at=threshold.at,
-                        fired_at=now,
-                    )
-            except IntegrityError:
-                continue  # another worker fired it first
-            _notify_level(incident, threshold)
-            event(
-                incident,
-                kind=K.ESCALATED,
-                actor=SYSTEM,
-                at=now,
-                message=_describe(threshold),
-                data={"target": threshold.target, "level": threshold.level, "trigger": threshold.trigger},
-            )
-            audit_incident(
-                "system:watcher",
-                incident,
-                "incident.escalated",
-                {"escalation": [None, f"{threshold.target} L{threshold.level}"]},
-            )
-            result.fired += 1
-        result.breaches += len(save_with_clocks(incident, at=now, actor=SYSTEM))
+        return _watch_locked(lock(Incident(pk=incident_id)), now=now)
+
+
+def _watch_locked(incident: Incident, *, now: datetime) -> WatcherResult:
+    result = WatcherResult(examined=1)
+    # The caller's transaction, with the contract and the incident locked.
+    if incident.is_finished:
+        return result
+    if (
+        incident.workaround == Incident.Workaround.ACCEPTED
+        and incident.workaround_expires_at is not None
+        and incident.workaround_expires_at <= now
+    ):
+        incident.workaround = Incident.Workaround.EXPIRED
+        incident.status = Incident.Status.ACKNOWLEDGED
+        event(
+            incident,
+            kind=K.WORKAROUND_EXPIRED,
+            actor=SYSTEM,
+            at=now,
+            message="The temporary workaround expired; it now counts as no workaround.",
+        )
+        audit_incident(
+            "system:watcher", incident, "incident.workaround_expired", {"workaround": ["accepted", "expired"]}
+        )
+        tell_incident(
+            incident,
+            to="both",
+            event="incident.workaround_expired",
+            actor=None,
+            title="temporary workaround expired",
+            body="The temporary workaround expired; the restore clock runs again.",
+        )
+        result.expired_workarounds += 1
+    pauses = list(incident.pauses.all())
+    if incident.excluded:
+        # An accepted exclusion settles the clocks: nothing more fires
+        # (breaches are still recorded, as history).
+        result.breaches += len(save_with_clocks(incident, at=now, actor=SYSTEM, pauses=pauses))
+        return result
+    already = set(EscalationFired.objects.filter(incident=incident).values_list("target", "level"))
+    crossing = [
+        t
+        for t in sla.thresholds(incident, now=now, pauses=pauses)
+        if t.at <= now and (t.target, t.level) not in already
+    ]
+    for threshold in crossing:
+        try:
+            with transaction.atomic():
+                EscalationFired.objects.create(
+                    incident=incident,
+                    target=threshold.target,
+                    level=threshold.level,
+                    trigger=threshold.trigger,
+                    threshold_at=threshold.at,
+                    fired_at=now,
+                )
+        except IntegrityError:
+            already.add((threshold.target, threshold.level))
+            continue  # another worker fired it first
+        _notify_level(incident, threshold)
+        event(
+            incident,
+            kind=K.ESCALATED,
+            actor=SYSTEM,
+            at=now,
+            message=_describe(threshold),
+            data={"target": threshold.target, "level": threshold.level, "trigger": threshold.trigger},
+        )
+        audit_incident(
+            "system:watcher",
+            incident,
+            "incident.escalated",
+            {"escalation": [None, f"{threshold.target} L{threshold.level}"]},
+        )
+        already.add((threshold.target, threshold.level))
+        result.fired += 1
+    result.breaches += len(save_with_clocks(incident, at=now, actor=SYSTEM, pauses=pauses, fired=already))
     return result
 
 
@@ -155,8 +173,8 @@ def _notify_level(incident: Incident, threshold: sla.Threshold) -> None:
 
 def run_watcher(*, now: datetime) -> WatcherResult:
     total = WatcherResult()
-    for pk in due_for_watch(now):
-        r = watch_incident(pk, now=now)
+    for pk, contract_id in _due(now):
+        r = watch_incident(pk, now=now, contract_id=contract_id)
         total.examined += r.examined
         total.fired += r.fired
         total.expired_workarounds += r.expired_workarounds
