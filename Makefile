@@ -74,7 +74,8 @@ BENCH_RUNS = \
   "close.py" \
   "incidents.py" \
   "simulate.py" \
-  "ingest.py --total 100000 --formats 100"
+  "ingest.py --total 100000 --formats 100" \
+  "fanout.py"
 bench: export DJANGO_DEBUG ?= 1
 bench: export BENCH_SCALE := $(BENCH_SCALE)
 bench: setup

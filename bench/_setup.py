@@ -103,3 +103,27 @@ def print_ratio(label: str, paired: Paired, *, unit: float = 1000, unit_name: st
     print(f"  baseline {unit_name}: {spread(scale[1])}")
     print(f"  ratio ours/baseline: {spread(ratios)}")
     return statistics.median(ratios)
+
+
+def bare_wsgi(environ: dict, start_response: Callable) -> list[bytes]:  # type: ignore[type-arg]
+    """A baseline web app for HTTP benchmarks (``gunicorn --pythonpath bench _setup:bare_wsgi``):
+    reads and parses the JSON body and answers 201, with nothing of Covenant's in between."""
+    import json
+
+    size = int(environ.get("CONTENT_LENGTH") or 0)
+    body = json.loads(environ["wsgi.input"].read(size) or b"null")
+    answer = json.dumps({"items": len(body) if isinstance(body, list) else 1}).encode()
+    start_response("201 Created", [("Content-Type", "application/json"), ("Content-Length", str(len(answer)))])
+    return [answer]
+
+
+def chunks(items: list, parts: int) -> list[list]:  # type: ignore[type-arg]
+    """``items`` in ``parts`` consecutive slices of (nearly) equal length, none empty."""
+    parts = max(1, min(parts, len(items)))
+    size, extra = divmod(len(items), parts)
+    out, start = [], 0
+    for i in range(parts):
+        end = start + size + (1 if i < extra else 0)
+        out.append(items[start:end])
+        start = end
+    return out

@@ -6,17 +6,22 @@ computation for a month of one-minute probes.
    monitoring source token. Default: a gunicorn server (one sync worker, one
    process) on a bench SQLite database under var/, posted to over a real
    socket; ``--client django`` uses Django's test Client in-process instead.
-   Target: at least 5,000 results per second.
+   Target: at least 5,000 results per second. Baseline, interleaved batch
+   group by batch group: the same bodies posted the same way to a bare WSGI app
+   that only parses the JSON (``_setup.bare_wsgi``; in-process with
+   ``--client django``: ``json.loads`` alone).
 2. Times availability.engine.compute_availability for October 2026 of
    one-minute probes for 100 components (outages and no-data spans derived
    from 4.46 million simulated probes by the ingestion rules). Target: < 1 s.
+   Baseline, interleaved: sorting the same spans, which any interval
+   computation starts with.
 
 3. Per-format throughput of the webhook formats (one delivery per request,
    Django's test Client in one process): Statuspage snapshots, PagerDuty v3
    events, Opsgenie alerts and the ticketing webhooks (Jira, Zendesk and
    ServiceNow: each ticket opened, then resolved, as an incident), each
-   printed next to the Alertmanager baseline
-   measured the same way in the same run (``--formats N`` deliveries each; 0 skips).
+   each interleaved, slice by slice, with Alertmanager deliveries measured the
+   same way (``--formats N`` deliveries each; 0 skips).
 
 Run: .venv/bin/python bench/ingest.py [--total 1000000] [--batch 5000] [--client http|django] [--formats 400]
 """
@@ -37,7 +42,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _setup import ROOT, django_on_bench_db
+from _setup import ROOT, Paired, chunks, django_on_bench_db, interleaved, print_ratio
 
 django_on_bench_db("ingest", contracts=0, incidents_per_contract=0)
 
@@ -45,7 +50,7 @@ from django.conf import settings  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from availability.engine import Span, compute_availability  # noqa: E402
+from availability.engine import AvailabilityResult, Span, compute_availability  # noqa: E402
 from availability.models import MonitoringSource, Outage  # noqa: E402
 from availability.services import monitoring  # noqa: E402
 from contracts.models import Contract  # noqa: E402
@@ -53,6 +58,7 @@ from contracts.models import Contract  # noqa: E402
 COMPONENTS = [f"probe-{i:03d}" for i in range(100)]
 START = datetime(2026, 10, 1, tzinfo=UTC)
 PATH = "/api/monitoring/probes/"
+SLICES = 5  # each measurement is cut into this many slices, interleaved with its baseline
 
 
 # -- data --------------------------------------------------------------------------------
@@ -197,7 +203,7 @@ def bench_formats(n: int) -> None:
     assert contract is not None, "the bench database has no active contract"
     staff = User.objects.filter(is_staff=True).first() or User.objects.create_user("bench-staff", is_staff=True)
     client = Client()
-    rates: dict[str, float] = {}
+    kinds: dict[str, tuple[str, list[bytes]]] = {}
     # Ticketing kinds open and resolve incidents through the incident services (the heaviest path).
     for kind in ("alertmanager", "statuspage", "pagerduty", "opsgenie", "jira", "zendesk", "servicenow"):
         _, token = sources.register_source(
@@ -207,19 +213,30 @@ def bench_formats(n: int) -> None:
             kind=kind,
             component_map={"9397cnvk62zn": COMPONENTS[0], "PF9KMXH": COMPONENTS[1], "tag1": COMPONENTS[2]},
         )
-        bodies = format_bodies(kind, n)
-        path = f"/api/monitoring/{kind}/"
-        started = time.perf_counter()
-        for body in bodies:
-            response = client.post(path, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
-            if response.status_code not in (200, 201):
-                raise SystemExit(f"{kind}: {response.status_code} {response.content[:300]!r}")
-        rates[kind] = n / (time.perf_counter() - started)
-    base = rates["alertmanager"]
-    print(f"Webhook formats, {n:,} deliveries each via Django's test Client (one process):")
-    for kind, rate in rates.items():
-        note = "baseline" if kind == "alertmanager" else f"{rate / base:.2f} x the Alertmanager baseline"
-        print(f"  {kind:<13} {rate:8,.0f} deliveries/s   ({note}: {base:,.0f}/s)")
+        if kind != "alertmanager":
+            kinds[kind] = (token, format_bodies(kind, n))
+        else:
+            baseline = (token, format_bodies(kind, n * 6))
+    print(f"Webhook formats, {n:,} deliveries each via Django's test Client (one process), in {SLICES} slices")
+    print("interleaved with as many Alertmanager deliveries (the baseline):")
+    spare = chunks(baseline[1], 6 * SLICES)
+    for kind, (token, bodies) in kinds.items():
+        ours, base = [], []
+        for i, part in enumerate(chunks(bodies, SLICES)):
+            runs = [(kind, token, part, ours), ("alertmanager", baseline[0], spare.pop(0), base)]
+            for name, key, group, out in runs if i % 2 == 0 else reversed(runs):
+                started = time.perf_counter()
+                deliver(client, name, key, group)
+                out.append((time.perf_counter() - started) / len(group))
+        print_ratio(f"  {kind}: time per delivery", Paired(ours, base))
+
+
+def deliver(client: Client, kind: str, token: str, bodies: list[bytes]) -> None:
+    path = f"/api/monitoring/{kind}/"
+    for body in bodies:
+        response = client.post(path, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+        if response.status_code not in (200, 201):
+            raise SystemExit(f"{kind}: {response.status_code} {response.content[:300]!r}")
 
 
 # -- posting -------------------------------------------------------------------------------
@@ -231,7 +248,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn() -> tuple[subprocess.Popen, int]:
+def start_gunicorn(app: str = "config.wsgi:application") -> tuple[subprocess.Popen, int]:
     port = free_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
     proc = subprocess.Popen(
@@ -239,7 +256,9 @@ def start_gunicorn() -> tuple[subprocess.Popen, int]:
             sys.executable,
             "-m",
             "gunicorn",
-            "config.wsgi:application",
+            "--pythonpath",
+            str(ROOT / "bench"),
+            app,
             "--workers",
             "1",
             "--bind",
@@ -262,11 +281,11 @@ def start_gunicorn() -> tuple[subprocess.Popen, int]:
     raise SystemExit("gunicorn did not start")
 
 
-def post_http(bodies: list[bytes], token: str, port: int) -> list[dict]:
+def post_http(bodies: list[bytes], token: str, port: int, path: str = PATH) -> list[dict]:
     results = []
     for body in bodies:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        conn.request("POST", PATH, body, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        conn.request("POST", path, body, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
         response = conn.getresponse()
         data = response.read()
         conn.close()
@@ -337,11 +356,11 @@ def bench_availability(runs: int) -> None:
         f"-> {len(outages):,} outages (a stress case: ~{len(outages) // len(COMPONENTS)} per component), "
         f"{len(gaps):,} no-data spans, {len(excused)} maintenance windows (simulated in {time.perf_counter() - started:.1f} s)"
     )
+    spans = outages + excused + gaps
     for rule in ("any", "all"):
-        times = []
-        for _ in range(runs):
-            t0 = time.perf_counter()
-            result = compute_availability(
+
+        def ours(rule: str = rule) -> AvailabilityResult:
+            return compute_availability(
                 period_start=START,
                 period_end=datetime(2026, 11, 1, tzinfo=UTC),
                 components=COMPONENTS,
@@ -350,11 +369,13 @@ def bench_availability(runs: int) -> None:
                 no_data=gaps,
                 service_rule=rule,
             )
-            times.append(time.perf_counter() - t0)
+
+        paired = interleaved(ours, lambda: sorted(spans, key=lambda s: (s.component, s.start, s.end)), runs=runs)
+        result = ours()
+        print_ratio(f"compute_availability ({rule} rule) vs sorting its spans alone", paired)
         print(
-            f"compute_availability ({rule} rule)  median {statistics.median(times) * 1000:7.1f} ms   "
-            f"max {max(times) * 1000:7.1f} ms   ({runs} runs)  service {result.service.availability} %, "
-            f"{len(result.counted):,} counted pieces  target < 1 s"
+            f"  service {result.service.availability} %, {len(result.counted):,} counted pieces; "
+            f"median {statistics.median(paired.ours):.3f} s  target < 1 s"
         )
 
 
@@ -376,18 +397,35 @@ def main() -> None:
         bodies = probe_bodies(args.total, args.batch)
         size = sum(len(b) for b in bodies)
         print(f"{len(bodies)} bodies, {size / 1e6:.0f} MB of JSON; posting to {PATH} via {args.client} ...", flush=True)
-        server = None
+        servers: list[subprocess.Popen] = []
+        results: list[dict] = []
+        ours: list[float] = []
+        base: list[float] = []
+        elapsed = 0.0
         try:
             if args.client == "http":
                 server, port = start_gunicorn()
-                started = time.perf_counter()
-                results = post_http(bodies, token, port)
+                bare, bare_port = start_gunicorn("_setup:bare_wsgi")
+                servers += [server, bare]
+                runs = [
+                    (lambda part: results.extend(post_http(part, token, port)), ours),
+                    (lambda part: post_http(part, token, bare_port, path="/"), base),
+                ]
             else:
-                started = time.perf_counter()
-                results = post_django(bodies, token)
-            elapsed = time.perf_counter() - started
+                runs = [
+                    (lambda part: results.extend(post_django(part, token)), ours),
+                    (lambda part: [json.loads(b) for b in part], base),
+                ]
+            for i, part in enumerate(chunks(bodies, SLICES)):
+                count = sum(body.count(b'"timestamp"') for body in part)
+                for run, out in runs if i % 2 == 0 else reversed(runs):
+                    started = time.perf_counter()
+                    run(part)
+                    seconds = time.perf_counter() - started
+                    out.append(seconds / count)
+                    elapsed += seconds if out is ours else 0.0
         finally:
-            if server is not None:
+            for server in servers:
                 server.terminate()
                 server.wait(timeout=30)
         items = sum(r["items"] for r in results)
@@ -398,6 +436,13 @@ def main() -> None:
             f"({elapsed / len(bodies) * 1000:.0f} ms per batch of {args.batch:,})  target >= 5,000/s"
         )
         print(f"Derived {opened:,} outages and {gaps:,} no-data spans; {len(results)} raw payloads kept.")
+        baseline = "a bare WSGI app parsing the JSON" if args.client == "http" else "json.loads alone"
+        print_ratio(
+            f"Time per probe result, {SLICES} slices interleaved with {baseline}",
+            Paired(ours, base),
+            unit=1e6,
+            unit_name="us",
+        )
     if args.formats:
         bench_formats(args.formats)
     bench_availability(args.runs)
