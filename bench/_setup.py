@@ -37,11 +37,14 @@ def django_on_bench_db(name: str, *, contracts: int, incidents_per_contract: int
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    if not db.exists():
+    env = {**os.environ}
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    existed = db.exists()
+    if not existed:
         print(f"Creating benchmark data in {db.relative_to(ROOT)} ...", flush=True)
-        env = {**os.environ}
-        manage = [sys.executable, str(ROOT / "manage.py")]
-        subprocess.run([*manage, "migrate", "-v0"], check=True, env=env, cwd=ROOT)
+    # A file an older checkout made gets the current schema; its data stays.
+    subprocess.run([*manage, "migrate", "-v0"], check=True, env=env, cwd=ROOT)
+    if not existed:
         if contracts:
             total = str(contracts * incidents_per_contract)
             command = ["generate_scale", "--contracts", str(contracts), "--incidents", total, "--close-contracts", "0"]
