@@ -75,7 +75,8 @@ BENCH_RUNS = \
   "incidents.py" \
   "simulate.py" \
   "ingest.py --total 100000 --formats 100" \
-  "fanout.py"
+  "fanout.py" \
+  "dashboard.py"
 bench: export DJANGO_DEBUG ?= 1
 bench: export BENCH_SCALE := $(BENCH_SCALE)
 bench: setup

@@ -33,13 +33,15 @@ def django_on_bench_db(name: str, *, contracts: int, incidents_per_contract: int
     contracts = scaled(contracts, least=2)
     suffix = "" if SCALE == 1 or not contracts else f"-{contracts}x{incidents_per_contract}"
     db = ROOT / "var" / f"bench-{name}{suffix}.sqlite3"
+    # DATABASE_URL set: measure the data already there (e.g. `generate_scale --size 2m` on PostgreSQL).
+    given = "DATABASE_URL" in os.environ
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{db}")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     env = {**os.environ}
     manage = [sys.executable, str(ROOT / "manage.py")]
-    existed = db.exists()
+    existed = given or db.exists()
     if not existed:
         print(f"Creating benchmark data in {db.relative_to(ROOT)} ...", flush=True)
     # A file an older checkout made gets the current schema; its data stays.

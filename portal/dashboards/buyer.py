@@ -1,6 +1,7 @@
 """The buyer's panel: vendor scorecards, most in need of attention first. One
-query for the scorecards (each figure a correlated subquery, the list capped)
-and one for their availability sparklines. Availability and credits are the
+query for the scorecards (each figure a correlated subquery), one grouped
+count of the window's breaches per vendor and severity, and one for their
+availability sparklines. Availability and credits are the
 stored figures (``ServiceReport`` headline columns of the current revisions,
 the credit ledger), never a recomputation."""
 
@@ -11,7 +12,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import Organization
 from contracts.models import Contract
@@ -124,19 +125,11 @@ def vendor_scorecards(user: Any, roles: Roles, *, now: datetime, today: date) ->
     mine = scope.filter(vendor_id=OuterRef("pk"))
     active = mine.filter(status=Contract.Status.ACTIVE)
     right = mine.filter(termination_right=True).order_by("termination_right_since", "reference")
-    since = breach_window_start(now)
-    breached = (
-        Incident.objects.filter(contract__in=scope, contract__vendor_id=OuterRef("pk"), opened_at__gte=since)
-        .breached(now=now)
-        .counted()
-    )
     credits = Credit.objects.filter(contract__in=scope, contract__vendor_id=OuterRef("pk"))
     disputes = Dispute.objects.open().filter(contract__in=scope, contract__vendor_id=OuterRef("pk"))
     group = "contract__vendor_id"
-    severity_counts = {f"sev_{s.value}": correlated_count(breached.filter(severity=s.value), group) for s in Severity}
     vendors = list(
-        Organization.objects.filter(pk__in=scope.filter(status=Contract.Status.ACTIVE).values("vendor_id"))
-        .annotate(
+        Organization.objects.filter(pk__in=scope.filter(status=Contract.Status.ACTIVE).values("vendor_id")).annotate(
             contracts=correlated_count(active, "vendor_id"),
             termination=correlated_count(mine.filter(termination_right=True), "vendor_id"),
             termination_pk=Subquery(right.values("pk")[:1]),
@@ -149,13 +142,23 @@ def vendor_scorecards(user: Any, roles: Roles, *, now: datetime, today: date) ->
             applied=correlated_sum(credits.filter(status=Credit.Status.APPLIED), group, "amount"),
             currency_low=Subquery(credits.order_by("currency").values("currency")[:1]),
             currency_high=Subquery(credits.order_by("-currency").values("currency")[:1]),
-            **severity_counts,
         )
-        .annotate(
-            breach_total=sum((F(name) for name in severity_counts), Value(0)),
-        )
-        .order_by("-breach_total", "-open_disputes", "-termination", "name")[:LIST_LIMIT]
     )
+    # The breaches of the window, per vendor and severity, in one grouped scan of the window (a
+    # correlated count per vendor and severity read the window once for each: 6.8 s at 2M incidents).
+    breaches: dict[int, dict[str, int]] = {}
+    for vendor_id, severity, n in (
+        Incident.objects.filter(contract__in=scope, opened_at__gte=breach_window_start(now))
+        .breached(now=now)
+        .counted()
+        .values_list("contract__vendor_id", "severity")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        breaches.setdefault(vendor_id, {})[severity] = n
+    by_vendor = {v.pk: {s.value: breaches.get(v.pk, {}).get(s.value, 0) for s in Severity} for v in vendors}
+    vendors.sort(key=lambda v: (-sum(by_vendor[v.pk].values()), -v.open_disputes, -v.termination, v.name))
+    vendors = vendors[:LIST_LIMIT]
     cards = [
         Scorecard(
             vendor=v,
@@ -165,7 +168,7 @@ def vendor_scorecards(user: Any, roles: Roles, *, now: datetime, today: date) ->
             next_notice=v.next_notice,
             days_to_notice=(v.next_notice - today).days if v.next_notice else None,
             open_disputes=v.open_disputes,
-            breaches={s.value: getattr(v, f"sev_{s.value}") for s in Severity},
+            breaches=by_vendor[v.pk],
             owed=v.owed,
             applied=v.applied,
             currency=v.currency_low if v.currency_low == v.currency_high else "",
