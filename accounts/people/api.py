@@ -31,7 +31,8 @@ ORGANIZATION_PK = OpenApiParameter(
 
 class OrganizationInvitationSerializer(serializers.ModelSerializer):
     state = serializers.CharField(read_only=True)
-    invited_by = serializers.CharField(source="invited_by.username", read_only=True, default=None)
+    # Null when a system actor invited or the inviter's account is gone (SET_NULL).
+    invited_by = serializers.CharField(source="invited_by.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Invitation
@@ -49,7 +50,7 @@ class MemberSerializer(serializers.ModelSerializer):
     username = serializers.CharField(source="user.username", read_only=True)
     email = serializers.EmailField(source="user.email", read_only=True)
     name = serializers.CharField(source="user.get_full_name", read_only=True)
-    last_login = serializers.DateTimeField(source="user.last_login", read_only=True)
+    last_login = serializers.DateTimeField(source="user.last_login", read_only=True, allow_null=True)  # never signed in
 
     class Meta:
         model = Membership

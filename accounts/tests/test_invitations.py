@@ -266,6 +266,20 @@ def test_a_member_who_is_not_an_admin_cannot_invite(buyer_ops, buyer_org, client
     assert not Invitation.objects.exists()
 
 
+def test_an_invitation_whose_inviter_is_gone_lists_invited_by_as_null_as_the_schema_says(admin, buyer_org, client_for):
+    from drf_spectacular.generators import SchemaGenerator
+
+    invitation = services.invitation_create(actor=admin, organization=buyer_org, email="x@example.test", role="viewer")
+    Invitation.objects.filter(pk=invitation.pk).update(invited_by=None)  # what SET_NULL leaves
+
+    listed = client_for(admin).get(f"/api/organizations/{buyer_org.pk}/invitations/")
+
+    assert listed.status_code == 200
+    assert [row["invited_by"] for row in listed.json()["results"]] == [None]
+    field = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]["OrganizationInvitation"]
+    assert field["properties"]["invited_by"].get("nullable") is True
+
+
 def test_another_organization_is_a_404(outsider, buyer_org, client_for, admin):
     browser = client_for(outsider)
     base = f"/api/organizations/{buyer_org.pk}/invitations/"

@@ -39,6 +39,22 @@ def test_it_lists_the_members_with_role_admin_flag_state_and_last_sign_in(admin,
     assert [v for v, _ in response.context["invite_form"].fields["role"].choices] == list(Membership.BUYER_ROLES)
 
 
+def test_a_member_who_never_signed_in_has_a_null_last_login_as_the_schema_says(admin, buyer_ops, buyer_org, client_for):
+    from drf_spectacular.generators import SchemaGenerator
+
+    type(buyer_ops).objects.filter(pk=buyer_ops.pk).update(last_login=None)
+    ops = membership(buyer_ops, buyer_org)
+
+    listed = client_for(admin).get(f"/api/organizations/{buyer_org.pk}/members/")
+    one = client_for(admin).get(f"/api/organizations/{buyer_org.pk}/members/{ops.pk}/")
+
+    assert listed.status_code == 200 and one.status_code == 200
+    assert {row["username"]: row["last_login"] for row in listed.json()["results"]}[buyer_ops.username] is None
+    assert one.json()["last_login"] is None
+    member = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]["Member"]
+    assert member["properties"]["last_login"].get("nullable") is True
+
+
 def test_a_member_who_is_not_an_admin_gets_a_403_and_an_outsider_a_404(buyer_ops, outsider, buyer_org, client_for):
     assert client_for(buyer_ops).get("/settings/people/").status_code == 403
     assert client_for(buyer_ops).get(f"/settings/people/?organization={buyer_org.pk}").status_code == 403
