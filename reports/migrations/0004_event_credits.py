@@ -4,15 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0003_remedies'),
+        ("reports", "0003_remedies"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='credit',
-            name='kind',
-            field=models.CharField(choices=[('availability', 'Availability'), ('incident_breach', 'Incident breach'), ('event_breach', 'Per-event breach')], max_length=16),
+            model_name="credit",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("availability", "Availability"),
+                    ("incident_breach", "Incident breach"),
+                    ("event_breach", "Per-event breach"),
+                ],
+                max_length=16,
+            ),
         ),
     ]
