@@ -71,7 +71,7 @@ class ServiceReportQuerySet(models.QuerySet["ServiceReport"]):
                 coverage=KT("snapshot__availability__coverage"),
             )
         )
-        return {r.pop("period"): r for r in rows}
+        return {str(r["period"]): {k: v for k, v in r.items() if k != "period"} for r in rows}
 
 
 def report_pdf_path(instance: ServiceReport, filename: str) -> str:

@@ -354,7 +354,7 @@ def simulate(
         notes.append(f"{window[-1].title} has not ended: it is judged as of {now:%Y-%m-%d %H:%M} UTC.")
     results = [judge_term_set(replay, regime, window, lookback=lookback) for regime in regimes]
     for regime in regimes:
-        skipped = [k for k in ("commitments", "event_credits") if regime.doc.get(k)]
+        skipped = [k for k in ("commitments", "event_credits") if (regime.doc or {}).get(k)]
         if skipped:
             notes.append(
                 f"{regime.label} has {' and '.join(k.replace('_', ' ') for k in skipped)}, which the simulator does "

@@ -29,7 +29,7 @@ SEP = datetime(2026, 9, 1, tzinfo=UTC)
 
 def contract_with(buyer_org: Any, vendor_org: Any, rules: list[dict[str, Any]], **terms: Any) -> Any:
     contract = make_contract(buyer=buyer_org, vendor=vendor_org, reference="C-EV", activate=False)
-    staff = UserFactory(username="ev-staff", is_staff=True)
+    staff: Any = UserFactory(username="ev-staff", is_staff=True)
     version = contract.sla_versions.get(number=1)
     doc = copy.deepcopy(version.terms)
     doc["event_credits"] = rules
