@@ -81,7 +81,8 @@ def _change_events(notices: Iterable[ChangeNotice]) -> list[dict[str, Any]]:
         {
             "ref": f"change:{n.pk}",
             "at": n.planned_at,
-            "detail": f"{n.kind} change '{n.title}' announced with less than {n.required_notice_days} days' notice",
+            "detail": f"{n.get_kind_display().lower()} '{n.title}' announced with less than "
+            f"{n.required_notice_days} days' notice",
         }
         for n in sorted(notices, key=lambda n: (n.planned_at, n.pk))
         if n.late
