@@ -65,22 +65,22 @@ def _forbidden(request: HttpRequest, message: str, incident: Incident | None = N
     return render(request, "incidents/forbidden.html", {"message": message, "incident": incident}, status=403)
 
 
+# What every incident page reads with the incident itself.
+_HEADER = (
+    "contract",
+    "contract__buyer",
+    "contract__vendor",
+    "original_contract",
+    "sla_version",
+    "opened_by",
+    "assignee",
+)
+
+
 def get_visible_incident(user: Any, pk: int) -> Incident:
     """The incident if the user may see it; 404 otherwise."""
     try:
-        return (
-            Incident.objects.visible_to(user)
-            .select_related(
-                "contract",
-                "contract__buyer",
-                "contract__vendor",
-                "original_contract",
-                "sla_version",
-                "opened_by",
-                "assignee",
-            )
-            .get(pk=pk)
-        )
+        return Incident.objects.visible_to(user).select_related(*_HEADER).get(pk=pk)
     except Incident.DoesNotExist:
         raise Http404("No such incident.") from None
 
@@ -280,16 +280,7 @@ def _load_detail(incident: Incident) -> Incident:
 
 
 def _detail_queryset(incidents: QuerySet[Incident]) -> QuerySet[Incident]:
-    return incidents.select_related(
-        "contract",
-        "contract__buyer",
-        "contract__vendor",
-        "original_contract",
-        "sla_version",
-        "opened_by",
-        "assignee",
-        "attributed_from__incident__contract__vendor",
-    ).prefetch_related(
+    return incidents.select_related(*_HEADER, "attributed_from__incident__contract__vendor").prefetch_related(
         "events",
         "pauses",
         Prefetch("claims", queryset=ExclusionClaim.objects.select_related("claimed_by", "decided_by")),

@@ -28,7 +28,7 @@ from contracts.models import Contract, SLAVersion
 from contracts.pdf import tier_range
 from contracts.terms import Commitment, Terms
 from core import periods
-from reports.credits import Bound, CommitmentCredit, CreditTier, availability_credit, tier_contains
+from reports.credits import CommitmentCredit, CreditTier, availability_credit, tier_contains, tiers_from
 from reports.snapshot_parts import binding, dec
 
 __all__ = ["STATUS_NOT_DUE", "commitments_part", "mark_owed"]
@@ -49,17 +49,7 @@ Slicer = Callable[[datetime, datetime], Sequence[_Slice]]
 
 
 def _tiers(commitment: Commitment) -> list[CreditTier]:
-    def bound(value: str | None, inclusive: bool) -> Bound | None:
-        return None if value is None else Bound(Decimal(value), inclusive)
-
-    return [
-        CreditTier(
-            lower=bound(t["lower"], t["lower_inclusive"]),
-            upper=bound(t["upper"], t["upper_inclusive"]),
-            percent=Decimal(t["percent"]),
-        )
-        for t in commitment.credit_tiers
-    ]
+    return tiers_from(commitment.credit_tiers)
 
 
 def _window(commitment: Commitment, period: periods.Period) -> periods.Period:

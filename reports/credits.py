@@ -21,11 +21,12 @@ The rules a contract reader needs, in one place:
 from __future__ import annotations
 
 import calendar
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from typing import Any
 
 from core.money import minor_units
 from reports.clauses import CLAIM_RULES, below_threshold, claim_deadline, termination_triggered
@@ -51,6 +52,7 @@ __all__ = [
     "owed_commitments",
     "termination_triggered",
     "tier_contains",
+    "tiers_from",
     "validate_tiers",
 ]
 
@@ -142,6 +144,22 @@ def owed_commitments(items: Sequence[CommitmentCredit], *, monthly_fee: Decimal)
 
 
 # --- tiers ---------------------------------------------------------------------
+
+
+def tiers_from(rows: Sequence[Mapping[str, Any]]) -> list[CreditTier]:
+    """Tiers as a terms document writes them (``credit_tiers``, or a commitment's)."""
+
+    def bound(value: str | None, inclusive: bool) -> Bound | None:
+        return None if value is None else Bound(Decimal(value), inclusive)
+
+    return [
+        CreditTier(
+            lower=bound(t["lower"], t["lower_inclusive"]),
+            upper=bound(t["upper"], t["upper_inclusive"]),
+            percent=Decimal(t["percent"]),
+        )
+        for t in rows
+    ]
 
 
 def tier_contains(*, tier: CreditTier, availability: Decimal) -> bool:

@@ -19,7 +19,6 @@ from contracts.terms import Terms
 from core import periods
 from reports.credits import (
     AVAILABILITY,
-    Bound,
     Caps,
     CommitmentCredit,
     CreditTier,
@@ -29,6 +28,7 @@ from reports.credits import (
     contract_year_start,
     termination_triggered,
     tier_contains,
+    tiers_from,
 )
 from reports.models import ServiceReport
 from reports.snapshot_parts import iso
@@ -45,17 +45,7 @@ __all__ = [
 
 
 def tiers_of(terms: Terms) -> list[CreditTier]:
-    def bound(value: str | None, inclusive: bool) -> Bound | None:
-        return None if value is None else Bound(Decimal(value), inclusive)
-
-    return [
-        CreditTier(
-            lower=bound(t["lower"], t["lower_inclusive"]),
-            upper=bound(t["upper"], t["upper_inclusive"]),
-            percent=Decimal(t["percent"]),
-        )
-        for t in terms.data["credit_tiers"]
-    ]
+    return tiers_from(terms.data["credit_tiers"])
 
 
 def caps_of(data: Mapping[str, Any]) -> Caps:

@@ -16,13 +16,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from audit import services as audit
+from availability.ingest.common import iso_time
 from availability.models import MonitoringSource, RequestTally
 from availability.requests import INTERVAL_MINUTES, aligned
 from availability.services.monitoring import MAX_REPORTED_ERRORS, _json, _store
@@ -93,18 +94,9 @@ def _whole(value: Any, field: str, limit: int, errors: dict[str, list[str]]) -> 
 
 
 def _start(value: Any, field: str, minutes: int | None, now: datetime, errors: dict[str, list[str]]) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        errors[field] = ["Required: an ISO 8601 time with a zone (2026-03-02T09:05:00Z)."]
+    start = iso_time(value, field, errors)
+    if start is None:
         return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        errors[field] = [f"'{value[:40]}' is not an ISO 8601 time."]
-        return None
-    if parsed.tzinfo is None:
-        errors[field] = [f"'{value[:40]}' has no time zone: add Z or an offset."]
-        return None
-    start = parsed.astimezone(UTC)
     if minutes is not None and not aligned(start, minutes):
         errors[field] = [f"Must start a {minutes}-minute interval: a multiple of {minutes} minutes since 00:00 UTC."]
         return None
