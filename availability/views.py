@@ -251,6 +251,11 @@ def render_page(
         else ""
     )
     vendor, buyer = is_vendor_actor(s), is_buyer_actor(s)
+    health = list(
+        MonitoringSource.objects.filter(contract=contract, revoked_at__isnull=True)
+        .only("name", "kind", "silent_since", "accepted_at", "rejected_at", "registered_side", "revoked_at")
+        .order_by("name", "id")
+    )
     context = {
         "contract": contract,
         "standing": s,
@@ -288,11 +293,8 @@ def render_page(
         "api_url": reverse("availability-api:contract-availability", args=[contract.pk]) + f"?period={period.label}",
         **_reconciliation_context(contract, period, request.user, book=book),
         # Each active source's health (one query): ok, or silent since when.
-        "source_health": list(
-            MonitoringSource.objects.filter(contract=contract, revoked_at__isnull=True)
-            .only("name", "kind", "silent_since", "accepted_at", "rejected_at", "registered_side", "revoked_at")
-            .order_by("name", "id")
-        ),
+        "source_health": health,
+        "counting_sources": any(source.counts for source in health),
     }
     with timezone.override(zone):
         return render(request, "availability/contract.html", context, status=status)
