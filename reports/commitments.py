@@ -14,8 +14,6 @@ Met, breached and the tier are decided on the exact figure; the figure shown is 
 
 from __future__ import annotations
 
-import importlib
-import inspect
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -24,6 +22,7 @@ from typing import Any, Protocol
 
 from availability.data import WHOLE_SERVICE, Facts, availability_from_facts, load_facts, uptime_rules
 from availability.engine import covered, percent, shown
+from availability.requests import request_uptime
 from contracts.models import Contract, SLAVersion
 from contracts.pdf import tier_range
 from contracts.terms import Commitment, Terms
@@ -97,23 +96,16 @@ def _time_figure(
 
 def _request_figure(
     contract: Contract, commitment: Commitment, window: periods.Period, *, now: datetime
-) -> tuple[Fraction | None, Fraction] | None:
-    """The request-based figure from ``availability.requests`` (None: that module is not installed)."""
-    try:
-        module = importlib.import_module("availability.requests")
-    except ImportError:
-        return None
-    request_uptime = module.request_uptime
-    kwargs: dict[str, Any] = {
-        "contract": contract,
-        "components": list(commitment.components),
-        "start": window.start,
-        "end": min(window.end, now),
-        "rule": commitment.request_rule,
-    }
-    if commitment.interval_minutes is not None and "interval_minutes" in inspect.signature(request_uptime).parameters:
-        kwargs["interval_minutes"] = commitment.interval_minutes
-    result = request_uptime(**kwargs)
+) -> tuple[Fraction | None, Fraction]:
+    """The request-based figure (``availability.requests``): exact percent (None: no requests) and coverage."""
+    result = request_uptime(
+        contract=contract,
+        components=list(commitment.components),
+        start=window.start,
+        end=min(window.end, now),
+        rule=commitment.request_rule,
+        **({"interval_minutes": commitment.interval_minutes} if commitment.interval_minutes is not None else {}),
+    )
     return result.exact, Fraction(result.coverage)
 
 
@@ -170,11 +162,7 @@ def commitments_part(
             row.update(status="not measured", note=f"Not covered by the contract: {', '.join(missing)}.")
             continue
         if c.measure == "requests":
-            figure = _request_figure(contract, c, window, now=now)
-            if figure is None:
-                row.update(status="not measured", note="Request counts are not available.")
-                continue
-            exact, coverage = figure
+            exact, coverage = _request_figure(contract, c, window, now=now)
             row["exact"] = None if exact is None else {"fraction": f"{exact.numerator}/{exact.denominator}"}
         else:
             exact, coverage, sums = _time_figure(
