@@ -366,6 +366,14 @@ REST_FRAMEWORK = {
 # Throttle and password-reset counters. The default is per process: with several
 # web processes set CACHE_URL (e.g. redis://redis:6379/2) so they share counts.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# With a cache every web process shares (Redis, memcached), sessions are read through it: one
+# query fewer on every page. A per-process cache would keep serving a session that another
+# process ended (signed out, expired), so without one they are read from the database.
+SESSION_ENGINE = env(
+    "COVENANT_SESSION_ENGINE",
+    default="django.contrib.sessions.backends."
+    + ("db" if CACHES["default"]["BACKEND"].endswith("LocMemCache") else "cached_db"),
+)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Covenant API",
     "DESCRIPTION": "The shared, auditable record of software support SLAs between buyers and vendors.",
