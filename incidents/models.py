@@ -87,6 +87,20 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
             .filter(excluded=False)
         )
 
+    def breached_recorded(self) -> IncidentQuerySet:
+        """The part of ``breached()`` the watcher or a service has written down:
+        served from the ``incident_breached_window`` partial index alone (the
+        dashboards' windowed breach counts read no table row)."""
+        return self.filter(breached=True, excluded=False).exclude(status=Incident.Status.CANCELLED)
+
+    def breached_unrecorded(self, now: datetime | None = None) -> IncidentQuerySet:
+        """The rest of ``breached()``: a running target overdue since the last
+        recompute (a handful at any time, from the due-time index)."""
+        now = now or timezone.now()
+        return self.filter(breached=False, next_due_at__lt=now, excluded=False).exclude(
+            status=Incident.Status.CANCELLED
+        )
+
     def breached_history(self) -> IncidentQuerySet:
         """Every incident that missed a target, excluded or not: what happened, not what counts."""
         return self.filter(breached=True)
@@ -230,6 +244,15 @@ class Incident(models.Model):
                 fields=["contract", "next_due_at"],
                 condition=Q(next_due_at__isnull=False),
                 name="incident_contract_due",
+            ),
+            # The windowed breach counts (``breached_recorded``) per contract and
+            # severity: an index-only scan of the counted breaches, whatever the
+            # table's size (PostgreSQL stores the severity in the index).
+            models.Index(
+                fields=["contract", "opened_at"],
+                include=["severity"],
+                condition=Q(breached=True, excluded=False) & ~Q(status="cancelled"),
+                name="incident_breached_window",
             ),
             models.Index(
                 fields=["contract", "next_risk_at"],

@@ -31,6 +31,7 @@ from core.errors import Conflict, InvalidInput, NotPermitted
 from core.exports import export_response, requested_format
 from core.filters import query_int
 from core.money import money
+from core.options import options
 from disputes import exports
 from disputes import services as dispute_services
 from disputes.forms import (
@@ -210,12 +211,13 @@ def render_ledger(
     contracts = (
         []
         if contract is not None
-        else list(
-            Contract.objects.visible_to(user)
+        else [
+            (pk, f"{reference} · {vendor}")
+            for pk, reference, vendor in Contract.objects.visible_to(user)
             .filter(pk__in=visible.values("contract_id"))
-            .select_related("vendor")
             .order_by("reference")
-        )
+            .values_list("pk", "reference", "vendor__name")
+        ]
     )
     periods = list(visible.order_by("-report__period_start").values_list("report__period", flat=True).distinct()[:36])
     params = request.GET.copy()
@@ -236,7 +238,7 @@ def render_ledger(
         "credits": credits,
         "totals": totals,
         "filters": filters,
-        "contracts": contracts,
+        "contract_options": options(contracts, filters["contract"]) if contracts else "",
         "periods": periods,
         "statuses": Credit.Status.choices,
         "querystring": params.urlencode(),

@@ -28,6 +28,13 @@ def assert_counters_agree(buyer, now) -> None:
     visible = Incident.objects.visible_to(buyer).unfinished()
     assert head.open_incidents.value == visible.count()
     assert head.breached_open.value == visible.breached(now=now).count()
+    # The dashboards count ``breached()`` in its two indexed parts: disjoint, and together the whole.
+    everyone = Incident.objects.all()
+    whole = set(everyone.breached(now=now).values_list("pk", flat=True))
+    recorded = set(everyone.breached_recorded().values_list("pk", flat=True))
+    unrecorded = set(everyone.breached_unrecorded(now).values_list("pk", flat=True))
+    assert not recorded & unrecorded
+    assert recorded | unrecorded == whole
     assert head.at_risk.value == visible.at_risk(now=now).count()
 
 

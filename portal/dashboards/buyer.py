@@ -144,18 +144,18 @@ def vendor_scorecards(user: Any, roles: Roles, *, now: datetime, today: date) ->
             currency_high=Subquery(credits.order_by("-currency").values("currency")[:1]),
         )
     )
-    # The breaches of the window, per vendor and severity, in one grouped scan of the window (a
-    # correlated count per vendor and severity read the window once for each: 6.8 s at 2M incidents).
+    # The breaches of the window, per vendor and severity, in one query: the recorded breaches
+    # from their partial index (no table row read; a bitmap scan of the rows took 124-184 ms at 2M
+    # incidents, a correlated count per vendor and severity 6.8 s), plus the few running targets
+    # overdue since their last recompute. The two parts of ``breached()`` are disjoint.
+    window = Incident.objects.filter(contract__in=scope, opened_at__gte=breach_window_start(now))
+    per_vendor = ("contract__vendor_id", "severity")
+    recorded = window.breached_recorded().values_list(*per_vendor).annotate(n=Count("*")).order_by()
+    unrecorded = window.breached_unrecorded(now).values_list(*per_vendor).annotate(n=Count("*")).order_by()
     breaches: dict[int, dict[str, int]] = {}
-    for vendor_id, severity, n in (
-        Incident.objects.filter(contract__in=scope, opened_at__gte=breach_window_start(now))
-        .breached(now=now)
-        .counted()
-        .values_list("contract__vendor_id", "severity")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        breaches.setdefault(vendor_id, {})[severity] = n
+    for vendor_id, severity, n in recorded.union(unrecorded, all=True):
+        per = breaches.setdefault(vendor_id, {})
+        per[severity] = per.get(severity, 0) + n
     by_vendor = {v.pk: {s.value: breaches.get(v.pk, {}).get(s.value, 0) for s in Severity} for v in vendors}
     vendors.sort(key=lambda v: (-sum(by_vendor[v.pk].values()), -v.open_disputes, -v.termination, v.name))
     vendors = vendors[:LIST_LIMIT]
