@@ -18,7 +18,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from accounts.access import organization_ids
-from accounts.models import User
+from accounts.models import Membership, User
 from contracts.forms import StyledForm
 from contracts.models import Contract
 from core.uploads import validate_passive_file
@@ -103,12 +103,21 @@ class IncidentCreateForm(StyledForm):
 
 class ActionForm(StyledForm):
     """Base of the per-action forms; ``incident``/``user`` are there for the
-    few forms whose choices depend on them."""
+    few forms whose choices depend on them, ``members`` (the parties' active
+    memberships, users joined) when the page already read them."""
 
-    def __init__(self, *args: Any, incident: Any = None, user: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        incident: Any = None,
+        user: Any = None,
+        members: Sequence[Membership] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.incident = incident
         self.user = user
+        self.members = members
 
 
 class NoInputForm(ActionForm):
@@ -228,6 +237,11 @@ class AssignForm(ActionForm):
                 .distinct()
                 .order_by("first_name", "last_name", "username")
             )
+            if self.members is not None:
+                # The same people from the memberships already read (the queryset still validates a choice).
+                people = {m.user_id: m.user for m in self.members if m.organization_id in orgs and m.user.is_active}
+                ordered = sorted(people.values(), key=lambda u: (u.first_name, u.last_name, u.username))
+                field.choices = [("", field.empty_label), *((u.pk, field.label_from_instance(u)) for u in ordered)]
             self.fields["assignee"].initial = self.incident.assignee_id
 
 

@@ -14,27 +14,30 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.access import Standing, organization_ids, standing
+from accounts.access import organization_ids, standing
 from accounts.models import Organization
 from contracts.access import contract_standing
 from contracts.forms import apply_domain_errors
 from contracts.models import Contract
+from contracts.onboarding.selectors import people_of
 from contracts.terms import Terms
 from core.api import CappedPaginator as Paginator
 from core.errors import Conflict, InvalidInput, NotPermitted
 from core.exports import export_response, requested_format
 from core.filters import query_int
+from core.options import options
 from incidents import exports, services, worklist
 from incidents.actions import ACTIONS, conflict_message
+from incidents.detail import HEADER, Detail, load_detail
 from incidents.filters import IncidentFilter
 from incidents.forms import (
+    ActionForm,
     ImportForm,
     IncidentCreateForm,
 )
@@ -44,9 +47,7 @@ from incidents.models import (
     Incident,
     IncidentAttachment,
     IncidentLink,
-    IncidentPlaybookTick,
     Severity,
-    SeverityChange,
 )
 from incidents.presenters import clock_cards, next_countdown, when_parts, zone_of
 from incidents.services.base import is_buyer_actor, is_party_actor, is_vendor_actor
@@ -65,22 +66,10 @@ def _forbidden(request: HttpRequest, message: str, incident: Incident | None = N
     return render(request, "incidents/forbidden.html", {"message": message, "incident": incident}, status=403)
 
 
-# What every incident page reads with the incident itself.
-_HEADER = (
-    "contract",
-    "contract__buyer",
-    "contract__vendor",
-    "original_contract",
-    "sla_version",
-    "opened_by",
-    "assignee",
-)
-
-
 def get_visible_incident(user: Any, pk: int) -> Incident:
     """The incident if the user may see it; 404 otherwise."""
     try:
-        return Incident.objects.visible_to(user).select_related(*_HEADER).get(pk=pk)
+        return Incident.objects.visible_to(user).select_related(*HEADER).get(pk=pk)
     except Incident.DoesNotExist:
         raise Http404("No such incident.") from None
 
@@ -161,8 +150,7 @@ def incident_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     for incident in page:
         incident.countdown = next_countdown(incident, now)
 
-    contracts = [{"pk": row[0], "reference": row[1]} for row in rows]
-    vendors = [{"pk": vid, "name": name} for vid, name in sorted({(r[2], r[3]) for r in rows}, key=lambda x: x[1])]
+    vendors = sorted({(r[2], r[3]) for r in rows}, key=lambda x: x[1])
 
     params = request.GET.copy()
     params.pop("page", None)
@@ -185,8 +173,8 @@ def incident_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     context = {
         "page": page,
         "filter": filterset,
-        "contracts": contracts,
-        "vendors": vendors,
+        "contract_options": options(((r[0], r[1]) for r in rows), request.GET.get("contract", "")),
+        "vendor_options": options(vendors, request.GET.get("vendor", "")),
         "severities": Severity.choices,
         "statuses": Incident.Status.choices,
         "due_choices": due_choices,
@@ -201,7 +189,7 @@ def incident_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         "export_query": params.urlencode(),
         "worklist": worklist.context(request),
         "risk_percent": round(Incident.RISK_SHARE * 100),
-        "count_cap": f"{Paginator.COUNT_CAP:,}",  # past it the list reads "10,000+", never counts on
+        "count_cap": f"{Paginator.COUNT_CAP:,}",  # past it the list reads "1,000+", never counts on
     }
     return render(request, "incidents/list.html", context)
 
@@ -274,34 +262,15 @@ def incident_create(request: HttpRequest) -> HttpResponse:
 # -- one incident -----------------------------------------------------------------------------
 
 
-def _load_detail(incident: Incident) -> Incident:
-    """The incident with everything the page shows, in a fixed number of queries."""
-    return _detail_queryset(Incident.objects.filter(pk=incident.pk)).get()
-
-
-def _detail_queryset(incidents: QuerySet[Incident]) -> QuerySet[Incident]:
-    return incidents.select_related(*_HEADER, "attributed_from__incident__contract__vendor").prefetch_related(
-        "events",
-        "pauses",
-        Prefetch("claims", queryset=ExclusionClaim.objects.select_related("claimed_by", "decided_by")),
-        Prefetch("severity_changes", queryset=SeverityChange.objects.select_related("proposed_by", "decided_by")),
-        Prefetch("attachments", queryset=IncidentAttachment.objects.select_related("uploaded_by")),
-        Prefetch(
-            "links",
-            queryset=IncidentLink.objects.select_related("contract", "contract__vendor", "attributed_incident"),
-        ),
-        Prefetch("playbook_ticks", queryset=IncidentPlaybookTick.objects.select_related("ticked_by")),
-    )
-
-
-def _attribution(incident: Incident, s: Standing) -> dict[str, Any]:
+def _attribution(detail: Detail) -> dict[str, Any]:
+    s = detail.standing
     if not (s.is_staff or s.is_buyer):
         return {"show_attribution": False, "links": [], "attributed_from": None}
     try:
-        attributed_from = incident.attributed_from
+        attributed_from = detail.incident.attributed_from
     except IncidentLink.DoesNotExist:
         attributed_from = None
-    return {"show_attribution": True, "links": list(incident.links.all()), "attributed_from": attributed_from}
+    return {"show_attribution": True, "links": detail.links, "attributed_from": attributed_from}
 
 
 def render_detail(
@@ -310,21 +279,26 @@ def render_detail(
     *,
     bound: dict[str, forms.Form] | None = None,
     status: int = 200,
-    loaded: bool = False,
+    detail: Detail | None = None,
 ) -> HttpResponse:
-    """``loaded``: the incident already comes from ``_detail_queryset`` (no second fetch)."""
-    if not loaded:
-        incident = _load_detail(incident)
+    """``detail``: the page's rows when the caller already read them (no second read)."""
+    if detail is None:
+        try:
+            detail = load_detail(request.user, incident.pk)
+        except Incident.DoesNotExist:
+            raise Http404("No such incident.") from None
+    incident, s = detail.incident, detail.standing
     now = timezone.now()
-    s = contract_standing(request.user, incident.contract)
     allowed = services.allowed_actions(incident, s)
     if is_party_actor(s):  # attach_file's own role test; it is not a lifecycle action
         allowed.append("attach")
     bound = bound or {}
+    members = detail.people.members
     shown: dict[str, dict[str, Any]] = {}
     for name in allowed:
         spec = ACTIONS[name]
-        form = bound.get(name) or spec.form(incident=incident, user=request.user, auto_id=f"{name}-%s")
+        assert issubclass(spec.form, ActionForm)
+        form = bound.get(name) or spec.form(incident=incident, user=request.user, members=members, auto_id=f"{name}-%s")
         shown[name] = {
             "name": name,
             "label": spec.label,
@@ -336,15 +310,12 @@ def render_detail(
             "open": name in bound,
         }
     countdown = next_countdown(incident, now)
-    claims = list(incident.claims.all())
-    pending = next((c for c in claims if c.status == ExclusionClaim.Status.PENDING), None)
-    severity_changes = list(incident.severity_changes.all())
-    pending_severity = next((c for c in severity_changes if c.is_pending), None)
+    claims, pauses = detail.claims, detail.pauses
     accepted_claim = next((c for c in claims if c.status == ExclusionClaim.Status.ACCEPTED), None)
     terms = Terms(incident.sla_version.terms)
     zone = zone_of(incident)
-    open_pause = next((p for p in incident.pauses.all() if p.ended_at is None), None)
-    playbook = playbook_checklist(incident, at=now, ticks=incident.playbook_ticks.all(), pauses=incident.pauses.all())
+    people = people_of(incident.contract, preloaded=detail.people)
+    playbook = playbook_checklist(incident, at=now, people=people, ticks=detail.ticks, pauses=pauses)
     context = {
         "incident": incident,
         "standing": s,
@@ -354,19 +325,19 @@ def render_detail(
         "actions": shown,
         "panel": [a for a in shown.values() if a["where"] == "panel"],
         "claims": claims,
-        "pending_claim": pending,
-        "severity_changes": severity_changes,
-        "pending_severity": pending_severity,
+        "pending_claim": next((c for c in claims if c.status == ExclusionClaim.Status.PENDING), None),
+        "severity_changes": detail.severity_changes,
+        "pending_severity": next((c for c in detail.severity_changes if c.is_pending), None),
         "accepted_claim": accepted_claim if incident.excluded else None,
         "breached_at": breached_at(incident),
         "events": [e if s.is_staff or s.is_buyer else e.as_read_by_a_vendor() for e in incident.events.all()],
-        "pauses": list(incident.pauses.all()),
-        "open_pause": open_pause,
+        "pauses": pauses,
+        "open_pause": next((p for p in pauses if p.ended_at is None), None),
         "pause_stops": ", ".join(terms.data["pause"]["stops"]) or "no",
         "workaround_days": terms.temporary_workaround_days,
         "attachments": list(incident.attachments.all()),
         # The buyer's record of fault attribution: never shown to either vendor.
-        **_attribution(incident, s),
+        **_attribution(detail),
         "opened": when_parts(incident.opened_at, zone),
         "workaround_expires": when_parts(incident.workaround_expires_at, zone),
         "now": now,
@@ -396,12 +367,11 @@ def breached_at(incident: Incident) -> Any:
 
 @login_required
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    # The visibility rule and the page's prefetches in one fetch of the incident.
     try:
-        incident = _detail_queryset(Incident.objects.visible_to(request.user)).get(pk=pk)
+        detail = load_detail(request.user, pk)
     except Incident.DoesNotExist:
         raise Http404("No such incident.") from None
-    return render_detail(request, incident, loaded=True)
+    return render_detail(request, detail.incident, detail=detail)
 
 
 @login_required

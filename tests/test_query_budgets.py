@@ -52,9 +52,6 @@ PENDING: dict[str, int] = {
     "availability/contracts/<int:pk>/": 22,
     # The contract page embeds the legal-hold panel (8 queries) beside the contract's own sections.
     "contracts/<int:pk>/": 20,
-    # One query per table the page shows (incident, events, pauses, claims, severity changes,
-    # attachments, links, playbook ticks), plus the action forms' choices and a pending-claim check.
-    "incidents/<int:pk>/": 17,
     # Packets, amendments (twice: once for the fingerprint), signatures, signatories, comments, the job.
     "reviews/<int:pk>/": 17,
     # Contacts, members, items, resources, confirmations, versions, feedback: one query each.

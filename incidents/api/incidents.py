@@ -32,6 +32,7 @@ from core.errors import NotPermitted
 from core.exports import XLSX_TYPE, export_response, requested_format
 from core.parsers import FormParser, JSONParser, MultiPartParser
 from incidents import exports, services
+from incidents.detail import for_api_detail
 from incidents.filters import IncidentFilter
 from incidents.models import ExclusionClaim, Incident, IncidentAttachment, IncidentEvent, SeverityChange
 from incidents.serializers import (
@@ -160,12 +161,11 @@ class IncidentViewSet(ValidatedBodyMixin, mixins.ListModelMixin, mixins.Retrieve
 
     def get_object(self) -> Incident:
         """The incident through the visibility rule only (no list filters)."""
+        incidents = self.get_queryset().select_related("sla_version", "opened_by")
+        if self.action == "retrieve":
+            incidents = for_api_detail(incidents, self.request.user)
         try:
-            return (
-                self.get_queryset()
-                .select_related("sla_version", "opened_by")
-                .get(pk=self.kwargs[self.lookup_url_kwarg or self.lookup_field])
-            )
+            return incidents.get(pk=self.kwargs[self.lookup_url_kwarg or self.lookup_field])
         except (Incident.DoesNotExist, ValueError, TypeError):
             raise NotFound("No such incident.") from None
 

@@ -10,9 +10,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from contracts.access import contract_standing
 from contracts.models import Contract
 from contracts.serializers import PartySerializer
+from incidents.detail import viewer_standing
 from incidents.models import TARGET_KINDS, Incident, IncidentEvent, IncidentLink
 from incidents.serializers.common import (
     ActionField,
@@ -238,7 +238,7 @@ class IncidentDetailSerializer(IncidentListSerializer):
         request = self.context.get("request")
         if request is None:
             return False
-        s = contract_standing(request.user, incident.contract)
+        s = viewer_standing(request.user, incident)
         return s.is_staff or s.is_buyer
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
@@ -259,9 +259,7 @@ class IncidentDetailSerializer(IncidentListSerializer):
                 "reason": link.reason,
                 "at": link.created_at,
             }
-            for link in IncidentLink.objects.filter(attributed_incident=incident).select_related(
-                "incident__contract__vendor"
-            )
+            for link in _attributed_from(incident)
         ]
         rows += [
             {
@@ -297,7 +295,20 @@ class IncidentDetailSerializer(IncidentListSerializer):
         request = self.context.get("request")
         if request is None:
             return []
-        return allowed_actions(incident, contract_standing(request.user, incident.contract))
+        return allowed_actions(incident, viewer_standing(request.user, incident))
+
+
+def _attributed_from(incident: Incident) -> list[IncidentLink]:
+    """The link that attributed the incident here, if any: joined on the detail's row
+    (``incidents.api`` ``get_object``), else read."""
+    if not Incident.attributed_from.is_cached(incident):  # type: ignore[attr-defined]
+        return list(
+            IncidentLink.objects.filter(attributed_incident=incident).select_related("incident__contract__vendor")
+        )
+    try:
+        return [incident.attributed_from]
+    except IncidentLink.DoesNotExist:
+        return []
 
 
 # --------------------------------------------------------------------------

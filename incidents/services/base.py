@@ -91,8 +91,8 @@ def require_role(allowed: bool, action: str, who: str) -> None:
 
 def allowed_actions(incident: Incident, s: Standing) -> list[str]:
     """What this person may do now: drives the buttons and the 409 message."""
-    pending_claim = incident.claims.filter(status="pending").exists()
-    pending_severity = _has_pending_severity(incident)
+    pending_claim = _has_pending(incident, "claims")
+    pending_severity = _has_pending(incident, "severity_changes")
     by_role = {
         "acknowledge": is_vendor_actor(s),
         "propose_workaround": is_vendor_actor(s) and incident.workaround != Incident.Workaround.PROPOSED,
@@ -115,12 +115,17 @@ def allowed_actions(incident: Incident, s: Standing) -> list[str]:
     return [a for a, ok in by_role.items() if ok and incident.status in TRANSITIONS[a]]
 
 
-def _has_pending_severity(incident: Incident) -> bool:
-    """From the page's prefetch when there is one (no extra query)."""
+def _has_pending(incident: Incident, relation: str) -> bool:
+    """From what the page or endpoint already read when it did (no extra query): a
+    ``pending_<relation>`` flag set on the row (an annotation, or derived from the
+    loaded rows), or the relation's prefetch."""
+    known = getattr(incident, f"pending_{relation}", None)
+    if known is not None:
+        return bool(known)
     cache = getattr(incident, "_prefetched_objects_cache", {})
-    if "severity_changes" in cache:
-        return any(c.status == "pending" for c in cache["severity_changes"])
-    return incident.severity_changes.filter(status="pending").exists()
+    if relation in cache:
+        return any(c.status == "pending" for c in cache[relation])
+    return bool(getattr(incident, relation).filter(status="pending").exists())
 
 
 def require_state(incident: Incident, action: str, s: Standing | None = None) -> None:
