@@ -52,10 +52,6 @@ PENDING: dict[str, int] = {
     "availability/contracts/<int:pk>/": 22,
     # The contract page embeds the legal-hold panel (8 queries) beside the contract's own sections.
     "contracts/<int:pk>/": 20,
-    # Packets, amendments (twice: once for the fingerprint), signatures, signatories, comments, the job.
-    "reviews/<int:pk>/": 17,
-    # Contacts, members, items, resources, confirmations, versions, feedback: one query each.
-    "contracts/<int:pk>/routine/": 12,
 }
 
 SKIP_PREFIXES = ("/admin/", "/static/", "/media/", "/accounts/logout/", "/api/schema/", "/api/docs/", "/api/redoc/")

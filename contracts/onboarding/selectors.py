@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, JSONField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import Membership
+from accounts.models import Membership, User
 from contracts.models import (
+    BoardSeat,
     Contract,
     ContractContact,
     OnboardingItem,
@@ -61,15 +63,51 @@ class PartyRows:
     members: list[Membership]
 
 
-def party_rows(contract: Contract) -> PartyRows:
-    """Two queries, whatever the number of people."""
+def party_rows(contract: Contract, *, members: list[Membership] | None = None) -> PartyRows:
+    """Two queries, whatever the number of people (one with ``members``, from ``board_and_members``)."""
     contacts = list(ContractContact.objects.filter(contract=contract).select_related("user").order_by("name"))
-    members = list(
-        Membership.objects.filter(
-            organization_id__in=[contract.buyer_id, contract.vendor_id], is_active=True, user__is_active=True
-        ).select_related("user")
-    )
+    if members is None:
+        members = list(
+            Membership.objects.filter(
+                organization_id__in=[contract.buyer_id, contract.vendor_id], is_active=True, user__is_active=True
+            ).select_related("user")
+        )
     return PartyRows(contacts=contacts, members=members)
+
+
+def board_and_members(contract: Contract) -> tuple[list[BoardSeat], list[Membership]]:
+    """The contract's board seats (every seat, with its user) and its parties' active members (as
+    ``party_rows``), in one query on their users: each user carries their seat and their membership
+    in each party as columns. Seats in the model's order, memberships by id."""
+    seat = BoardSeat.objects.filter(contract_id=contract.pk, user_id=OuterRef("pk"))
+    buyer, vendor = (
+        Membership.objects.filter(user_id=OuterRef("pk"), organization_id=org_id, is_active=True)
+        for org_id in (contract.buyer_id, contract.vendor_id)
+    )
+    users = User.objects.filter(Exists(seat) | (Q(is_active=True) & (Exists(buyer) | Exists(vendor)))).annotate(
+        seat_pk=Subquery(seat.values("pk")[:1]),
+        seat_is_chair=Subquery(seat.values("is_chair")[:1]),
+        buyer_member_pk=Subquery(buyer.values("pk")[:1]),
+        buyer_member_role=Subquery(buyer.values("role")[:1]),
+        vendor_member_pk=Subquery(vendor.values("pk")[:1]),
+        vendor_member_role=Subquery(vendor.values("role")[:1]),
+    )
+    seats: list[BoardSeat] = []
+    members: list[Membership] = []
+    for u in users:
+        if u.seat_pk is not None:
+            seats.append(BoardSeat(pk=u.seat_pk, contract=contract, user=u, is_chair=bool(u.seat_is_chair)))
+        if not u.is_active:
+            continue
+        for org_id, pk, role in (
+            (contract.buyer_id, u.buyer_member_pk, u.buyer_member_role),
+            (contract.vendor_id, u.vendor_member_pk, u.vendor_member_role),
+        ):
+            if pk is not None:
+                members.append(Membership(pk=pk, user=u, organization_id=org_id, role=role, is_active=True))
+    seats.sort(key=lambda s: (not s.is_chair, s.user.username))
+    members.sort(key=lambda m: m.pk)
+    return seats, members
 
 
 def people_of(contract: Contract, *, preloaded: PartyRows | None = None) -> People:
@@ -97,6 +135,38 @@ def terms_in_force(contract: Contract, at: Any = None) -> SLAVersion | None:
     versions = list(contract.sla_versions.order_by("number"))
     shown = in_force_among(versions, at, fallback=InForceFallback.LATEST_FROZEN)
     return shown or (versions[-1] if versions else None)
+
+
+@dataclass(frozen=True)
+class ShownTerms:
+    """The number and terms of the version ``terms_in_force`` picks."""
+
+    number: int
+    terms: dict[str, Any]
+
+
+def with_terms_in_force(contracts: QuerySet[Contract], at: datetime) -> QuerySet[Contract]:
+    """The contracts with ``terms_in_force`` on their own row (``shown_number``, ``shown_terms``):
+    the version in force at ``at``, else the latest activated one, else the latest by number."""
+    versions = SLAVersion.objects.filter(contract_id=OuterRef("pk"))
+    picks = (
+        versions.governing(at).order_by("-effective_from", "-number"),
+        versions.frozen().filter(effective_from__isnull=False).order_by("-effective_from", "-number"),
+        versions.order_by("-number"),
+    )
+    return contracts.annotate(
+        shown_number=Coalesce(*(Subquery(v.values("number")[:1]) for v in picks)),
+        shown_terms=Coalesce(*(Subquery(v.values("terms")[:1]) for v in picks), output_field=JSONField()),
+    )
+
+
+def shown_terms(contract: Contract) -> ShownTerms | None:
+    """What ``terms_in_force`` says, from the row of ``with_terms_in_force`` (else one query)."""
+    if hasattr(contract, "shown_number"):
+        number = getattr(contract, "shown_number", None)
+        return ShownTerms(number=number, terms=getattr(contract, "shown_terms", {})) if number is not None else None
+    version = terms_in_force(contract)
+    return ShownTerms(number=version.number, terms=version.terms) if version else None
 
 
 # -- RACI ------------------------------------------------------------------------------------

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from contracts.diffing import MISSING, diff_terms, label_for
 from contracts.pdf import human_minutes
 from contracts.terms import SCHEMA
 from core.checksum import checksum
-from reviews.models import AnnualReview
+from reviews.models import Amendment, AnnualReview
 from reviews.packet.year import iso
 
 
@@ -63,9 +63,15 @@ def amendment_rows(review: AnnualReview) -> list[dict[str, Any]]:
     return out
 
 
-def amendments_fingerprint(review: AnnualReview) -> str:
+def amendments_fingerprint(review: AnnualReview, *, amendments: Iterable[Amendment] | None = None) -> str:
     """What the board signs about the amendments: their wording, dates and
-    the draft terms. A change to any of them after a signature voids it."""
+    the draft terms. A change to any of them after a signature voids it.
+    ``amendments``: every amendment of the review, already loaded with its
+    ``sla_version`` (a page that lists them), instead of reading them again."""
+    if amendments is None:
+        proposed = list(review.amendments.filter(status="proposed").select_related("sla_version").order_by("pk"))
+    else:
+        proposed = sorted((a for a in amendments if a.status == "proposed"), key=lambda a: a.pk)
     return checksum(
         [
             {
@@ -77,6 +83,6 @@ def amendments_fingerprint(review: AnnualReview) -> str:
                 "version": a.sla_version_id,
                 "terms": a.sla_version.terms,
             }
-            for a in review.amendments.filter(status="proposed").select_related("sla_version").order_by("pk")
+            for a in proposed
         ]
     )

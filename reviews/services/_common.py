@@ -22,7 +22,7 @@ packet is rendered and no mail is sent while any of them is held
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -60,20 +60,28 @@ def hold_label(review: AnnualReview) -> str:
 # -- who -----------------------------------------------------------------------------------------
 
 
-def standing(actor: Actor, contract: Contract) -> Standing:
-    contract.__dict__.pop("_board_user_ids", None)  # board changes between calls: read it fresh
+def standing(actor: Actor, contract: Contract, *, seats: Sequence[BoardSeat] | None = None) -> Standing:
+    """``seats``: the contract's board as a page just read it (every seat), instead of reading it again."""
+    if seats is not None:
+        contract._board_user_ids = {seat.user_id for seat in seats}  # type: ignore[attr-defined]
+    else:
+        contract.__dict__.pop("_board_user_ids", None)  # board changes between calls: read it fresh
     return contract_standing(actor, contract)
 
 
-def is_chair(actor: Actor, contract: Contract) -> bool:
+def is_chair(actor: Actor, contract: Contract, *, seats: Sequence[BoardSeat] | None = None) -> bool:
     user_id = actor.pk if is_person(actor) else None
-    return user_id is not None and BoardSeat.objects.filter(contract=contract, user_id=user_id, is_chair=True).exists()
+    if user_id is None:
+        return False
+    if seats is not None:
+        return any(seat.is_chair and seat.user_id == user_id for seat in seats)
+    return BoardSeat.objects.filter(contract=contract, user_id=user_id, is_chair=True).exists()
 
 
-def may_lead(actor: Actor, contract: Contract) -> bool:
+def may_lead(actor: Actor, contract: Contract, *, seats: Sequence[BoardSeat] | None = None) -> bool:
     """Open, circulate, freeze, return and close a review; edit its record:
-    the chair, the buyer's contract managers, staff."""
-    return can_manage(standing(actor, contract)) or is_chair(actor, contract)
+    the chair, the buyer's contract managers, staff. (``seats``: as ``standing``.)"""
+    return can_manage(standing(actor, contract, seats=seats)) or is_chair(actor, contract, seats=seats)
 
 
 def may_comment(actor: Actor, contract: Contract) -> bool:

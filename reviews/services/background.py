@@ -12,6 +12,7 @@ the services directly: nobody is waiting on it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import date
 
 from django.db import transaction
@@ -19,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import organization_ids
-from contracts.models import Contract
+from contracts.models import BoardSeat, Contract
 from core.actor import Actor, is_person
 from core.errors import Conflict, DomainError
 from outbox import jobs
@@ -106,8 +107,9 @@ def job_retry(*, actor: Actor, review: AnnualReview, job: Job) -> tuple[Job, boo
         return jobs.retry(job, requested_by_id=actor.pk, done=1, step=WAITING)
 
 
-def may_retry(actor: Actor, contract: Contract) -> bool:
-    return may_lead(actor, contract)
+def may_retry(actor: Actor, contract: Contract, *, seats: Sequence[BoardSeat] | None = None) -> bool:
+    """``seats``: the contract's board already read by the page (``_common.standing``)."""
+    return may_lead(actor, contract, seats=seats)
 
 
 def result_url(review: AnnualReview, job_id: int) -> str:

@@ -3,7 +3,7 @@ board seats) and what must hold before the board is asked to sign."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from accounts.models import Membership, User
@@ -25,19 +25,32 @@ VENDOR_PREFERENCE = (Membership.Role.ACCOUNT_MANAGER, Membership.Role.SUPPORT_EN
 # -- signatories ---------------------------------------------------------------------------------
 
 
-def signatory_plan(contract: Contract) -> tuple[list[tuple[User, str, bool]], list[str]]:
+def signatory_plan(
+    contract: Contract,
+    *,
+    seats: Sequence[BoardSeat] | None = None,
+    memberships: Mapping[int, Membership] | None = None,
+) -> tuple[list[tuple[User, str, bool]], list[str]]:
     """(user, role label, required) for each board member, and the roles the
     board cannot fill. Required: the chair, one representative of the buyer
-    and one of the vendor (a party's member on the board, managers first)."""
-    seats = list(BoardSeat.objects.filter(contract=contract).select_related("user").order_by("pk"))
-    members = {
-        m.user_id: m
-        for m in Membership.objects.filter(
-            user_id__in=[s.user_id for s in seats],
-            organization_id__in=[contract.buyer_id, contract.vendor_id],
-            is_active=True,
-        )
-    }
+    and one of the vendor (a party's member on the board, managers first).
+
+    A page that already read them passes every board seat (with its user) and,
+    by user id, the board members' active memberships in the two parties."""
+    if seats is None:
+        seats = list(BoardSeat.objects.filter(contract=contract).select_related("user").order_by("pk"))
+    else:
+        seats = sorted(seats, key=lambda seat: seat.pk)
+    if memberships is None:
+        memberships = {
+            m.user_id: m
+            for m in Membership.objects.filter(
+                user_id__in=[s.user_id for s in seats],
+                organization_id__in=[contract.buyer_id, contract.vendor_id],
+                is_active=True,
+            )
+        }
+    members = memberships
     chair = next((s.user for s in seats if s.is_chair and s.user.is_active), None)
 
     def pick(org_id: int, preference: Sequence[str]) -> User | None:

@@ -31,7 +31,7 @@ audited write goes through while a packet renders.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -66,10 +66,13 @@ def current_packet(review: AnnualReview) -> ReviewPacket | None:
     return review.packets.order_by("-version").first()
 
 
-def signing_packet(review: AnnualReview) -> ReviewPacket | None:
-    """The frozen packet up for signature (or signed)."""
+def signing_packet(review: AnnualReview, *, loaded: Iterable[ReviewPacket] | None = None) -> ReviewPacket | None:
+    """The frozen packet up for signature (or signed). ``loaded``: every packet of
+    the review, already read by the page, instead of reading them again."""
     if review.status not in (S.AWAITING_SIGNATURES, S.SIGNED):
         return None
+    if loaded is not None:
+        return max((p for p in loaded if p.frozen), key=lambda p: p.version, default=None)
     return review.packets.filter(frozen=True).order_by("-version").first()
 
 

@@ -17,6 +17,7 @@ person whose signature completed it and the review.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ from django.utils import timezone
 from audit import services as audit
 from contracts import services as contract_services
 from contracts.access import can_amend, can_manage, can_manage_side
+from contracts.models import BoardSeat
 from core.actor import Actor, is_person
 from core.errors import Conflict, InvalidInput, NotPermitted
 from reviews import packet as document
@@ -288,13 +290,31 @@ def _signed(review: AnnualReview, *, actor: Actor, now: datetime) -> None:
 # -- what the pages show ---------------------------------------------------------------------------------------------------
 
 
-def signature_panel(review: AnnualReview) -> list[dict[str, Any]]:
+def signature_panel(
+    review: AnnualReview,
+    *,
+    loaded_packets: Iterable[ReviewPacket] | None = None,
+    signatories: Iterable[ReviewSignatory] | None = None,
+    signatures: Iterable[Signature] | None = None,
+) -> list[dict[str, Any]]:
     """Each signatory with the state of their signature on the packet up for
-    signature (or signed): approved, rejected, or waiting."""
-    packet = packets.signing_packet(review)
-    valid = {s.user_id: s for s in valid_signatures(review, packet)}
+    signature (or signed): approved, rejected, or waiting.
+
+    A page that already read them passes every packet, every signatory (with
+    its user) and every signature (with its user) of the review, instead of
+    reading them again."""
+    packet = packets.signing_packet(review, loaded=loaded_packets)
+    if signatures is None:
+        found_valid = valid_signatures(review, packet)
+    else:
+        found_valid = [s for s in signatures if packet is not None and s.packet_id == packet.pk and s.voided_at is None]
+    valid = {s.user_id: s for s in found_valid}
+    if signatories is None:
+        listed = list(review.signatories.select_related("user").order_by("-required", "pk"))
+    else:
+        listed = sorted(signatories, key=lambda sig: (not sig.required, sig.pk))
     rows = []
-    for sig in review.signatories.select_related("user").order_by("-required", "pk"):
+    for sig in listed:
         found = valid.get(sig.user_id)
         rows.append(
             {
@@ -309,13 +329,23 @@ def signature_panel(review: AnnualReview) -> list[dict[str, Any]]:
     return rows
 
 
-def allowed_actions(review: AnnualReview, actor: Actor) -> list[str]:
-    """What the person may do to the review now (for pages and the API)."""
+def allowed_actions(
+    review: AnnualReview,
+    actor: Actor,
+    *,
+    seats: Sequence[BoardSeat] | None = None,
+    loaded_packets: Iterable[ReviewPacket] | None = None,
+    signatories: Iterable[ReviewSignatory] | None = None,
+    signatures: Iterable[Signature] | None = None,
+) -> list[str]:
+    """What the person may do to the review now (for pages and the API). A page
+    that already read them passes the contract's board seats and every packet,
+    signatory and signature of the review, instead of reading them again."""
     if not is_person(actor) or actor.pk is None:
         return []
     user_id: int = actor.pk
-    s = standing(actor, review.contract)
-    lead = can_manage(s) or is_chair(actor, review.contract)
+    s = standing(actor, review.contract, seats=seats)
+    lead = can_manage(s) or is_chair(actor, review.contract, seats=seats)
     out = []
     for action in allowed(review):
         if action in ("edit", "circulate", "freeze", "return", "close") and not lead:
@@ -327,10 +357,16 @@ def allowed_actions(review: AnnualReview, actor: Actor) -> list[str]:
         if action == "comment" and not (s.on_board or can_manage_side(s)):
             continue
         if action in ("sign", "reject"):
-            packet = packets.signing_packet(review)
-            if not review.signatories.filter(user_id=user_id).exists():
+            packet = packets.signing_packet(review, loaded=loaded_packets)
+            if signatories is not None:
+                if not any(sig.user_id == user_id for sig in signatories):
+                    continue
+            elif not review.signatories.filter(user_id=user_id).exists():
                 continue
-            if packet and Signature.objects.filter(review=review, user_id=user_id, packet=packet).exists():
+            if packet and signatures is not None:
+                if any(sig.user_id == user_id and sig.packet_id == packet.pk for sig in signatures):
+                    continue
+            elif packet and Signature.objects.filter(review=review, user_id=user_id, packet=packet).exists():
                 continue
         out.append(action)
     return out

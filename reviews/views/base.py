@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import OuterRef, Subquery, TextField, Value
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from contracts.models import Contract
+from contracts.models import Contract, SLAVersion
 from core.errors import DomainError, NotPermitted
 from reviews import packet as document
 from reviews.models import AnnualReview
@@ -47,6 +50,20 @@ def _review(request: HttpRequest, pk: int) -> AnnualReview:
 def _zone(contract: Contract) -> str:
     version = document.reference_version(contract, timezone.now())
     return version.terms["calendar"]["timezone"] if version else "UTC"
+
+
+def review_for_page(request: HttpRequest, pk: int) -> AnnualReview:
+    """``_review`` with ``_zone`` on the same row, as ``terms_zone``: the calendar timezone of the
+    version in force now, else of the latest activated one (``reference_version``), else UTC."""
+    latest_first = SLAVersion.objects.filter(contract_id=OuterRef("contract_id")).order_by("-effective_from", "-number")
+    in_force = latest_first.governing(timezone.now()).annotate(tz=KT("terms__calendar__timezone")).values("tz")[:1]
+    activated = latest_first.frozen().annotate(tz=KT("terms__calendar__timezone")).values("tz")[:1]
+    return get_object_or_404(
+        AnnualReview.objects.visible_to(request.user)
+        .select_related("contract", "contract__buyer", "contract__vendor")
+        .annotate(terms_zone=Coalesce(Subquery(in_force), Subquery(activated), Value("UTC"), output_field=TextField())),
+        pk=pk,
+    )
 
 
 def _ip(request: HttpRequest) -> str | None:

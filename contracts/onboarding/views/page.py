@@ -11,9 +11,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
 from contracts import onboarding
-from contracts.access import can_manage_side, contract_standing, get_visible_contract
+from contracts.access import can_manage_side, contract_standing
 from contracts.forms import StyledForm, apply_domain_errors
 from contracts.models import ROUTINE_FILE_TYPES, BoardSeat, Contract, FeedbackItem, OnboardingItem, TrainingResource
 from contracts.onboarding.forms import (
@@ -29,6 +30,7 @@ from contracts.onboarding.forms import (
 )
 from contracts.onboarding.selectors import (
     PartyRows,
+    board_and_members,
     item_rows,
     onboarding_progress,
     party_rows,
@@ -36,7 +38,8 @@ from contracts.onboarding.selectors import (
     playbook_steps,
     raci_table,
     reading_status,
-    terms_in_force,
+    shown_terms,
+    with_terms_in_force,
 )
 from contracts.pdf import role_label
 from contracts.terms import SEVERITIES
@@ -91,11 +94,12 @@ def render_routine(
     user = request.user
     # Loaded once for the whole page: the board (which also answers the standing), the contacts and
     # the parties' members (who fill the roles, own items and must read resources).
-    seats = list(BoardSeat.objects.filter(contract=contract).select_related("user"))
+    # One query for the board and the members, one for the contacts.
+    seats, members = board_and_members(contract)
     contract._board_user_ids = {seat.user_id for seat in seats}  # type: ignore[attr-defined]
     s = contract_standing(user, contract)
     manager = can_manage_side(s)
-    rows = party_rows(contract)
+    rows = party_rows(contract, members=members)
     people = people_of(contract, preloaded=rows)
     owners = people_choices(contract, preloaded=rows, seats=seats) if manager else []
 
@@ -138,7 +142,7 @@ def render_routine(
             item.forms[action] = form_class(**kwargs)
         item.open = {a: True for a in ITEM_FORMS if f"{a}-{item.pk}" in bound}
 
-    version = terms_in_force(contract)
+    version = shown_terms(contract)
     terms = version.terms if version else {}
     steps = playbook_steps(terms, people) if version else []
     playbook = [
@@ -192,7 +196,17 @@ def render_routine(
 
 @login_required
 def routine(request: HttpRequest, pk: int) -> HttpResponse:
-    return render_routine(request, get_visible_contract(request.user, pk))
+    return render_routine(request, _routine_contract(request.user, pk))
+
+
+def _routine_contract(user: Any, pk: int) -> Contract:
+    """``get_visible_contract`` with the terms the page shows on the same row (``shown_terms``)."""
+    try:
+        return with_terms_in_force(
+            Contract.objects.visible_to(user).select_related("buyer", "vendor"), timezone.now()
+        ).get(pk=pk)
+    except (Contract.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such contract.") from None
 
 
 def _run(
