@@ -50,8 +50,6 @@ PERSONAS = ("buyer_cm", "vendor_am", "board", "staff")
 PENDING: dict[str, int] = {
     # The availability page: being brought down by the availability work.
     "availability/contracts/<int:pk>/": 22,
-    # The contract page embeds the legal-hold panel (8 queries) beside the contract's own sections.
-    "contracts/<int:pk>/": 20,
 }
 
 SKIP_PREFIXES = ("/admin/", "/static/", "/media/", "/accounts/logout/", "/api/schema/", "/api/docs/", "/api/redoc/")

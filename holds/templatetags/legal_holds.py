@@ -3,6 +3,7 @@ below this app: the page only names this tag library in its template."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import template
@@ -10,8 +11,9 @@ from django import template
 from contracts.access import contract_standing
 from contracts.models import Contract
 from holds.models import LegalHold
-from holds.selectors import holds_for
+from holds.selectors import holds_for, legal_holds_of
 from holds.services import may_hold
+from reviews.models import AnnualReview
 
 register = template.Library()
 
@@ -19,16 +21,16 @@ RECENTLY_RELEASED = 5
 
 
 @register.inclusion_tag("holds/_panel.html", takes_context=True)
-def legal_holds_panel(context: template.Context, contract: Contract) -> dict[str, Any]:
+def legal_holds_panel(
+    context: template.Context, contract: Contract, reviews: Iterable[AnnualReview] | None = None
+) -> dict[str, Any]:
+    """``reviews``: the contract's annual reviews when the page has loaded them (not read again)."""
     request = context["request"]
+    active, released = legal_holds_of(contract, released=RECENTLY_RELEASED)
     return {
         "contract": contract,
-        "holds": holds_for(contract),
-        "released": list(
-            LegalHold.objects.filter(contract=contract, released_at__isnull=False).order_by("-released_at")[
-                :RECENTLY_RELEASED
-            ]
-        ),
+        "holds": holds_for(contract, legal_holds=active, reviews=reviews),
+        "released": released,
         "can_hold": may_hold(request.user, contract) if contract_standing(request.user, contract).sees else False,
         "scopes": LegalHold.Scope.choices,
         "csrf_token": context.get("csrf_token"),
