@@ -198,12 +198,16 @@ def period_report(contract: Contract, period: Period, *, book: TermsBook, now: d
     return period_reports(contract, [period], book=book, now=now).get(period)
 
 
+FactsLoader = Callable[..., Facts]  # load_facts's signature: (contract, *, start, end, critical_incidents)
+
+
 def period_reports(
-    contract: Contract, wanted: Iterable[Period], *, book: TermsBook, now: datetime
+    contract: Contract, wanted: Iterable[Period], *, book: TermsBook, now: datetime, load: FactsLoader = load_facts
 ) -> dict[Period, PeriodReport]:
     """The live report of each period in ``wanted`` that has begun and has terms,
     from one load of the recorded facts over the span they cover (a fixed
-    number of queries, whatever the number of periods or rows)."""
+    number of queries, whatever the number of periods or rows). ``load``: how the
+    facts are read (the page reads them together with its lists)."""
     versions = {}
     for period in set(wanted):
         if period.start < now and (version := book.version(contract.pk, min(period.end, now) - ONE_US)) is not None:
@@ -211,7 +215,7 @@ def period_reports(
     if not versions:
         return {}
     counts_incidents = any(bool(v.terms["uptime"].get("critical_incidents_count")) for v in versions.values())
-    facts = load_facts(
+    facts = load(
         contract,
         start=min(p.start for p in versions),
         end=min(max(p.end for p in versions), now),
@@ -296,7 +300,13 @@ class History:
 
 
 def history(
-    contract: Contract, *, book: TermsBook, now: datetime, count: int = 12, selected: Period | None = None
+    contract: Contract,
+    *,
+    book: TermsBook,
+    now: datetime,
+    count: int = 12,
+    selected: Period | None = None,
+    load: FactsLoader = load_facts,
 ) -> History:
     """The last ``count`` periods: a closed one as its frozen report states it
     (all of them in one query); the current period, and the one before it
@@ -312,7 +322,7 @@ def history(
     # The latest ended period has no report until its close runs (on the report due day): still open.
     awaiting = [p for p in ended[-1:] if p.label not in stored]
     live_wanted = [p for p in under_sla if p.end > now] + awaiting + ([selected] if selected else [])
-    live = period_reports(contract, live_wanted, book=book, now=now)
+    live = period_reports(contract, live_wanted, book=book, now=now, load=load)
     rows: list[HistoryRow] = []
     for p in window:
         if (p in live and p not in ended) or p in awaiting:

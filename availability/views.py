@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
@@ -41,11 +44,12 @@ from availability.report import (
     period_kind_and_zone,
     resolve_period,
 )
+from availability.selectors import PageReader, change_log, contract_and_terms
 from availability.services import periods as av
 from availability.services import reconciliation, sources
 from contracts.access import contract_standing, get_visible_contract
 from contracts.forms import StyledForm, apply_domain_errors
-from contracts.models import Contract
+from contracts.models import BoardSeat, Contract
 from core.downloads import content_disposition
 from core.errors import Conflict, InvalidInput, NotPermitted
 from core.exports import export_response, requested_format
@@ -198,64 +202,101 @@ def _counted_rows(report: PeriodReport | None) -> list[dict[str, Any]]:
     return rows
 
 
+def _page_annotations(request: HttpRequest, outages: QuerySet[Outage], ref: str) -> dict[str, Any]:
+    """Read with the contract: the viewer's board seat (their standing needs no
+    query of its own), the viewer's calendar feed and the outage table's count.
+    ``ref``: the contract's id in the outer query."""
+    user_id = signed_in(request).pk
+    return {
+        "viewer_on_board": Exists(BoardSeat.objects.filter(contract=OuterRef(ref), user_id=user_id)),
+        "viewer_feed_created_at": Subquery(
+            CalendarFeed.objects.filter(contract=OuterRef(ref), user_id=user_id).values("created_at")[:1]
+        ),
+        "outage_count": Coalesce(
+            Subquery(outages.order_by().values("contract").annotate(n=Count("pk")).values("n")), 0
+        ),
+    }
+
+
+def _outage_filter(request: HttpRequest, pk: int) -> tuple[OutageFilter, QuerySet[Outage]]:
+    outage_filter = OutageFilter(request.GET, queryset=Outage.objects.filter(contract_id=pk))
+    return outage_filter, outage_filter.qs if outage_filter.is_valid() else Outage.objects.none()
+
+
+class _CountedPaginator(Paginator):
+    """A paginator whose count was read beforehand (with the contract)."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
 def render_page(
-    request: HttpRequest, contract: Contract, *, bound: dict[str, forms.Form] | None = None, status: int = 200
+    request: HttpRequest, pk: int, *, bound: dict[str, forms.Form] | None = None, status: int = 200
 ) -> HttpResponse:
     now = timezone.now()
     bound = bound or {}
-    s = contract_standing(request.user, contract)
-    book = TermsBook.load([contract.pk])
+    outage_filter, table = _outage_filter(request, pk)
+    user = signed_in(request)
+    contract, book = contract_and_terms(user, pk, annotate=lambda ref: _page_annotations(request, table, ref))
+    on_board: bool = contract.viewer_on_board  # type: ignore[attr-defined]
+    outage_count: int = contract.outage_count  # type: ignore[attr-defined]
+    feed_created_at: datetime | None = contract.viewer_feed_created_at  # type: ignore[attr-defined]
+    # The viewer's seat is all the standing needs; nothing else on this page reads the board.
+    contract._board_user_ids = {user.pk} if on_board else set()  # type: ignore[attr-defined]
+    s = contract_standing(user, contract)
     terms = book.terms(contract.pk, now)
     kind, zone = period_kind_and_zone(terms)
     period = _period_or_404(request, contract, book, now)
+    page = _CountedPaginator(table, OUTAGES_PER_PAGE, count=outage_count).get_page(request.GET.get("page"))
+    reader = PageReader(
+        contract,
+        now=now,
+        outages=table,
+        offset=(page.number - 1) * OUTAGES_PER_PAGE,
+        per_page=OUTAGES_PER_PAGE,
+        period_start=period.start,
+    )
     # Closed periods come from their stored reports; the open ones and the selected one are computed
-    # live from one load of the facts: a fixed number of queries however many periods or rows.
-    past = history(contract, book=book, now=now, selected=period)
+    # live from one load of the facts, read with the page's lists: a fixed number of queries however
+    # many periods or rows.
+    past = history(contract, book=book, now=now, selected=period, load=reader.load_facts)
+    listed = reader.rows()
     rows = past.rows
     report = past.live.get(period)
     target = terms.uptime_target if terms else None
     title = f"Service availability, last {len(rows)} {kind}s"
     chart = history_chart(rows, target=target, title=title, width=1100, height=300) if target else ""
 
-    outages = Outage.objects.filter(contract=contract).select_related("monitoring_source").order_by("-start", "-id")
-    outage_filter = OutageFilter(request.GET, queryset=outages)
-    outage_page = Paginator(outage_filter.qs if outage_filter.is_valid() else outages.none(), OUTAGES_PER_PAGE)
-    page = outage_page.get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
-    for o in page.object_list:
-        o.length = duration((o.end or now) - o.start) + ("" if o.end else " so far")
-        o.exclusion_label = av.CLAIM_LABELS.get(o.exclusion_kind, o.exclusion_kind.replace("_", " "))
+    page.object_list = listed.outages
+    for o in listed.outages:
+        o.length = duration((o.end or now) - o.start) + ("" if o.end else " so far")  # type: ignore[attr-defined]
+        o.exclusion_label = av.CLAIM_LABELS.get(o.exclusion_kind, o.exclusion_kind.replace("_", " "))  # type: ignore[attr-defined]
     params = request.GET.copy()
     params.pop("page", None)
 
     notice_days = terms.data["exclusions"]["maintenance_notice_days"] if terms else 0
-    upcoming = list(
-        MaintenanceWindow.objects.filter(
-            contract=contract, end__gte=now, status=MaintenanceWindow.Status.SCHEDULED
-        ).order_by("start")[:20]
-    )
+    upcoming = listed.upcoming
     for w in upcoming:
         w.notice_given = ahead(w.start - w.announced_at)
         w.notice_late = w.start - w.announced_at < timedelta(days=notice_days)
-    changes = list(
-        ChangeNotice.objects.filter(contract=contract)
-        .prefetch_related("messages")
-        .order_by("-planned_at", "-id")[:CHANGES_SHOWN]
-    )
+    changes = change_log(contract, limit=CHANGES_SHOWN)
     for c in changes:
         c.notice_given = ahead(c.planned_at - c.announced_at)
-    feed = CalendarFeed.objects.filter(user=request.user, contract=contract).first()
+    feed = (
+        CalendarFeed(user_id=user.pk, contract_id=contract.pk, created_at=feed_created_at) if feed_created_at else None
+    )
     feed_url = (
         request.build_absolute_uri(reverse("availability:calendar-feed", args=[contract.pk, av.feed_token(feed)]))
         if feed
         else ""
     )
     vendor, buyer = is_vendor_actor(s), is_buyer_actor(s)
-    health = list(
-        MonitoringSource.objects.filter(contract=contract, revoked_at__isnull=True)
-        .only("name", "kind", "silent_since", "accepted_at", "rejected_at", "registered_side", "revoked_at")
-        .order_by("name", "id")
-    )
+    health = [source for source in listed.sources if source.revoked_at is None]
     context = {
         "contract": contract,
         "standing": s,
@@ -291,8 +332,8 @@ def render_page(
         "decide_form": DecideForm(auto_id=False),
         "question_form": QuestionForm(auto_id=False),
         "api_url": reverse("availability-api:contract-availability", args=[contract.pk]) + f"?period={period.label}",
-        **_reconciliation_context(contract, period, request.user, book=book),
-        # Each active source's health (one query): ok, or silent since when.
+        **_reconciliation_context(contract, period, request.user, book=book, items=listed.items, known=listed.sources),
+        # Each active source's health: ok, or silent since when.
         "source_health": health,
         "counting_sources": any(source.counts for source in health),
     }
@@ -302,23 +343,24 @@ def render_page(
 
 @login_required
 def contract_availability(request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
+    if "export" not in request.GET:
+        return render_page(request, pk)  # reads the contract with its terms (404 if not visible)
     contract = get_visible_contract(request.user, pk)
     try:
         fmt = requested_format(request.GET.get("export"))
     except InvalidInput as exc:
         return HttpResponse(f"export: {exc.errors['export'][0]}", status=400, content_type="text/plain")
-    if fmt is not None:
-        # The outage table's filters, over every outage they select (not only the page shown).
-        outage_filter = OutageFilter(request.GET, queryset=Outage.objects.filter(contract=contract))
-        outages = outage_filter.qs if outage_filter.is_valid() else Outage.objects.none()
-        return export_response(
-            fmt=fmt,
-            filename=f"{contract.reference}-outages",
-            header=exports.HEADER,
-            rows=exports.rows(outages.order_by("-start", "-id")),
-            sheet="Outages",
-        )
-    return render_page(request, contract)
+    if fmt is None:
+        return render_page(request, pk)
+    # The outage table's filters, over every outage they select (not only the page shown).
+    outages = _outage_filter(request, contract.pk)[1]
+    return export_response(
+        fmt=fmt,
+        filename=f"{contract.reference}-outages",
+        header=exports.HEADER,
+        rows=exports.rows(outages.order_by("-start", "-id")),
+        sheet="Outages",
+    )
 
 
 # -- actions -------------------------------------------------------------------------------
@@ -345,7 +387,7 @@ def _run(
         valid = form is None or form.is_valid()
     if not valid:
         if rerender:
-            return render_page(request, contract, bound={name: form}, status=400)
+            return render_page(request, contract.pk, bound={name: form}, status=400)
         messages.error(request, "Please correct: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
         return redirect(reverse("availability:contract", args=[contract.pk]) + anchor)
     try:
@@ -357,7 +399,7 @@ def _run(
     except InvalidInput as exc:
         if rerender and form is not None:
             apply_domain_errors(form, exc)
-            return render_page(request, contract, bound={name: form}, status=400)
+            return render_page(request, contract.pk, bound={name: form}, status=400)
         detail = "; ".join(" ".join(v) for v in exc.errors.values()) or exc.message
         messages.error(request, f"{exc.message} {detail}" if detail != exc.message else detail)
     else:
@@ -641,13 +683,18 @@ class DisputeDiscrepancyForm(StyledForm):
     reason = forms.CharField(max_length=2000)
 
 
-def _reconciliation_context(contract: Contract, period: Any, user: Any, *, book: TermsBook) -> dict[str, Any]:
-    """The period's discrepancies with their sources' names (one query when
-    there are none, a fixed few when there are)."""
-    items = reconciliation.period_items(contract, start=period.start)
-    names = (
-        MonitoringSource.objects.filter(contract=contract).only("name", "registered_side").in_bulk() if items else {}
-    )
+def _reconciliation_context(
+    contract: Contract,
+    period: Any,
+    user: Any,
+    *,
+    book: TermsBook,
+    items: list[Discrepancy],
+    known: list[MonitoringSource],
+) -> dict[str, Any]:
+    """The period's discrepancies (``reconciliation.period_items``) with their
+    sources' names (``known``: every source of the contract)."""
+    names = {source.pk: source for source in known}
     side = sources.side_of(user, contract) if items else None
     rows = []
     for d in items:

@@ -25,11 +25,12 @@ def contract_standing(user: Any, contract: Contract) -> Standing:
     return standing(user, buyer_id=contract.buyer_id, vendor_id=contract.vendor_id, board_user_ids=board_ids)
 
 
-def get_visible_contract(user: Any, pk: int | str) -> Contract:
+def get_visible_contract(user: Any, pk: int | str, *, annotate: dict[str, Any] | None = None) -> Contract:
     """The contract if the user may see it; 404 otherwise (never 403: a
-    stranger must not learn that the contract exists)."""
+    stranger must not learn that the contract exists). ``annotate``: a page's
+    scalar subqueries, read in the same query as the contract."""
     try:
-        return Contract.objects.visible_to(user).select_related("buyer", "vendor").get(pk=pk)
+        return Contract.objects.visible_to(user).select_related("buyer", "vendor").annotate(**annotate or {}).get(pk=pk)
     except (Contract.DoesNotExist, ValueError, TypeError):
         raise Http404("No such contract.") from None
 

@@ -47,10 +47,7 @@ PERSONAS = ("buyer_cm", "vendor_am", "board", "staff")
 # Still over budget, being brought down by their owners: route -> the most
 # queries it may take today. Lower a number (or drop the row) when a route
 # gets cheaper; the test fails if a route here grows.
-PENDING: dict[str, int] = {
-    # The availability page: being brought down by the availability work.
-    "availability/contracts/<int:pk>/": 22,
-}
+PENDING: dict[str, int] = {}
 
 SKIP_PREFIXES = ("/admin/", "/static/", "/media/", "/accounts/logout/", "/api/schema/", "/api/docs/", "/api/redoc/")
 DOWNLOAD = re.compile(

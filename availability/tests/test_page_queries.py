@@ -21,11 +21,13 @@ from reports.tests.factories import add_outage
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 11, 5, 9, 0, tzinfo=UTC)
-# Pinned, the same for every size: session, user, memberships, contract, board, terms, stored reports,
-# the facts of the open and selected periods (outages, incidents, windows, no-data spans, probe
-# states, decided discrepancies), the outage table (count, page), upcoming windows, change notices
-# and their messages, the calendar feed, the period's discrepancies and the sources' health.
-PAGE_QUERIES = 21
+# Pinned, the same for every size: session, user, memberships, the terms with their contract (the
+# viewer's board seat, calendar feed and outage count read with it), stored reports, and one query
+# per table for the facts of the open and selected periods and the page's lists (availability.selectors):
+# outages (those that count and the table's page), windows (judged and upcoming), discrepancies
+# (decided and the period's), the sources with their no-data spans, silent probes and critical
+# incidents, and the change notices with their messages.
+PAGE_QUERIES = 10
 # Session, user, memberships, contract, terms and the period's facts (six tables).
 API_QUERIES = 11
 ENDED = last_n(period_of(NOW, kind="month", zone="UTC"), 12)[:-1]  # Dec 2025 .. Oct 2026
