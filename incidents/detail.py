@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, Value
-from django.db.models.functions import Cast
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from accounts.access import Standing, standing
 from accounts.models import Organization, User
 from contracts.access import contract_standing
 from contracts.models import BoardSeat, Contract
 from contracts.onboarding.selectors import PartyRows, party_rows
+from core.unions import Branch, union_rows
 from incidents.models import (
     ExclusionClaim,
     Incident,
@@ -126,69 +126,106 @@ def load_detail(user: Any, pk: int) -> Detail:
 
 # -- the small records, in one query ------------------------------------------------------
 
-_TEXT, _WHEN, _NUMBER = models.TextField(), models.DateTimeField(), models.BigIntegerField()
+_USER_PARTS = ("id", "username", "first_name", "last_name")  # what str(user) shows, and its pk
 
-# The common shape: each column, its type, and where each kind of record keeps it (absent: NULL).
-# Users (who made or decided a record) come as pk, username, first and last name: what str(user) shows.
-_SHAPE: dict[str, tuple[models.Field, dict[str, str]]] = {
-    "row_pk": (_NUMBER, dict.fromkeys(("pause", "claim", "severity", "link", "tick"), "pk")),
-    "began": (_WHEN, {"pause": "started_at", "claim": "claimed_at", "severity": "proposed_at", "link": "created_at", "tick": "at"}),
-    "ended": (_WHEN, {"pause": "ended_at", "claim": "decided_at", "severity": "decided_at"}),
-    "state": (_TEXT, {"claim": "status", "severity": "status", "tick": "party"}),
-    "code": (_TEXT, {"claim": "kind", "severity": "from_severity", "tick": "severity"}),
-    "code_to": (_TEXT, {"severity": "to_severity", "tick": "role"}),
-    "body": (_TEXT, {"pause": "reason", "claim": "reason", "severity": "reason", "link": "reason", "tick": "action"}),
-    "remark": (_TEXT, {"claim": "decision_reason", "severity": "decision_reason"}),
-    "seq": (_NUMBER, {"tick": "step_order"}),
-    "other_incident": (_NUMBER, {"link": "attributed_incident"}),
-    "contract_pk": (_NUMBER, {"link": "contract"}),
-    "contract_ref": (_TEXT, {"link": "contract__reference"}),
-    "vendor_pk": (_NUMBER, {"link": "contract__vendor"}),
-    "vendor_name": (_TEXT, {"link": "contract__vendor__name"}),
-    **{
-        f"{who}_{part}": (
-            _NUMBER if part == "pk" else _TEXT,
-            {kind: f"{field}__{'id' if part == 'pk' else part}" for kind, field in fields.items()},
-        )
-        for who, fields in (
-            ("by", {"claim": "claimed_by", "severity": "proposed_by", "link": "created_by", "tick": "ticked_by"}),
-            ("decider", {"claim": "decided_by", "severity": "decided_by"}),
-        )
-        for part in ("pk", "username", "first_name", "last_name")
-    },
-}  # fmt: skip
-
-_KINDS: dict[str, type[models.Model]] = {
-    "pause": IncidentPause,
-    "claim": ExclusionClaim,
-    "severity": SeverityChange,
-    "link": IncidentLink,
-    "tick": IncidentPlaybookTick,
+# The shared shape: every column any of the records fills.
+_SHAPE: dict[str, models.Field] = {
+    "started_at": models.DateTimeField(),
+    "ended_at": models.DateTimeField(),
+    "status": models.TextField(),
+    "kind": models.TextField(),
+    "severity_from": models.TextField(),
+    "severity_to": models.TextField(),
+    "text": models.TextField(),
+    "decision_reason": models.TextField(),
+    "step_order": models.BigIntegerField(),
+    "party": models.TextField(),
+    "role": models.TextField(),
+    "other_incident_id": models.BigIntegerField(),
+    "contract_id": models.BigIntegerField(),
+    "contract_reference": models.TextField(),
+    "vendor_id": models.BigIntegerField(),
+    "vendor_name": models.TextField(),
+    **{f"by_{part}": models.BigIntegerField() if part == "id" else models.TextField() for part in _USER_PARTS},
+    **{f"decider_{part}": models.BigIntegerField() if part == "id" else models.TextField() for part in _USER_PARTS},
 }
 
 
-def _branch(kind: str, incident: Incident) -> QuerySet[Any]:
-    columns: dict[str, Any] = {"record": Value(kind, output_field=_TEXT)}
-    for name, (field, where) in _SHAPE.items():
-        # A typed NULL: PostgreSQL types a union's columns branch by branch, and two untyped NULLs
-        # become text before a later branch brings the column's real type.
-        columns[name] = F(where[kind]) if kind in where else Cast(Value(None), output_field=field)
-    return _KINDS[kind]._default_manager.filter(incident=incident).order_by().values(**columns)
+def _people(prefix: str, field: str) -> dict[str, str]:
+    return {f"{prefix}_{part}": f"{field}__{part}" for part in _USER_PARTS}
 
 
 def _records(incident: Incident) -> dict[str, list[Any]]:
-    first, *rest = (_branch(kind, incident) for kind in _KINDS)
-    out: dict[str, list[Any]] = {kind: [] for kind in _KINDS}
-    for row in first.union(*rest, all=True):
-        out[row["record"]].append(_BUILD[row["record"]](row, incident))
-    return out
+    mine = {"incident": incident}
+    rows = union_rows(
+        _SHAPE,
+        {
+            "pause": Branch(
+                IncidentPause.objects.filter(**mine),
+                {"started_at": "started_at", "ended_at": "ended_at", "text": "reason"},
+            ),
+            "claim": Branch(
+                ExclusionClaim.objects.filter(**mine),
+                {
+                    "started_at": "claimed_at",
+                    "ended_at": "decided_at",
+                    "status": "status",
+                    "kind": "kind",
+                    "text": "reason",
+                    "decision_reason": "decision_reason",
+                    **_people("by", "claimed_by"),
+                    **_people("decider", "decided_by"),
+                },
+            ),
+            "severity": Branch(
+                SeverityChange.objects.filter(**mine),
+                {
+                    "started_at": "proposed_at",
+                    "ended_at": "decided_at",
+                    "status": "status",
+                    "severity_from": "from_severity",
+                    "severity_to": "to_severity",
+                    "text": "reason",
+                    "decision_reason": "decision_reason",
+                    **_people("by", "proposed_by"),
+                    **_people("decider", "decided_by"),
+                },
+            ),
+            "link": Branch(
+                IncidentLink.objects.filter(**mine),
+                {
+                    "started_at": "created_at",
+                    "text": "reason",
+                    "other_incident_id": "attributed_incident_id",
+                    "contract_id": "contract_id",
+                    "contract_reference": "contract__reference",
+                    "vendor_id": "contract__vendor_id",
+                    "vendor_name": "contract__vendor__name",
+                    **_people("by", "created_by"),
+                },
+            ),
+            "tick": Branch(
+                IncidentPlaybookTick.objects.filter(**mine),
+                {
+                    "started_at": "at",
+                    "severity_from": "severity",
+                    "step_order": "step_order",
+                    "party": "party",
+                    "role": "role",
+                    "text": "action",
+                    **_people("by", "ticked_by"),
+                },
+            ),
+        },
+    )
+    return {kind: [_BUILD[kind](row, incident) for row in kind_rows] for kind, kind_rows in rows.items()}
 
 
 def _user(row: dict[str, Any], who: str) -> User | None:
-    if row[f"{who}_pk"] is None:
+    if row[f"{who}_id"] is None:
         return None
     return User(
-        pk=row[f"{who}_pk"],
+        pk=row[f"{who}_id"],
         username=row[f"{who}_username"],
         first_name=row[f"{who}_first_name"],
         last_name=row[f"{who}_last_name"],
@@ -197,40 +234,40 @@ def _user(row: dict[str, Any], who: str) -> User | None:
 
 def _pause(row: dict[str, Any], incident: Incident) -> IncidentPause:
     return IncidentPause(
-        pk=row["row_pk"], incident=incident, started_at=row["began"], ended_at=row["ended"], reason=row["body"]
+        pk=row["pk"], incident=incident, started_at=row["started_at"], ended_at=row["ended_at"], reason=row["text"]
     )
 
 
 def _claim(row: dict[str, Any], incident: Incident) -> ExclusionClaim:
     return ExclusionClaim(
-        pk=row["row_pk"], incident=incident, kind=row["code"], reason=row["body"], status=row["state"],
-        claimed_by=_user(row, "by"), claimed_at=row["began"],
-        decided_by=_user(row, "decider"), decided_at=row["ended"], decision_reason=row["remark"],
+        pk=row["pk"], incident=incident, kind=row["kind"], reason=row["text"], status=row["status"],
+        claimed_by=_user(row, "by"), claimed_at=row["started_at"],
+        decided_by=_user(row, "decider"), decided_at=row["ended_at"], decision_reason=row["decision_reason"],
     )  # fmt: skip
 
 
 def _severity(row: dict[str, Any], incident: Incident) -> SeverityChange:
     return SeverityChange(
-        pk=row["row_pk"], incident=incident, from_severity=row["code"], to_severity=row["code_to"],
-        reason=row["body"], status=row["state"], proposed_by=_user(row, "by"), proposed_at=row["began"],
-        decided_by=_user(row, "decider"), decided_at=row["ended"], decision_reason=row["remark"],
+        pk=row["pk"], incident=incident, from_severity=row["severity_from"], to_severity=row["severity_to"],
+        reason=row["text"], status=row["status"], proposed_by=_user(row, "by"), proposed_at=row["started_at"],
+        decided_by=_user(row, "decider"), decided_at=row["ended_at"], decision_reason=row["decision_reason"],
     )  # fmt: skip
 
 
 def _link(row: dict[str, Any], incident: Incident) -> IncidentLink:
-    vendor = Organization(pk=row["vendor_pk"], name=row["vendor_name"])
-    contract = Contract(pk=row["contract_pk"], reference=row["contract_ref"], vendor=vendor)
-    other = Incident(pk=row["other_incident"]) if row["other_incident"] is not None else None
+    vendor = Organization(pk=row["vendor_id"], name=row["vendor_name"])
+    contract = Contract(pk=row["contract_id"], reference=row["contract_reference"], vendor=vendor)
+    other = Incident(pk=row["other_incident_id"]) if row["other_incident_id"] is not None else None
     return IncidentLink(
-        pk=row["row_pk"], incident=incident, contract=contract, reason=row["body"],
-        attributed_incident=other, created_by=_user(row, "by"), created_at=row["began"],
+        pk=row["pk"], incident=incident, contract=contract, reason=row["text"],
+        attributed_incident=other, created_by=_user(row, "by"), created_at=row["started_at"],
     )  # fmt: skip
 
 
 def _tick(row: dict[str, Any], incident: Incident) -> IncidentPlaybookTick:
     return IncidentPlaybookTick(
-        pk=row["row_pk"], incident=incident, severity=row["code"], step_order=row["seq"], party=row["state"],
-        role=row["code_to"], action=row["body"], ticked_by=_user(row, "by"), at=row["began"],
+        pk=row["pk"], incident=incident, severity=row["severity_from"], step_order=row["step_order"],
+        party=row["party"], role=row["role"], action=row["text"], ticked_by=_user(row, "by"), at=row["started_at"],
     )  # fmt: skip
 
 
