@@ -47,7 +47,9 @@ class Branch:
     order: Sequence[Any] = ()
 
 
-def union_rows(shape: Mapping[str, models.Field], branches: Mapping[str, Branch]) -> dict[str, list[dict[str, Any]]]:
+def union_rows(
+    shape: Mapping[str, models.Field[Any, Any]], branches: Mapping[str, Branch]
+) -> dict[str, list[dict[str, Any]]]:
     """Each branch's rows, in its order, as dicts of ``pk`` and every shape
     column (``None`` where the branch has no such column). One query."""
     queries = []

@@ -2,6 +2,8 @@
 refuses a union whose NULL column met a number after text), each list in its own
 order, empty lists, and a shape mistake named."""
 
+from typing import Any
+
 import pytest
 from django.db import models
 from django.db.models import F
@@ -11,7 +13,7 @@ from core.unions import Branch, union_rows
 
 pytestmark = pytest.mark.django_db
 
-SHAPE = {
+SHAPE: dict[str, models.Field[Any, Any]] = {
     "label": models.CharField(),
     "number": models.BigIntegerField(),
     "since": models.DateTimeField(),

@@ -5,16 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contracts', '0007_version_consent'),
-        ('incidents', '0010_incident_counters'),
+        ("contracts", "0007_version_consent"),
+        ("incidents", "0010_incident_counters"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(condition=models.Q(('breached', True), ('excluded', False), models.Q(('status', 'cancelled'), _negated=True)), fields=['contract', 'opened_at'], include=('severity',), name='incident_breached_window'),
+            model_name="incident",
+            index=models.Index(
+                condition=models.Q(
+                    ("breached", True), ("excluded", False), models.Q(("status", "cancelled"), _negated=True)
+                ),
+                fields=["contract", "opened_at"],
+                include=("severity",),
+                name="incident_breached_window",
+            ),
         ),
     ]
