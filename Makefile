@@ -76,7 +76,8 @@ BENCH_RUNS = \
   "simulate.py" \
   "ingest.py --total 100000 --formats 100" \
   "fanout.py" \
-  "dashboard.py"
+  "dashboard.py" \
+  "generate.py"
 bench: export DJANGO_DEBUG ?= 1
 bench: export BENCH_SCALE := $(BENCH_SCALE)
 bench: setup
