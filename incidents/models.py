@@ -234,6 +234,10 @@ class Incident(models.Model):
             models.Index(fields=["next_risk_at"], name="incident_next_risk"),
             models.Index(fields=["next_escalation_at"], name="incident_next_escalation"),
             models.Index(fields=["severity", "-opened_at"], name="incident_severity_opened"),
+            # One contract's incidents of one severity (the close's critical incidents per period):
+            # without it PostgreSQL intersects the contract index with every contract's criticals
+            # (3.9 ms of a 13 ms snapshot at 2M incidents).
+            models.Index(fields=["contract", "severity", "opened_at"], name="incident_contract_severity"),
             # The list's default order: lets a filtered page stop after 25 rows.
             models.Index(fields=["-opened_at", "-id"], name="incident_opened_order"),
             # "My queue": a person's assigned incidents in list order.
