@@ -18,19 +18,20 @@ A hold whose subject can no longer be found holds the whole contract: when in do
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from operator import attrgetter
 from typing import Any
 
-from django.db.models import BigIntegerField, CharField, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Cast
+from django.db.models import BigIntegerField, CharField, DateTimeField, Exists, Field, OuterRef, Q, TextField
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from availability.models import Outage
 from contracts.models import Contract
 from core.datetimes import when
+from core.unions import Branch, union_rows
 from disputes.models import Dispute
 from holds.models import LegalHold
 from incidents.models import ExclusionClaim, Incident
@@ -110,38 +111,52 @@ def _pk(text: str, prefix: str = "") -> int | None:
 
 # -- the automatic sources, read in one UNION ALL query --------------------------------------------
 #
-# Each source (and each kind of subject an open dispute may name) is one branch of the same shape:
-# which source, its pk, four texts, two numbers and four instants. Branches carry no ORDER BY
-# (SQLite refuses one inside a compound query): the lists are sorted here, by the keys the
-# separate queries used to order by.
+# Each source (and each kind of subject an open dispute may name) is one list of ``union_rows``.
+# ``start`` and ``end`` are the span of what a row stands for: an outage, an incident (ended when
+# resolved, closed or cancelled), a report's period, or the period of a dispute's own report.
 
-_TEXTS = ("s1", "s2", "s3", "s4")
-_NUMBERS = ("n1", "n2")
-_INSTANTS = ("d1", "d2", "d3", "d4")
-_PREFIX = "hold_"
 Row = dict[str, Any]
 
+_SHAPE: dict[str, Field[Any, Any]] = {
+    # an open dispute
+    "subject_type": TextField(),
+    "subject_id": TextField(),
+    "subject_label": TextField(),
+    "stage_name": TextField(),
+    "stage_index": BigIntegerField(),
+    "report_id": BigIntegerField(),
+    # a pending exclusion claim on an incident
+    "kind": TextField(),
+    "incident_id": BigIntegerField(),
+    # an outage
+    "exclusion": TextField(),
+    "component": TextField(),
+    # a credit
+    "status": TextField(),
+    "period": TextField(),
+    "claim_deadline": DateTimeField(),
+    # every row
+    "start": DateTimeField(),
+    "end": DateTimeField(),
+}
 
-def _branch(qs: QuerySet[Any], source: str, **columns: str) -> QuerySet[Any]:
-    """``qs`` as rows of the shared shape: ``columns`` names the fields that fill it, the rest are
-    typed NULLs (PostgreSQL takes a bare NULL parameter for text, which a UNION will not match with
-    a number or an instant; the first branch's types convert every row)."""
-    shape: dict[str, Any] = {"source": Value(source, output_field=CharField()), "ref": F("pk")}
-    for names, output in ((_TEXTS, CharField()), (_NUMBERS, BigIntegerField()), (_INSTANTS, DateTimeField())):
-        for name in names:
-            shape[name] = F(columns[name]) if name in columns else Cast(Value(None), output_field=output)
-    # Prefixed: an annotation may not take a model field's name (``Outage.source``).
-    return qs.order_by().values(**{f"{_PREFIX}{name}": value for name, value in shape.items()})
+
+def _incident_span_columns(path: str = "") -> dict[str, Any]:
+    return {
+        "start": f"{path}opened_at",
+        "end": Coalesce(f"{path}resolved_at", f"{path}closed_at", f"{path}cancelled_at"),
+    }
 
 
-def _rows(qs: QuerySet[Any]) -> Iterator[Row]:
-    for row in qs:
-        yield {name.removeprefix(_PREFIX): value for name, value in row.items()}
+_OUTAGE = {"start": "start", "end": "end"}
+_CREDIT = {"start": "report__period_start", "end": "report__period_end"}
+_REPORT = {"start": "period_start", "end": "period_end"}
 
 
 def _disputed(contract: Contract, subject: str) -> Exists:
-    """Rows an open dispute of the contract may name: its subject id contains the row's pk. A
-    superset of what ``_pk`` reads, which ``_dispute_holds`` then matches exactly."""
+    """Rows an open dispute of the contract may name: its subject id contains the row's pk. SQL
+    cannot read ids the way ``_pk`` does (" inc-0012 : checkout" is 12), so this asks for a superset
+    that ``_dispute_holds`` then matches exactly."""
     return Exists(
         Dispute.objects.open().filter(
             contract=contract,
@@ -161,117 +176,101 @@ class _Sources:
     reports: dict[int, Row] = field(default_factory=dict)
 
 
+def _by_pk(*lists: list[Row]) -> dict[int, Row]:
+    """One row per pk: a row both claimed (or open) and disputed comes in two lists."""
+    return {row["pk"]: row for rows in lists for row in rows}
+
+
 def _sources(contract: Contract, now: datetime) -> _Sources:
     S, C = Dispute.Subject, Credit.Status
-    disputes = _branch(
-        Dispute.objects.open().filter(contract=contract),
-        "dispute",
-        s1="subject_type",
-        s2="subject_id",
-        s3="subject_label",
-        s4="stage_name",
-        n1="stage_index",
-        n2="report_id",
-        d1="report__period_start",
-        d2="report__period_end",
-    )
-    claims = _branch(
-        ExclusionClaim.objects.filter(incident__contract=contract, status=ExclusionClaim.Status.PENDING),
-        "claim",
-        s1="kind",
-        n1="incident_id",
-        d1="incident__opened_at",
-        d2="incident__resolved_at",
-        d3="incident__closed_at",
-        d4="incident__cancelled_at",
-    )
-    # A row both claimed (or open) and disputed comes twice: the dicts below keep one.
-    outage_columns = {"s1": "exclusion", "s2": "component", "d1": "start", "d2": "end"}
-    claimed_outages = _branch(
-        Outage.objects.filter(contract=contract, exclusion=Outage.Exclusion.CLAIMED), "outage", **outage_columns
-    )
-    disputed_outages = _branch(
-        Outage.objects.filter(contract=contract).filter(_disputed(contract, S.OUTAGE)), "outage", **outage_columns
-    )
-    incidents = _branch(
-        Incident.objects.filter(contract=contract).filter(_disputed(contract, S.INCIDENT)),
-        "incident",
-        d1="opened_at",
-        d2="resolved_at",
-        d3="closed_at",
-        d4="cancelled_at",
-    )
-    credit_columns = {
-        "s1": "status",
-        "s2": "report__period",
-        "d1": "report__period_start",
-        "d2": "report__period_end",
-        "d3": "claim_deadline",
-    }
-    open_credits = _branch(
-        Credit.objects.filter(contract=contract).filter(
-            Q(status__in=[C.CLAIMED, C.DISPUTED]) | Q(status=C.CALCULATED, claim_deadline__gte=now)
-        ),
-        "credit",
-        **credit_columns,
-    )
-    disputed_credits = _branch(
-        Credit.objects.filter(contract=contract).filter(_disputed(contract, S.CREDIT)), "credit", **credit_columns
-    )
-    reports = _branch(
-        ServiceReport.objects.filter(contract=contract).filter(_disputed(contract, S.REPORT_LINE)),
-        "report",
-        d1="period_start",
-        d2="period_end",
-    )
-    found = _Sources()
-    # Each EXISTS stands alone in its branch's WHERE (not under an OR): a semi-join the database
+    outage_columns = {**_OUTAGE, "exclusion": "exclusion", "component": "component"}
+    credit_columns = {**_CREDIT, "status": "status", "period": "report__period", "claim_deadline": "claim_deadline"}
+    # Each EXISTS stands alone in its list's WHERE (not under an OR): a semi-join the database
     # plans from the few open disputes, not a subquery run for every row of the contract.
-    others = (claims, claimed_outages, disputed_outages, incidents, open_credits, disputed_credits, reports)
-    for row in _rows(disputes.union(*others, all=True)):
-        if row["source"] == "dispute":
-            found.disputes.append(row)
-        elif row["source"] == "claim":
-            found.claims.append(row)
-        else:
-            getattr(found, f"{row['source']}s")[row["ref"]] = row
-    found.disputes.sort(key=lambda r: r["ref"])
-    found.claims.sort(key=lambda r: r["ref"])
-    return found
+    rows = union_rows(
+        _SHAPE,
+        {
+            "dispute": Branch(
+                Dispute.objects.open().filter(contract=contract),
+                {
+                    "subject_type": "subject_type",
+                    "subject_id": "subject_id",
+                    "subject_label": "subject_label",
+                    "stage_name": "stage_name",
+                    "stage_index": "stage_index",
+                    "report_id": "report_id",
+                    "start": "report__period_start",
+                    "end": "report__period_end",
+                },
+            ),
+            "claim": Branch(
+                ExclusionClaim.objects.filter(incident__contract=contract, status=ExclusionClaim.Status.PENDING),
+                {"kind": "kind", "incident_id": "incident_id", **_incident_span_columns("incident__")},
+            ),
+            "claimed_outage": Branch(
+                Outage.objects.filter(contract=contract, exclusion=Outage.Exclusion.CLAIMED), outage_columns
+            ),
+            "disputed_outage": Branch(
+                Outage.objects.filter(contract=contract).filter(_disputed(contract, S.OUTAGE)), outage_columns
+            ),
+            "incident": Branch(
+                Incident.objects.filter(contract=contract).filter(_disputed(contract, S.INCIDENT)),
+                _incident_span_columns(),
+            ),
+            "open_credit": Branch(
+                Credit.objects.filter(contract=contract).filter(
+                    Q(status__in=[C.CLAIMED, C.DISPUTED]) | Q(status=C.CALCULATED, claim_deadline__gte=now)
+                ),
+                credit_columns,
+            ),
+            "disputed_credit": Branch(
+                Credit.objects.filter(contract=contract).filter(_disputed(contract, S.CREDIT)), credit_columns
+            ),
+            "report": Branch(
+                ServiceReport.objects.filter(contract=contract).filter(_disputed(contract, S.REPORT_LINE)), _REPORT
+            ),
+        },
+    )
+    return _Sources(
+        disputes=rows["dispute"],
+        claims=rows["claim"],
+        outages=_by_pk(rows["claimed_outage"], rows["disputed_outage"]),
+        incidents=_by_pk(rows["incident"]),
+        credits=_by_pk(rows["open_credit"], rows["disputed_credit"]),
+        reports=_by_pk(rows["report"]),
+    )
 
 
-def _subjects_by_lookup(contract: Contract, found: _Sources, missed: dict[str, set[int]]) -> None:
+def _subjects_by_lookup(contract: Contract, stores: dict[str, dict[int, Row]], missed: dict[str, set[int]]) -> None:
     """Subjects named in digits the ``contains`` superset cannot see (digits other than 0-9, which
-    ``int()`` reads): looked up as rows of the same shape. Never for ids the services write."""
+    ``int()`` reads): looked up in one more query. Never for ids the services write."""
     S = Dispute.Subject
-    for subject, qs, columns in (
-        (S.OUTAGE, Outage.objects.filter(contract=contract), {"d1": "start", "d2": "end"}),
-        (
-            S.INCIDENT,
-            Incident.objects.filter(contract=contract),
-            {"d1": "opened_at", "d2": "resolved_at", "d3": "closed_at", "d4": "cancelled_at"},
-        ),
-        (
-            S.CREDIT,
-            Credit.objects.filter(contract=contract),
-            {"d1": "report__period_start", "d2": "report__period_end"},
-        ),
-        (S.REPORT_LINE, ServiceReport.objects.filter(contract=contract), {"d1": "period_start", "d2": "period_end"}),
-    ):
-        if missed.get(subject):
-            store = getattr(found, {S.REPORT_LINE: "reports"}.get(subject, f"{subject}s"))
-            for row in _rows(_branch(qs.filter(pk__in=missed[subject]), subject, **columns)):
-                store[row["ref"]] = row
+    subjects = {
+        S.OUTAGE: (Outage.objects.filter(contract=contract), _OUTAGE),
+        S.INCIDENT: (Incident.objects.filter(contract=contract), _incident_span_columns()),
+        S.CREDIT: (Credit.objects.filter(contract=contract), _CREDIT),
+        S.REPORT_LINE: (ServiceReport.objects.filter(contract=contract), _REPORT),
+    }
+    rows = union_rows(
+        _SHAPE,
+        {
+            subject: Branch(qs.filter(pk__in=missed[subject]), columns)
+            for subject, (qs, columns) in subjects.items()
+            if missed.get(subject)
+        },
+    )
+    for subject, found in rows.items():
+        for pk, row in _by_pk(found).items():
+            stores[subject].setdefault(pk, row)  # a row the sources read already has every column
 
 
 def _incident_span(row: Row) -> tuple[datetime, datetime | None]:
-    """An incident's span, from a row's (opened, resolved, closed, cancelled) instants."""
-    return _span(row["d1"], row["d2"] or row["d3"] or row["d4"], FACT_MARGIN)
+    return _span(row["start"], row["end"], FACT_MARGIN)
 
 
 def _dispute_holds(contract: Contract, found: _Sources) -> list[Hold]:
     S = Dispute.Subject
-    stores = {
+    stores: dict[str, dict[int, Row]] = {
         S.OUTAGE: found.outages,
         S.INCIDENT: found.incidents,
         S.CREDIT: found.credits,
@@ -279,26 +278,24 @@ def _dispute_holds(contract: Contract, found: _Sources) -> list[Hold]:
     }
     missed: dict[str, set[int]] = {}
     for d in found.disputes:
-        pk = _pk(d["s2"], "INC-")
-        if pk is not None and str(pk) not in d["s2"] and d["s1"] in stores:
-            missed.setdefault(d["s1"], set()).add(pk)
+        pk = _pk(d["subject_id"], "INC-")
+        if pk is not None and str(pk) not in d["subject_id"] and d["subject_type"] in stores:
+            missed.setdefault(d["subject_type"], set()).add(pk)
     if missed:
-        _subjects_by_lookup(contract, found, missed)
+        _subjects_by_lookup(contract, stores, missed)
     holds = []
     for d in found.disputes:
-        pk, subject_type = _pk(d["s2"], "INC-"), d["s1"]
+        pk, subject_type = _pk(d["subject_id"], "INC-"), d["subject_type"]
         span: tuple[datetime, datetime | None] | None = None
         subject = stores[subject_type].get(pk) if subject_type in stores and pk is not None else None
         if subject is not None:
-            if subject_type == S.OUTAGE:
-                span = _span(subject["d1"], subject["d2"], FACT_MARGIN)
-            elif subject_type == S.INCIDENT:
-                span = _incident_span(subject)
+            if subject_type in (S.OUTAGE, S.INCIDENT):
+                span = _span(subject["start"], subject["end"], FACT_MARGIN)
             else:  # a credit's report period, or the report's
-                span = (subject["d1"], subject["d2"])
-        if d["n2"] is not None:  # the dispute's report
-            span = _hull(span, (d["d1"], d["d2"]))
-        label = f"Dispute D-{d['ref']} (stage {d['n1'] + 1}: {d['s4']}) on {d['s3']}"
+                span = (subject["start"], subject["end"])
+        if d["report_id"] is not None:  # the dispute's report
+            span = _hull(span, (d["start"], d["end"]))
+        label = f"Dispute D-{d['pk']} (stage {d['stage_index'] + 1}: {d['stage_name']}) on {d['subject_label']}"
         if span is None:
             holds.append(Hold(kind="dispute", label=label, whole=True))
         else:
@@ -310,13 +307,15 @@ def _claim_holds(found: _Sources) -> list[Hold]:
     holds = []
     for claim in found.claims:
         start, end = _incident_span(claim)
-        kind = ExclusionClaim(kind=claim["s1"]).get_kind_display().lower()
-        label = f"Pending exclusion claim ({kind}) on {Incident(pk=claim['n1']).reference}"
+        kind = ExclusionClaim(kind=claim["kind"]).get_kind_display().lower()
+        label = f"Pending exclusion claim ({kind}) on {Incident(pk=claim['incident_id']).reference}"
         holds.append(Hold(kind="exclusion_claim", label=label, start=start, end=end))
-    claimed = sorted((o for o in found.outages.values() if o["s1"] == Outage.Exclusion.CLAIMED), key=lambda o: o["ref"])
+    claimed = sorted(
+        (o for o in found.outages.values() if o["exclusion"] == Outage.Exclusion.CLAIMED), key=lambda o: o["pk"]
+    )
     for outage in claimed:
-        start, end = _span(outage["d1"], outage["d2"], FACT_MARGIN)
-        label = f"Pending exclusion claim on Outage #{outage['ref']} ({outage['s2']}, {when(outage['d1'])})"
+        start, end = _span(outage["start"], outage["end"], FACT_MARGIN)
+        label = f"Pending exclusion claim on Outage #{outage['pk']} ({outage['component']}, {when(outage['start'])})"
         holds.append(Hold(kind="exclusion_claim", label=label, start=start, end=end))
     return holds
 
@@ -339,19 +338,19 @@ def _credit_holds(found: _Sources, now: datetime) -> list[Hold]:
         (
             c
             for c in found.credits.values()
-            if c["s1"] in (C.CLAIMED, C.DISPUTED)
-            or (c["s1"] == C.CALCULATED and c["d3"] is not None and c["d3"] >= now)
+            if c["status"] in (C.CLAIMED, C.DISPUTED)
+            or (c["status"] == C.CALCULATED and c["claim_deadline"] is not None and c["claim_deadline"] >= now)
         ),
-        key=lambda c: (c["d1"], c["ref"]),
+        key=lambda c: (c["start"], c["pk"]),
     )
     holds = []
     for credit in open_credits:
-        if credit["s1"] == C.CALCULATED:
-            why = f"Claim window for credit #{credit['ref']} ({credit['s2']}) open until {when(credit['d3'])}"
+        if credit["status"] == C.CALCULATED:
+            why = f"Claim window for credit #{credit['pk']} ({credit['period']}) open until {when(credit['claim_deadline'])}"
         else:
-            status = Credit(status=credit["s1"]).get_status_display().lower()
-            why = f"Open claim on credit #{credit['ref']} ({credit['s2']}, {status})"
-        holds.append(Hold(kind="credit", label=why, start=credit["d1"], end=credit["d2"]))
+            status = Credit(status=credit["status"]).get_status_display().lower()
+            why = f"Open claim on credit #{credit['pk']} ({credit['period']}, {status})"
+        holds.append(Hold(kind="credit", label=why, start=credit["start"], end=credit["end"]))
     return holds
 
 

@@ -2,6 +2,8 @@
 refuses a union whose NULL column met a number after text), each list in its own
 order, empty lists, and a shape mistake named."""
 
+from __future__ import annotations
+
 from typing import Any
 
 import pytest

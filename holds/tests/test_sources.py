@@ -115,3 +115,24 @@ def _when(at):
     from core.datetimes import when
 
     return when(at)
+
+
+def test_a_subject_found_twice_keeps_its_own_hold(contract, clock, django_assert_num_queries):
+    """An open credit disputed in digits other than 0-9 is read by the sources and again by the
+    second lookup: it keeps its claim-window hold beside the dispute's."""
+    from reports.tests.ledger_factories import make_credit, make_report
+
+    clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    february = make_report(contract, "2026-02")
+    credit = make_credit(february)
+    arabic = "".join(chr(0x0660 + int(d)) for d in str(credit.pk))
+    dispute = _dispute(contract, Dispute.Subject.CREDIT, arabic)
+
+    with django_assert_num_queries(4):  # legal holds, the sources, the arabic digits' credit, reviews
+        holds = holds_for(contract)
+    assert [(h.kind, h.start, h.end) for h in holds] == [
+        ("dispute", february.period_start, february.period_end),
+        ("credit", february.period_start, february.period_end),
+    ]
+    assert holds[0].label.startswith(f"Dispute D-{dispute.pk} ")
+    assert holds[1].label.startswith(f"Claim window for credit #{credit.pk} ")
