@@ -11,20 +11,7 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import (
-    BigIntegerField,
-    BooleanField,
-    CharField,
-    Count,
-    DateTimeField,
-    F,
-    OuterRef,
-    QuerySet,
-    Subquery,
-    Value,
-    Window,
-)
-from django.db.models.functions import Cast, Coalesce, RowNumber
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -35,21 +22,13 @@ from accounts.access import organization_ids, standing
 from accounts.identity.stepup import step_up_required
 from accounts.models import Organization, User
 from audit.views import render_entries
-from contracts import services
+from contracts import detail, services
 from contracts.access import can_amend, can_manage, contract_standing, get_visible_contract, is_buyer_manager
 from contracts.api.trail import readable_trail
 from contracts.diffing import MISSING, diff_terms, label_for
 from contracts.filters import ORDERINGS, ContractFilter
 from contracts.forms import ActivateForm, AmendForm, ContractCreateForm, TermsForm, apply_domain_errors
-from contracts.models import (
-    BoardSeat,
-    Contract,
-    ContractContact,
-    ContractDocument,
-    OnboardingItem,
-    SLAVersion,
-    TerminationRight,
-)
+from contracts.models import Contract, ContractDocument, SLAVersion
 from contracts.pdf import human_minutes, render_schedule_pdf, schedule_context
 from contracts.terms import SCHEMA
 from contracts.versions import in_force_among
@@ -196,169 +175,12 @@ def contract_create(request: HttpRequest) -> HttpResponse:
 
 # -- one contract ----------------------------------------------------------------------------
 
-# What the contract page shows of the latest termination right that was not withdrawn.
-_TERMINATION_SHOWN = ("pk", "status", "raised_on", "report_label", "expires_at", "ended_at", "reason")
-_ONBOARDING_COUNTS = ("total", "done", "waived", "open", "overdue")
-
-
-def _onboarding_count(**filters: Any) -> Coalesce:
-    items = (
-        OnboardingItem.objects.filter(contract=OuterRef("pk"), **filters)
-        .order_by()
-        .values("contract")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(items), 0)
-
-
-def _page_contract(user: Any, pk: int) -> Contract:
-    """The contract as ``get_visible_contract`` finds it (404 otherwise), with, on the same row, its
-    onboarding plan's counts and the latest termination right that was not withdrawn, and its
-    annual reviews (prefetched: the review panel and the legal-hold panel share them)."""
-    today, S = timezone.localdate(), OnboardingItem.Status
-    latest_right = (
-        TerminationRight.objects.filter(contract=OuterRef("pk"))
-        .exclude(status=TerminationRight.Status.WITHDRAWN)
-        .order_by("-raised_at", "-pk")
-    )
-    counts = {
-        "total": _onboarding_count(),
-        "done": _onboarding_count(status=S.DONE),
-        "waived": _onboarding_count(status=S.WAIVED),
-        "open": _onboarding_count(status=S.OPEN),
-        "overdue": _onboarding_count(status=S.OPEN, due_date__lt=today),
-    }
-    try:
-        return (
-            Contract.objects.visible_to(user)
-            .select_related("buyer", "vendor")
-            .annotate(
-                **{f"onboarding_{name}": count for name, count in counts.items()},
-                **{f"termination_{name}": Subquery(latest_right.values(name)[:1]) for name in _TERMINATION_SHOWN},
-            )
-            .prefetch_related("annual_reviews")
-            .get(pk=pk)
-        )
-    except (Contract.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such contract.") from None
-
-
-def _onboarding_progress(contract: Contract) -> dict[str, Any]:
-    """``contracts.onboarding.selectors.onboarding_progress``, from the counts on the contract row."""
-    counts: dict[str, Any] = {name: getattr(contract, f"onboarding_{name}") for name in _ONBOARDING_COUNTS}
-    finished = counts["done"] + counts["waived"]
-    counts["finished"] = finished
-    counts["percent"] = round(100 * finished / counts["total"]) if counts["total"] else 0
-    counts["complete"] = counts["total"] > 0 and counts["open"] == 0
-    return counts
-
-
-def _termination_state(contract: Contract) -> dict[str, Any]:
-    """The ``termination_state`` tag's answer (``open``: the right open now; ``last``: when none is
-    open, the latest that ended), from the fields on the contract row."""
-    shown = {name: getattr(contract, f"termination_{name}") for name in _TERMINATION_SHOWN}
-    latest = TerminationRight(contract=contract, **shown) if shown["pk"] is not None else None
-    is_open = latest is not None and latest.status == TerminationRight.Status.OPEN
-    return {"open": latest if is_open else None, "last": None if is_open else latest}
-
-
-_PEOPLE_TEXTS = ("s1", "s2", "s3", "s4", "s5")
-
-
-def _people_rows(qs: QuerySet[Any], kind: str, order: list[Any], **columns: str) -> QuerySet[Any]:
-    """One branch of ``_people``: ``columns`` fill the shared shape, the rest are typed NULLs (see
-    ``holds.selectors._branch``); ``rank`` is the row's place in the list's own order, by the
-    database's collation (branches of a UNION carry no ORDER BY)."""
-    shape: dict[str, Any] = {
-        "people_kind": Value(kind, output_field=CharField()),
-        "people_pk": F("pk"),
-        "rank": Window(RowNumber(), order_by=order),
-    }
-    for names, output in (
-        (_PEOPLE_TEXTS, CharField()),
-        (("n1", "n2"), BigIntegerField()),
-        (("flag",), BooleanField()),
-        (("at",), DateTimeField()),
-    ):
-        for name in names:
-            shape[name] = F(columns[name]) if name in columns else Cast(Value(None), output_field=output)
-    return qs.order_by().values(**shape)
-
-
-def _people(contract: Contract) -> tuple[list[BoardSeat], list[ContractContact], list[ContractDocument]]:
-    """The board (with its people's names), the contacts and the documents the page lists, each in
-    its model's order, in one UNION ALL query."""
-    seats = _people_rows(
-        BoardSeat.objects.filter(contract=contract),
-        "seat",
-        [F("is_chair").desc(), F("user__username").asc()],
-        s1="user__username",
-        s2="user__first_name",
-        s3="user__last_name",
-        n1="user_id",
-        flag="is_chair",
-    )
-    contacts = _people_rows(
-        ContractContact.objects.filter(contract=contract),
-        "contact",
-        [F("side").asc(), F("role").asc(), F("name").asc()],
-        s1="side",
-        s2="role",
-        s3="name",
-        s4="email",
-        s5="phone",
-        n1="user_id",
-    )
-    documents = _people_rows(
-        ContractDocument.objects.filter(contract=contract),
-        "document",
-        [F("uploaded_at").desc()],
-        s1="title",
-        s2="file",
-        n1="size",
-        n2="uploaded_by_id",
-        at="uploaded_at",
-    )
-    rows = sorted(seats.union(contacts, documents, all=True), key=lambda r: (r["people_kind"], r["rank"]))
-    board, people, docs = [], [], []
-    for r in rows:
-        if r["people_kind"] == "seat":
-            user = User(pk=r["n1"], username=r["s1"], first_name=r["s2"], last_name=r["s3"])
-            board.append(BoardSeat(pk=r["people_pk"], contract=contract, user=user, is_chair=r["flag"]))
-        elif r["people_kind"] == "contact":
-            people.append(
-                ContractContact(
-                    pk=r["people_pk"],
-                    contract=contract,
-                    side=r["s1"],
-                    role=r["s2"],
-                    name=r["s3"],
-                    email=r["s4"],
-                    phone=r["s5"],
-                    user_id=r["n1"],
-                )
-            )
-        else:
-            docs.append(
-                ContractDocument(
-                    pk=r["people_pk"],
-                    contract=contract,
-                    title=r["s1"],
-                    file=r["s2"],
-                    size=r["n1"],
-                    uploaded_by_id=r["n2"],
-                    uploaded_at=r["at"],
-                )
-            )
-    return board, people, docs
-
 
 @login_required
 def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    contract = _page_contract(request.user, pk)
+    contract = detail.page_contract(request.user, pk)
     # The board the page lists also answers the standing (no second query for its user ids).
-    board, contacts, documents = _people(contract)
+    board, contacts, documents = detail.people(contract)
     contract._board_user_ids = {seat.user_id for seat in board}  # type: ignore[attr-defined]
     s = contract_standing(request.user, contract)
     versions = list(contract.sla_versions.order_by("number"))
@@ -396,8 +218,8 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "board": board,
         "documents": documents,
         "reviews": list(contract.annual_reviews.all()),  # prefetched
-        "tr": _termination_state(contract),
-        "onb": _onboarding_progress(contract),
+        "tr": detail.termination_state(contract),
+        "onb": detail.onboarding_progress(contract),
         "days_to_notice": (contract.notice_deadline - timezone.localdate()).days,
         "notice_warning_days": NOTICE_WARNING_DAYS,
         "now": now,

@@ -260,11 +260,27 @@ def onboarding_progress(
             open=Count("id", filter=open_q),
             overdue=Count("id", filter=open_q & Q(due_date__lt=today)),
         )
-    finished = counts["done"] + counts["waived"]
-    counts["finished"] = finished
-    counts["percent"] = round(100 * finished / counts["total"]) if counts["total"] else 0
-    counts["complete"] = counts["total"] > 0 and counts["open"] == 0
-    return counts
+    return progress_from_counts(**counts)
+
+
+# The counts ``progress_from_counts`` takes: every item of the plan, and those in each state.
+ONBOARDING_COUNTS = ("total", "done", "waived", "open", "overdue")
+
+
+def progress_from_counts(*, total: int, done: int, waived: int, open: int, overdue: int) -> dict[str, Any]:
+    """The progress a page shows, from the plan's counts: the counts, and how many items are
+    finished (done or waived), the share finished in percent, and whether the plan is complete."""
+    finished = done + waived
+    return {
+        "total": total,
+        "done": done,
+        "waived": waived,
+        "open": open,
+        "overdue": overdue,
+        "finished": finished,
+        "percent": round(100 * finished / total) if total else 0,
+        "complete": total > 0 and open == 0,
+    }
 
 
 def audience_of_all(

@@ -8,10 +8,9 @@ from django.test import override_settings
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from contracts import views
+from contracts import detail
 from contracts.models import BoardSeat, ContractContact, ContractDocument, OnboardingItem, TerminationRight
 from contracts.onboarding.selectors import onboarding_progress
-from contracts.templatetags.termination import termination_state
 from holds import services as holds
 
 BUDGET = 10
@@ -85,8 +84,8 @@ def test_the_page_runs_at_most_ten_queries_whatever_the_rows(
 
 def test_the_page_lists_what_the_models_hold(staff, contract, board_member):
     _add(contract, staff, 5)
-    page = views._page_contract(staff, contract.pk)
-    board, contacts, documents = views._people(page)
+    page = detail.page_contract(staff, contract.pk)
+    board, contacts, documents = detail.people(page)
     assert [(s.pk, s.user_id, str(s.user), s.is_chair) for s in board] == [
         (s.pk, s.user_id, str(s.user), s.is_chair) for s in contract.board.select_related("user")
     ]
@@ -96,18 +95,26 @@ def test_the_page_lists_what_the_models_hold(staff, contract, board_member):
     assert [(d.pk, d.title, d.size, d.uploaded_at) for d in documents] == [
         (d.pk, d.title, d.size, d.uploaded_at) for d in contract.documents.all()
     ]
-    assert views._onboarding_progress(page) == onboarding_progress(contract)
+    assert detail.onboarding_progress(page) == onboarding_progress(contract)
     _same_termination_state(page, contract)
     # Once the open right ends, the page shows it as the last one.
     TerminationRight.objects.filter(status=TerminationRight.Status.OPEN).update(
         status=TerminationRight.Status.EXERCISED, ended_at=timezone.now(), reason="Decided"
     )
-    _same_termination_state(views._page_contract(staff, contract.pk), contract)
+    _same_termination_state(detail.page_contract(staff, contract.pk), contract)
+
+
+def _termination_state(contract):
+    """What the page shows, by the model's own query: the latest right not withdrawn, as ``open``
+    while it is open, else as ``last``."""
+    latest = contract.termination_rights.exclude(status=TerminationRight.Status.WITHDRAWN).first()
+    is_open = latest is not None and latest.status == TerminationRight.Status.OPEN
+    return {"open": latest if is_open else None, "last": None if is_open else latest}
 
 
 def _same_termination_state(page, contract):
     fields = ("pk", "status", "raised_on", "report_label", "expires_at", "ended_at", "reason")
-    ours, theirs = views._termination_state(page), termination_state(contract)
+    ours, theirs = detail.termination_state(page), _termination_state(contract)
     assert ours["open"] or ours["last"]
     for key in ("open", "last"):
         assert (ours[key] is None) == (theirs[key] is None)
@@ -117,10 +124,10 @@ def _same_termination_state(page, contract):
 
 
 def test_an_empty_contract_shows_no_termination_right_and_no_plan(staff, contract):
-    page = views._page_contract(staff, contract.pk)
-    assert views._termination_state(page) == {"open": None, "last": None} == termination_state(contract)
-    assert views._onboarding_progress(page) == onboarding_progress(contract)
-    assert views._people(page) == ([], [], [])
+    page = detail.page_contract(staff, contract.pk)
+    assert detail.termination_state(page) == {"open": None, "last": None} == _termination_state(contract)
+    assert detail.onboarding_progress(page) == onboarding_progress(contract)
+    assert detail.people(page) == ([], [], [])
 
 
 def test_another_tenants_contract_is_a_404(client_for, outsider, contract):
