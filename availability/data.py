@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.db.models import QuerySet
+
 from availability.engine import (
     ALL_COMPONENTS,
     AvailabilityResult,
@@ -41,6 +43,7 @@ DEFAULT_UNMEASURED = "excluded"
 DEFAULT_MINIMUM_COVERAGE = "90"
 
 HELD_UNKNOWN = "held: unknown component"
+DECIDED = (Discrepancy.Status.RESOLVED, Discrepancy.Status.DISPUTED)
 # Shown on the page, the API and the report, next to the figures.
 DISPLAY_RULE = (
     "Met, breached and credit tiers are decided on the exact availability (from microseconds). "
@@ -116,49 +119,69 @@ class Facts:
     source_sides: dict[int, str] = field(default_factory=dict)
 
 
+# What each kind of fact is, for a contract and a span: the one statement of each filter.
+# ``load_facts`` reads them for the API, the reports and the simulator; the availability page
+# reads the same rows with its lists (``availability.selectors``). Each is a queryset without
+# an explicit order or joins: the reader adds what it needs.
+
+
+def outages_in(contract: Contract, *, start: datetime, end: datetime) -> QuerySet[Outage]:
+    """The outages that count and touch [start, end): only sources the other party accepted
+    count (``MonitoringSource.counts``); the rest are evidence."""
+    return Outage.objects.filter(contract=contract).counting().overlapping(start, end)
+
+
+def critical_incidents_in(contract: Contract, *, start: datetime, end: datetime) -> QuerySet[Incident]:
+    """Critical production incidents open in [start, end) with no outage recorded for them."""
+    return (
+        Incident.objects.reportable()
+        .filter(contract=contract, severity="critical", environment="production", opened_at__lt=end)
+        .exclude(restore_met_at__lte=start)
+        .exclude(outages__isnull=False)
+    )
+
+
+def windows_in(contract: Contract, *, start: datetime, end: datetime) -> QuerySet[MaintenanceWindow]:
+    """The maintenance windows that can touch [start, end), from a day before it (as
+    ``availability_from_facts`` judges them)."""
+    return MaintenanceWindow.objects.filter(contract=contract, start__lt=end, end__gt=start - timedelta(days=1))
+
+
+def no_data_in(contract: Contract, *, start: datetime, end: datetime) -> QuerySet[NoDataSpan]:
+    """The gaps in data that counts, touching [start, end)."""
+    return NoDataSpan.objects.filter(contract=contract, start__lt=end, end__gt=start).counting()
+
+
+def silent_probes(contract: Contract) -> QuerySet[ProbeState]:
+    """The last post of each active probe source whose data counts, per component."""
+    return ProbeState.objects.filter(
+        counts_q("source__"),
+        source__contract=contract,
+        source__kind=MonitoringSource.Kind.PROBE,
+        source__revoked_at__isnull=True,
+    )
+
+
+def decisions_in(contract: Contract, *, start: datetime, end: datetime) -> QuerySet[Discrepancy]:
+    """The discrepancies between sources the parties decided (resolved or disputed), touching [start, end)."""
+    return Discrepancy.objects.filter(contract=contract, start__lt=end, end__gt=start, status__in=DECIDED)
+
+
 def load_facts(contract: Contract, *, start: datetime, end: datetime, critical_incidents: bool = True) -> Facts:
     """The facts of ``contract`` that can touch [start, end)."""
-    # Only sources the other party accepted count (MonitoringSource.counts); the rest are evidence.
     outages = list(
-        Outage.objects.filter(contract=contract)
-        .counting()
-        .overlapping(start, end)
+        outages_in(contract, start=start, end=end)
         .select_related("monitoring_source", "created_by")  # shown with each outage: no query per row
         .order_by("start", "pk")
     )
-    incidents = (
-        list(
-            Incident.objects.reportable()
-            .filter(contract=contract, severity="critical", environment="production", opened_at__lt=end)
-            .exclude(restore_met_at__lte=start)
-            .exclude(outages__isnull=False)
-        )
-        if critical_incidents
-        else []
-    )
-    windows = list(
-        MaintenanceWindow.objects.filter(
-            contract=contract, start__lt=end, end__gt=start - timedelta(days=1)
-        ).select_related("created_by", "late_accepted_by")
-    )
-    no_data = list(NoDataSpan.objects.filter(contract=contract, start__lt=end, end__gt=start).counting())
+    incidents = list(critical_incidents_in(contract, start=start, end=end)) if critical_incidents else []
+    windows = list(windows_in(contract, start=start, end=end).select_related("created_by", "late_accepted_by"))
+    no_data = list(no_data_in(contract, start=start, end=end))
     silent = [
         (state.component, state.last_at + timedelta(seconds=state.source.interval_seconds), state.source_id)
-        for state in ProbeState.objects.filter(
-            counts_q("source__"),
-            source__contract=contract,
-            source__kind=MonitoringSource.Kind.PROBE,
-            source__revoked_at__isnull=True,
-        ).select_related("source")
+        for state in silent_probes(contract).select_related("source")
     ]
-    decisions = list(
-        Discrepancy.objects.filter(
-            contract=contract,
-            start__lt=end,
-            end__gt=start,
-            status__in=[Discrepancy.Status.RESOLVED, Discrepancy.Status.DISPUTED],
-        ).order_by("start", "pk")
-    )
+    decisions = list(decisions_in(contract, start=start, end=end).order_by("start", "pk"))
     sides = (
         dict(MonitoringSource.objects.filter(contract=contract).values_list("pk", "registered_side"))
         if decisions

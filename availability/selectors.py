@@ -7,10 +7,10 @@ per kind of fact. Here each table is read once for every purpose on the page
 (the outages that count and the outage table's page, the windows judged and the
 upcoming ones, the decided discrepancies and the selected period's), and the
 contract's sources come with the small span-shaped facts (no-data spans, silent
-probes, critical incidents) in one ``UNION ALL``. The contract comes joined to its
-SLA versions, and the change notices joined to their messages.
-``availability/tests/test_page_selectors.py`` holds the facts equal to
-``load_facts``'s; keep the two in step."""
+probes, critical incidents) in one ``UNION ALL`` (``core.unions``). Which rows
+are facts is stated once, in ``availability.data`` (``outages_in``,
+``windows_in``...), for both readers. The contract comes joined to its SLA
+versions, and the change notices joined to their messages."""
 
 from __future__ import annotations
 
@@ -22,19 +22,27 @@ from operator import or_
 from typing import Any
 
 from django.db.models import (
+    BigIntegerField,
     BooleanField,
     CharField,
     DateTimeField,
     ExpressionWrapper,
     F,
+    Field,
     IntegerField,
     Q,
     QuerySet,
-    Value,
 )
-from django.db.models.functions import Cast
 
-from availability.data import Facts
+from availability.data import (
+    Facts,
+    critical_incidents_in,
+    decisions_in,
+    no_data_in,
+    outages_in,
+    silent_probes,
+    windows_in,
+)
 from availability.models import (
     ChangeMessage,
     ChangeNotice,
@@ -43,24 +51,45 @@ from availability.models import (
     MonitoringSource,
     NoDataSpan,
     Outage,
-    ProbeState,
-    counts_q,
 )
 from availability.report import TermsBook
 from contracts.access import get_visible_contract
 from contracts.models import Contract, SLAVersion
+from core.unions import Branch, union_rows
 from incidents.models import Incident
 
 UPCOMING_SHOWN = 20
-DECIDED = (Discrepancy.Status.RESOLVED, Discrepancy.Status.DISPUTED)
-# The columns of the union of the contract's sources and their span-shaped facts, in this order in
-# every branch: what the row is, its id, component (a source's name), start and end (a source's
-# acceptance and rejection), a number (a source's interval, a no-data span's source, an incident's
-# exclusion), and a source's kind, registering side, revocation and silence (null for the others).
-ROW_COLUMNS = (
-    "row_kind", "row_id", "row_component", "row_start", "row_end", "row_number",
-    "row_source_kind", "row_side", "row_revoked_at", "row_silent_since",
+# The columns of the union of the contract's sources and their span-shaped facts, each named
+# after the model field it holds; a branch fills those its model has (``_monitoring``).
+MONITORING_SHAPE: dict[str, Field[Any, Any]] = {
+    # a source
+    "name": CharField(),
+    "kind": CharField(),
+    "registered_side": CharField(),
+    "accepted_at": DateTimeField(),
+    "rejected_at": DateTimeField(),
+    "revoked_at": DateTimeField(),
+    "silent_since": DateTimeField(),
+    "interval_seconds": IntegerField(),  # and a probe state's source's
+    # the facts: a no-data span (component, source, start, end), a probe state (component,
+    # source, last post) and an incident (component, opened, restored, excluded)
+    "component": CharField(),
+    "source_id": BigIntegerField(),
+    "start": DateTimeField(),
+    "end": DateTimeField(),
+    "last_at": DateTimeField(),
+    "opened_at": DateTimeField(),
+    "restore_met_at": DateTimeField(),
+    "excluded": BooleanField(),
+}
+SOURCE_COLUMNS = (
+    "name", "kind", "registered_side", "accepted_at", "rejected_at", "revoked_at", "silent_since", "interval_seconds",
 )  # fmt: skip
+
+
+def _same(*columns: str) -> dict[str, str]:
+    """Shape columns filled from the model fields of the same name."""
+    return {column: column for column in columns}
 
 
 @dataclass(frozen=True)
@@ -140,8 +169,7 @@ class PageReader:
         page = self.table.order_by("-start", "-id").values("pk")[self.offset : self.offset + self.per_page]
         wanted = {"on_page": Q(pk__in=page)}
         if span is not None:
-            counting = Outage.objects.filter(contract=self.contract).counting().overlapping(*span)
-            wanted["counts"] = Q(pk__in=counting.values("pk"))
+            wanted["counts"] = Q(pk__in=outages_in(self.contract, start=span[0], end=span[1]).values("pk"))
         rows = list(
             self._flagged(Outage.objects.filter(contract=self.contract), wanted).select_related(
                 "monitoring_source", "created_by"
@@ -160,7 +188,7 @@ class PageReader:
         ).order_by("start", "id")
         wanted = {"upcoming": Q(pk__in=upcoming.values("pk")[:UPCOMING_SHOWN])}
         if span is not None:
-            wanted["judged"] = Q(start__lt=span[1], end__gt=span[0] - timedelta(days=1))
+            wanted["judged"] = Q(pk__in=windows_in(self.contract, start=span[0], end=span[1]).values("pk"))
         rows = list(
             self._flagged(MaintenanceWindow.objects.filter(contract=self.contract), wanted)
             .select_related("created_by", "late_accepted_by")
@@ -172,7 +200,7 @@ class PageReader:
         """The selected period's items (``reconciliation.period_items``) and the decided ones in the span."""
         wanted = {"listed": Q(period_start=self.period_start)}
         if span is not None:
-            wanted["decided"] = Q(start__lt=span[1], end__gt=span[0], status__in=DECIDED)
+            wanted["decided"] = Q(pk__in=decisions_in(self.contract, start=span[0], end=span[1]).values("pk"))
         rows = list(
             self._flagged(Discrepancy.objects.filter(contract=self.contract), wanted)
             .select_related("proposed_source", "picked_source", "proposed_by", "decided_by")
@@ -184,90 +212,54 @@ class PageReader:
     def _monitoring(
         self, span: tuple[datetime, datetime] | None, *, critical_incidents: bool
     ) -> tuple[list[MonitoringSource], list[Incident], list[NoDataSpan], list[tuple[str, datetime, int]]]:
-        """The contract's sources and (with a span) what ``load_facts`` reads
-        beside outages and windows: the counted no-data spans, the silent
-        probes' last posts and the critical incidents with no outage. One
-        ``UNION ALL`` of rows shaped alike (``ROW_COLUMNS``)."""
+        """The contract's sources (by name) and, with a span, what ``load_facts`` reads beside
+        outages and windows, in its order: the counted no-data spans, the silent probes' last
+        posts and the critical incidents with no outage. One ``UNION ALL``."""
         contract = self.contract
-        no_time = Cast(Value(None), output_field=DateTimeField())
-        no_text = Cast(Value(None), output_field=CharField())
-
-        def shaped(queryset: QuerySet[Any], kind: str, **columns: Any) -> QuerySet[Any]:
-            padding = {
-                "row_source_kind": no_text,
-                "row_side": no_text,
-                "row_revoked_at": no_time,
-                "row_silent_since": no_time,
-            }
-            return (
-                queryset.order_by().annotate(row_kind=Value(kind), **{**padding, **columns}).values_list(*ROW_COLUMNS)
+        branches = {
+            "sources": Branch(
+                MonitoringSource.objects.filter(contract=contract),
+                _same(*SOURCE_COLUMNS),
+                [F("name").asc(), F("pk").asc()],
             )
-
-        branches = [
-            shaped(
-                MonitoringSource.objects.filter(contract=contract), "source",
-                row_id=F("pk"), row_component=F("name"), row_start=F("accepted_at"), row_end=F("rejected_at"),
-                row_number=F("interval_seconds"), row_source_kind=F("kind"), row_side=F("registered_side"),
-                row_revoked_at=F("revoked_at"), row_silent_since=F("silent_since"),
-            ),
-        ]  # fmt: skip
+        }
         if span is not None:
             start, end = span
-            branches += [
-                shaped(
-                    NoDataSpan.objects.filter(contract=contract, start__lt=end, end__gt=start).counting(), "nodata",
-                    row_id=F("pk"), row_component=F("component"), row_start=F("start"), row_end=F("end"),
-                    row_number=F("source_id"),
-                ),
-                shaped(
-                    ProbeState.objects.filter(
-                        counts_q("source__"),
-                        source__contract=contract,
-                        source__kind=MonitoringSource.Kind.PROBE,
-                        source__revoked_at__isnull=True,
-                    ),
-                    "silent",
-                    row_id=F("source_id"), row_component=F("component"), row_start=F("last_at"), row_end=no_time,
-                    row_number=F("source__interval_seconds"),
-                ),
-            ]  # fmt: skip
+            branches["no_data"] = Branch(
+                no_data_in(contract, start=start, end=end),
+                _same("component", "source_id", "start", "end"),
+                [F("start").asc(), F("pk").asc()],
+            )
+            branches["silent"] = Branch(
+                silent_probes(contract),
+                {**_same("component", "source_id", "last_at"), "interval_seconds": "source__interval_seconds"},
+            )
             if critical_incidents:
-                branches.append(
-                    shaped(
-                        Incident.objects.reportable()
-                        .filter(contract=contract, severity="critical", environment="production", opened_at__lt=end)
-                        .exclude(restore_met_at__lte=start)
-                        .exclude(outages__isnull=False),
-                        "incident",
-                        row_id=F("pk"),
-                        row_component=F("component"),
-                        row_start=F("opened_at"),
-                        row_end=F("restore_met_at"),
-                        row_number=Cast("excluded", output_field=IntegerField()),
-                    )  # fmt: skip
+                branches["incidents"] = Branch(
+                    critical_incidents_in(contract, start=start, end=end),
+                    _same("component", "opened_at", "restore_met_at", "excluded"),
+                    [F("opened_at").desc(), F("pk").desc()],  # the model's order, as load_facts reads them
                 )
-        sources: list[MonitoringSource] = []
-        incidents: list[Incident] = []
-        no_data: list[NoDataSpan] = []
-        silent: list[tuple[str, datetime, int]] = []
-        rows = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
-        for kind, pk, label, since, until, number, source_kind, side, revoked_at, silent_since in rows:
-            if kind == "source":
-                sources.append(MonitoringSource(pk=pk, contract=contract, name=label, kind=source_kind,
-                                                accepted_at=since, rejected_at=until, interval_seconds=number,
-                                                registered_side=side, revoked_at=revoked_at,
-                                                silent_since=silent_since))  # fmt: skip
-            elif kind == "nodata":
-                no_data.append(NoDataSpan(pk=pk, contract=contract, source_id=number, component=label,
-                                          start=since, end=until))  # fmt: skip
-            elif kind == "silent":
-                silent.append((label, since + timedelta(seconds=number), pk))
-            else:
-                incidents.append(Incident(pk=pk, contract=contract, component=label, opened_at=since,
-                                          restore_met_at=until, excluded=bool(number), severity="critical",
-                                          environment="production"))  # fmt: skip
-        sources.sort(key=lambda s: (s.name, s.pk))
-        no_data.sort(key=lambda n: n.start)
+        rows = union_rows(MONITORING_SHAPE, branches)
+        sources = [
+            MonitoringSource(pk=r["pk"], contract=contract, **{c: r[c] for c in SOURCE_COLUMNS})
+            for r in rows["sources"]
+        ]
+        no_data = [
+            NoDataSpan(pk=r["pk"], contract=contract, source_id=r["source_id"], component=r["component"],
+                       start=r["start"], end=r["end"])
+            for r in rows.get("no_data", [])
+        ]  # fmt: skip
+        silent = [
+            (r["component"], r["last_at"] + timedelta(seconds=r["interval_seconds"]), r["source_id"])
+            for r in rows.get("silent", [])
+        ]
+        incidents = [
+            Incident(pk=r["pk"], contract=contract, component=r["component"], opened_at=r["opened_at"],
+                     restore_met_at=r["restore_met_at"], excluded=bool(r["excluded"]), severity="critical",
+                     environment="production")
+            for r in rows.get("incidents", [])
+        ]  # fmt: skip
         return sources, incidents, no_data, silent
 
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from availability.data import availability_from_facts, load_facts
-from availability.models import Discrepancy, MaintenanceWindow, NoDataSpan, Outage, ProbeState
+from availability.models import Discrepancy, MaintenanceWindow, MonitoringSource, NoDataSpan, Outage, ProbeState
 from availability.report import resolve_period
-from availability.selectors import PageReader, change_log
+from availability.selectors import SOURCE_COLUMNS, PageReader, change_log
 from availability.services import periods as av
 from availability.services import reconciliation as rec
 from availability.services import sources
@@ -115,6 +115,9 @@ def test_it_reads_the_lists_the_page_shows(contract, recorded):
         ("Status page", "accepted", True),
         ("Unaccepted", "proposed", False),
     ]
+    fields = ["pk", "contract_id", *SOURCE_COLUMNS]  # what the page reads of each source
+    stored = MonitoringSource.objects.filter(contract=contract).order_by("name", "pk").values_list(*fields)
+    assert [tuple(getattr(s, f) for f in fields) for s in rows.sources] == list(stored)
 
 
 def test_the_change_log_brings_each_thread(contract, buyer, vendor, clock, django_assert_num_queries):
