@@ -18,8 +18,7 @@ class Migration(migrations.Migration):
                 condition=models.Q(
                     ("breached", True), ("excluded", False), models.Q(("status", "cancelled"), _negated=True)
                 ),
-                fields=["contract", "opened_at"],
-                include=("severity",),
+                fields=["contract", "opened_at", "severity"],
                 name="incident_breached_window",
             ),
         ),
