@@ -15,7 +15,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from availability import api, api_reconciliation, api_requests, views
+from availability import api, api_reconciliation, api_requests, sources_views, views
 from availability import webhooks as api_monitoring
 
 app_name = "availability"
@@ -28,13 +28,13 @@ urlpatterns = [
     path("contracts/<int:pk>/changes/<int:notice_pk>/<slug:action>/", views.change_action, name="change-action"),
     path("contracts/<int:pk>/outages/<int:outage_pk>/<slug:action>/", views.outage_action, name="outage-action"),
     path("contracts/<int:pk>/calendar/", views.calendar_feed, name="calendar"),
-    path("contracts/<int:pk>/sources/", views.sources_page, name="sources"),
-    path("contracts/<int:pk>/sources/accept/", views.source_action, {"action": "accept"}, name="source-accept"),
-    path("contracts/<int:pk>/sources/reject/", views.source_action, {"action": "reject"}, name="source-reject"),
-    path("contracts/<int:pk>/sources/revoke/", views.source_action, {"action": "revoke"}, name="source-revoke"),
+    path("contracts/<int:pk>/sources/", sources_views.sources_page, name="sources"),
+    path("contracts/<int:pk>/sources/accept/", sources_views.source_action, {"action": "accept"}, name="source-accept"),
+    path("contracts/<int:pk>/sources/reject/", sources_views.source_action, {"action": "reject"}, name="source-reject"),
+    path("contracts/<int:pk>/sources/revoke/", sources_views.source_action, {"action": "revoke"}, name="source-revoke"),
     path(
         "contracts/<int:pk>/sources/ticket-map/",
-        views.source_action,
+        sources_views.source_action,
         {"action": "ticket-map"},
         name="source-ticket-map",
     ),

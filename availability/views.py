@@ -7,7 +7,6 @@ time zone, the zone the periods are measured in."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,10 +27,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.http import signed_in
 from availability import exports
-from availability.engine import shown
 from availability.filters import OutageFilter, selected
 from availability.ical import build_calendar
-from availability.ingest import tickets, tickets_apply
 from availability.models import CalendarFeed, ChangeNotice, Discrepancy, MaintenanceWindow, MonitoringSource, Outage
 from availability.report import (
     PeriodReport,
@@ -366,7 +363,7 @@ def contract_availability(request: HttpRequest, pk: int) -> HttpResponse | Strea
 # -- actions -------------------------------------------------------------------------------
 
 
-def _forbidden(request: HttpRequest, contract: Contract, message: str) -> HttpResponse:
+def forbidden(request: HttpRequest, contract: Contract, message: str) -> HttpResponse:
     return render(request, "availability/forbidden.html", {"contract": contract, "message": message}, status=403)
 
 
@@ -393,7 +390,7 @@ def _run(
     try:
         call(form.cleaned_data if form is not None else {})
     except NotPermitted as exc:
-        return _forbidden(request, contract, exc.message)
+        return forbidden(request, contract, exc.message)
     except Conflict as exc:
         messages.error(request, exc.message)
     except InvalidInput as exc:
@@ -407,7 +404,7 @@ def _run(
     return redirect(reverse("availability:contract", args=[contract.pk]) + anchor)
 
 
-def _obj(model: Any, contract: Contract, pk: int) -> Any:
+def contract_object(model: Any, contract: Contract, pk: int) -> Any:
     obj = model.objects.filter(contract=contract, pk=pk).first()
     if obj is None:
         raise Http404("Not found.")
@@ -418,7 +415,7 @@ def _obj(model: Any, contract: Contract, pk: int) -> Any:
 @require_POST
 def change_action(request: HttpRequest, pk: int, notice_pk: int, action: str) -> HttpResponse:
     contract = get_visible_contract(request.user, pk)
-    notice = _obj(ChangeNotice, contract, notice_pk)
+    notice = contract_object(ChangeNotice, contract, notice_pk)
     user = signed_in(request)
     if action == "acknowledge":
         return _run(
@@ -459,7 +456,7 @@ def change_action(request: HttpRequest, pk: int, notice_pk: int, action: str) ->
 @require_POST
 def outage_action(request: HttpRequest, pk: int, outage_pk: int, action: str) -> HttpResponse:
     contract = get_visible_contract(request.user, pk)
-    outage = _obj(Outage, contract, outage_pk)
+    outage = contract_object(Outage, contract, outage_pk)
     user = request.user
     if action == "claim":
         return _run(
@@ -495,7 +492,7 @@ def maintenance_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def maintenance_accept(request: HttpRequest, pk: int, window_pk: int) -> HttpResponse:
     contract = get_visible_contract(request.user, pk)
-    window = _obj(MaintenanceWindow, contract, window_pk)
+    window = contract_object(MaintenanceWindow, contract, window_pk)
     user = signed_in(request)
     return _run(
         request, contract, form=None, name="maintenance-accept", anchor="#maintenance",
@@ -551,121 +548,6 @@ def calendar_ics(request: HttpRequest, pk: int, token: str) -> HttpResponse:
 
 
 # -- monitoring sources -----------------------------------------------------------------------
-
-
-class SourceForm(StyledForm):
-    name = forms.CharField(max_length=120)
-    kind = forms.ChoiceField(choices=MonitoringSource.Kind.choices)
-    interval_seconds = forms.IntegerField(
-        min_value=1, max_value=86_400, initial=60, label="Expected interval between posts (seconds)"
-    )
-    component_label = forms.CharField(max_length=60, initial="component", label="Alert label naming the component")
-    component_map = forms.JSONField(
-        required=False,
-        initial=dict,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        label="Component mapping (JSON: upstream component, service or tag id or name → your component)",
-    )
-    pull_url = forms.URLField(
-        required=False, max_length=200, assume_scheme="https", label="Statuspage URL to pull every 5 minutes"
-    )
-
-
-class RejectForm(StyledForm):
-    reason = forms.CharField(required=False, label="Reason (required to reject)")
-
-
-def _sources_page(
-    request: HttpRequest, contract: Contract, *, form: SourceForm | None = None, token: str = "", status: int = 200
-) -> HttpResponse:
-    now = timezone.now()
-    rows, health = sources.contract_sources(contract, now=now)
-    side = sources.side_of(signed_in(request), contract)
-    parties = (MonitoringSource.Side.BUYER, MonitoringSource.Side.VENDOR)
-    listed = []
-    for source in rows:
-        state = health.get(source.pk)
-        listed.append(
-            {
-                "source": source,
-                "coverage": shown(state.coverage) if state is not None and state.coverage is not None else None,
-                "may_decide": side in parties
-                and side != source.registered_side
-                and source.status == MonitoringSource.Status.PROPOSED,
-                "ticket_map": json.dumps(tickets.effective_map(source.kind, source.ticket_map), indent=1)
-                if source.kind in tickets.TICKET_KINDS
-                else "",
-            }
-        )
-    context = {
-        "contract": contract,
-        "rows": listed,
-        "side": side,
-        "form": form or SourceForm(auto_id="src-%s"),
-        "reject_form": RejectForm(auto_id=False),
-        "token": token,
-        "now": now,
-        "silence_floor_minutes": int(sources.SILENCE_FLOOR.total_seconds() // 60),
-    }
-    return render(request, "availability/sources.html", context, status=status)
-
-
-@login_required
-def sources_page(request: HttpRequest, pk: int) -> HttpResponse:
-    """Every source of the contract, for both parties; POST registers one and
-    shows its token this once."""
-    contract = get_visible_contract(request.user, pk)
-    if request.method != "POST":
-        return _sources_page(request, contract)
-    form = SourceForm(request.POST, auto_id="src-%s")
-    if not form.is_valid():
-        return _sources_page(request, contract, form=form, status=400)
-    try:
-        source, token = sources.register_source(actor=signed_in(request), contract=contract, **form.cleaned_data)
-    except NotPermitted as exc:
-        return _forbidden(request, contract, exc.message)
-    except InvalidInput as exc:
-        apply_domain_errors(form, exc)
-        return _sources_page(request, contract, form=form, status=400)
-    messages.success(request, f"Source “{source.name}” registered. Copy its token now: it is not shown again.")
-    return _sources_page(request, contract, token=token)
-
-
-@login_required
-@require_POST
-def source_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """Accept, reject or revoke the source named by the form's ``source``."""
-    contract = get_visible_contract(request.user, pk)
-    source_pk = request.POST.get("source", "")
-    if not source_pk.isdigit():
-        return HttpResponseBadRequest("source: required (the monitoring source's id).")
-    source = _obj(MonitoringSource, contract, int(source_pk))
-    user = signed_in(request)
-    back = reverse("availability:sources", args=[contract.pk])
-    try:
-        if action == "accept":
-            sources.accept_source(actor=user, source=source)
-        elif action == "reject":
-            sources.reject_source(actor=user, source=source, reason=request.POST.get("reason", ""))
-        elif action == "revoke":
-            sources.revoke_source(actor=user, source=source)
-        elif action == "ticket-map":
-            try:
-                ticket_map = json.loads(request.POST.get("ticket_map") or "{}")
-            except json.JSONDecodeError as exc:
-                raise InvalidInput("Not JSON.", errors={"ticket_map": [f"Invalid JSON: {exc.msg}."]}) from None
-            tickets_apply.set_ticket_map(actor=user, source=source, ticket_map=ticket_map)
-        else:
-            raise Http404("No such action.")
-    except NotPermitted as exc:
-        return _forbidden(request, contract, exc.message)
-    except (Conflict, InvalidInput) as exc:
-        detail = "; ".join(" ".join(v) for v in getattr(exc, "errors", {}).values()) or exc.message
-        messages.error(request, detail)
-    else:
-        done = {"revoke": "Token revoked.", "ticket-map": f"Source “{source.name}”: ticket map saved."}
-        messages.success(request, done.get(action, f"Source “{source.name}”: {action}ed."))
-    return redirect(back)
 
 
 # -- reconciliation between sources (availability.services.reconciliation) --------------------------
@@ -724,7 +606,7 @@ def _reconciliation_context(
 @require_POST
 def discrepancy_action(request: HttpRequest, pk: int, item_pk: int, action: str) -> HttpResponse:
     contract = get_visible_contract(request.user, pk)
-    item = _obj(Discrepancy, contract, item_pk)
+    item = contract_object(Discrepancy, contract, item_pk)
     user = signed_in(request)
     if action == "resolve":
         return _run(
